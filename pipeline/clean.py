@@ -1,0 +1,233 @@
+"""Clean noisy exported text while keeping an exact map from every clean character to the raw text.
+
+Cleaning only ever deletes raw characters or folds one character into one other (`textutil.fold`), so the map
+is a monotonic array: clean position i came from raw position `offsets[i]`. What it removes:
+`[bookmark: …]` and `[image: …]` markers, markdown emphasis (`**`) and heading marks (`#`), carriage returns,
+page-number lines, table-of-contents blocks; form feeds become line breaks; PDF-style hard line breaks inside a
+sentence are joined. Counts of what was removed are kept in `artifacts`.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pipeline.textutil import NUMBERING_RE, TERMINAL_PUNCT, display_width, fold, is_cjk
+
+_INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("bookmarks", re.compile(r"\[bookmark: [^\]\n]{0,200}\]")),
+    ("images", re.compile(r"\[image: [^\]\n]{0,200}\]")),
+    ("emphasis", re.compile(r"\*\*(?=[^*%\n]+?\*\*)|(?<=[^*\n])\*\*(?!%)")),
+    ("carriage_returns", re.compile(r"\r")),
+]
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+", re.M)
+_PAGE_LINE = re.compile(
+    r"^[ \t\u3000]*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|(?:Page|页码)\s*[:：]?\s*\d{1,4})[ \t\u3000]*$"
+)
+_BARE_NUMBER_LINE = re.compile(r"^[ \t\u3000]*\d{1,3}[ \t\u3000]*$")
+_SPACED_CELLS = re.compile(r"\S(?: {2,}|\u3000{2,})\S")
+_TOC_HEAD = re.compile(r"^[ \t\u3000]*目[ \t\u3000]*录[ \t\u3000]*$")
+_TOC_ENTRY = re.compile(r"^[^\n]{1,80}?(?:[.．…·_\-]{3,}|[ \t\u3000]{2,})[ \t\u3000]*\d{1,4}[ \t\u3000]*$")
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """Clean text plus the map back to the raw text."""
+
+    text: str
+    offsets: array[int]  # array('l'): raw index of each clean character
+    raw: str
+    artifacts: dict[str, int] = field(default_factory=dict)
+    md_headings: dict[int, int] = field(default_factory=dict)  # clean line start -> markdown heading level
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a clean span [start, end) to the raw span covering the same characters."""
+        if end <= start:
+            pos = self.offsets[start] if start < len(self.offsets) else len(self.raw)
+            return (pos, pos)
+        return (self.offsets[start], self.offsets[end - 1] + 1)
+
+    def clean_pos(self, raw_pos: int) -> int:
+        """The first clean position whose raw position is at or after `raw_pos`."""
+        return bisect_left(self.offsets, raw_pos)
+
+
+def clean(raw: str) -> CleanText:
+    """Run every cleaning pass over raw decoded text."""
+    text, offsets = raw, array("l", range(len(raw)))
+    counts: Counter[str] = Counter()
+    text, offsets = _delete(text, offsets, _inline_ranges(text, counts))
+    md_raw: dict[int, int] = {}
+    text, offsets = _delete(text, offsets, _markdown_heading_ranges(text, offsets, md_raw, counts))
+    counts["form_feeds"] += text.count("\f")
+    text, offsets = _delete(text, offsets, _page_number_ranges(text, counts))
+    text, offsets = _delete(text, offsets, _toc_ranges(text, counts))
+    text = fold(text)
+    md_lines = {i for i, pos in enumerate(offsets) if pos in md_raw}
+    text, offsets = _delete(text, offsets, _line_join_ranges(text, counts, md_lines))
+    ct = CleanText(text, offsets, raw, {k: v for k, v in counts.items()})
+    md = {ct.clean_pos(pos): level for pos, level in md_raw.items()}
+    return CleanText(text, offsets, raw, ct.artifacts, md)
+
+
+def _delete(text: str, offsets: array[int], ranges: Iterable[tuple[int, int]]) -> tuple[str, array[int]]:
+    """Remove sorted, non-overlapping [start, end) ranges from text and its offset map."""
+    pieces: list[str] = []
+    new_offsets = array("l")
+    pos = 0
+    for start, end in ranges:
+        if start < pos:
+            start = pos
+        if end <= start:
+            continue
+        pieces.append(text[pos:start])
+        new_offsets.extend(offsets[pos:start])
+        pos = end
+    if pos == 0:
+        return text, offsets
+    pieces.append(text[pos:])
+    new_offsets.extend(offsets[pos:])
+    return "".join(pieces), new_offsets
+
+
+def _inline_ranges(text: str, counts: Counter[str]) -> list[tuple[int, int]]:
+    ranges = []
+    for name, pattern in _INLINE_PATTERNS:
+        for m in pattern.finditer(text):
+            ranges.append((m.start(), m.end()))
+            counts[name] += 1
+    return _merge(ranges)
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _markdown_heading_ranges(
+    text: str, offsets: array[int], md_raw: dict[int, int], counts: Counter[str]
+) -> list[tuple[int, int]]:
+    ranges = []
+    for m in _MD_HEADING.finditer(text):
+        ranges.append((m.start(), m.end()))
+        if m.end() < len(text) and text[m.end()] != "\n":
+            md_raw[offsets[m.end()]] = len(m.group(1))
+        counts["heading_marks"] += 1
+    return ranges
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, end excluding the newline."""
+    spans = []
+    start = 0
+    for m in re.finditer(r"[\n\f]", text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _page_number_ranges(text: str, counts: Counter[str]) -> list[tuple[int, int]]:
+    ranges = []
+    for start, end in _lines(text):
+        line = text[start:end]
+        at_page_edge = (start > 0 and text[start - 1] == "\f") or (end < len(text) and text[end] == "\f")
+        if _PAGE_LINE.match(line) or (at_page_edge and _BARE_NUMBER_LINE.match(line)):
+            ranges.append((start, min(end + 1, len(text))))
+            counts["page_numbers"] += 1
+    return ranges
+
+
+def _toc_ranges(text: str, counts: Counter[str]) -> list[tuple[int, int]]:
+    ranges = []
+    lines = _lines(text)
+    i = 0
+    while i < len(lines):
+        start, end = lines[i]
+        if not _TOC_HEAD.match(text[start:end]):
+            i += 1
+            continue
+        j = i + 1
+        entries = 0
+        while j < len(lines):
+            s, e = lines[j]
+            line = text[s:e]
+            if _TOC_ENTRY.match(line):
+                entries += 1
+            elif line.strip():
+                break
+            j += 1
+        if entries >= 2:
+            last_end = lines[j - 1][1]
+            ranges.append((start, min(last_end + 1, len(text))))
+            counts["toc_blocks"] += 1
+            counts["toc_lines"] += entries
+        i = j
+    return ranges
+
+
+def _wrap_width(text: str, lines: list[tuple[int, int]]) -> int | None:
+    """The typeset line width when the text is hard-wrapped (PDF export), else None."""
+    widths = [display_width(text[s:e].rstrip()) for s, e in lines if "\t" not in text[s:e]]
+    long = [w for w in widths if w >= 40]
+    if len(long) < 8:
+        return None
+    long.sort()
+    width = long[int(len(long) * 0.9)]
+    near = sum(1 for w in long if w >= width - 4)
+    return width if near >= 0.4 * len(long) else None
+
+
+def _line_join_ranges(text: str, counts: Counter[str], md_lines: set[int]) -> list[tuple[int, int]]:
+    """Newlines (plus surrounding blanks) to delete where a line break falls inside a sentence."""
+    lines = _lines(text)
+    width = _wrap_width(text, lines)
+    ranges = []
+    i = 0
+    while i < len(lines) - 1:
+        s, e = lines[i]
+        j = i + 1
+        while j < len(lines) and not text[lines[j][0] : lines[j][1]].strip() and j - i <= 3:
+            j += 1
+        if j >= len(lines):
+            break
+        ns, ne = lines[j]
+        if s in md_lines or ns in md_lines:
+            i = j
+            continue
+        if _should_join(text[s:e], text[ns:ne], blank_lines=j - i - 1, width=width):
+            left = e - (len(text[s:e]) - len(text[s:e].rstrip()))
+            ranges.append((left, ns))
+            counts["line_joins"] += 1
+        i = j
+    return ranges
+
+
+def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bool:
+    body = line.strip()
+    if not body or "\t" in line or "\t" in nxt or nxt[:1].isspace():
+        return False
+    if _SPACED_CELLS.search(body) or _SPACED_CELLS.search(nxt):
+        return False  # rows of a space-aligned table
+    if body[-1] in TERMINAL_PUNCT or NUMBERING_RE.match(nxt) or _PAGE_LINE.match(nxt):
+        return False
+    first = nxt[0]
+    if width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - 6:
+        return is_cjk(first) or first.isdigit() or first in "（(“，、%"
+    if body.endswith("表") or (NUMBERING_RE.match(body) and len(body) <= 40):
+        return False
+    last = body[-1]
+    if last.isdigit() and nxt.startswith(("万元", "元", "亿元", "%")):
+        return blank_lines <= 2  # a number cut from its unit
+    continues = is_cjk(last) or last in "、，,"
+    return len(body) >= 20 and blank_lines <= 2 and continues and (is_cjk(first) or first in "（“")

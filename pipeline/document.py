@@ -1,0 +1,77 @@
+"""Process one document end to end: ingest → clean → segment → meta → placeholders → rules → checker.
+
+`process_file` is the per-document function every runner (sequential, process pool, Ray) calls. It is pure with
+respect to its inputs and options, so its result can be cached by input hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.clean import CleanText, clean
+from pipeline.ingest import RawDocument, read_document
+from pipeline.meta import detect_meta
+from pipeline.segment import Section, Segmented, segment
+from pipeline.stages import DETERMINISTIC, Stage
+from schemas.document import DocumentResult, SectionInfo, Source
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A document after the deterministic front half of the pipeline."""
+
+    raw: RawDocument
+    clean: CleanText
+    seg: Segmented
+
+
+def parse(raw: RawDocument) -> Parsed:
+    """Clean and segment decoded text."""
+    ct = clean(raw.text)
+    return Parsed(raw, ct, segment(ct))
+
+
+def process_file(path: str | Path) -> DocumentResult:
+    """Run the deterministic pipeline on one file (raises `InputError` for unusable input)."""
+    return process_raw(read_document(path))
+
+
+def process_raw(raw: RawDocument) -> DocumentResult:
+    """Run the deterministic pipeline on an already decoded document."""
+    parsed = parse(raw)
+    result = DocumentResult(
+        source=Source(path=raw.path, sha256=raw.sha256, chars=len(raw.text), format=raw.format,
+                      encoding=raw.encoding, pages=raw.pages),
+        meta=detect_meta(parsed.clean.text, parsed.seg),
+        artifacts=dict(parsed.clean.artifacts),
+        sections=section_infos(parsed),
+    )
+    for stage in _stages():
+        stage(parsed, result)
+    return result
+
+
+def section_infos(parsed: Parsed) -> list[SectionInfo]:
+    """The heading tree in output form, spans in raw coordinates."""
+    ct, sections = parsed.clean, parsed.seg.sections
+    infos = []
+    for s in sections:
+        parent = sections[s.parent].id if s.parent is not None else None
+        infos.append(
+            SectionInfo(id=s.id, title=s.title, heading=s.heading, kind=s.kind, depth=s.depth, parent=parent,
+                        span=ct.raw_span(s.start, _trim_end(ct, s)), blocks=[b.kind for b in s.blocks])
+        )
+    return infos
+
+
+def _trim_end(ct: CleanText, s: Section) -> int:
+    end = s.end
+    while end > s.start and ct.text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _stages() -> list[Stage]:
+    """The deterministic stages after parsing (placeholders, rules, checker), in order."""
+    return DETERMINISTIC

@@ -1,0 +1,98 @@
+"""Deterministic document metadata: issuing body, fiscal year, document type and the amount unit in force."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pipeline.segment import Segmented
+from schemas.document import DocType, Meta
+
+_PLACE_END = "省市县区州旗盟"
+_SUFFIX = re.compile(
+    r"(?:事业管理局|事务管理局|管理局|事务中心|服务中心|中心|委员会|办公室|研究院|局|院|所|站|馆|队|处|厅)"
+)
+_QUOTED = re.compile(r"《[^》\n]{0,120}》|“[^”\n]{0,60}”")
+_BOUNDARY = set("\n \t（(“：:，,。；、") | {""}
+_YEAR = re.compile(r"(20\d{2})\s*年\s*度?\s*(?:部门|单位)?\s*(?:整体支出)?\s*(?:决算|预算|绩效)")
+_MONEY_UNIT = re.compile(r"\d\s*(亿元|万元|元)")
+
+
+def detect_meta(text: str, seg: Segmented) -> Meta:
+    """Find unit name, fiscal year, document type and amount unit from the clean text and its sections."""
+    return Meta(unit_name=unit_name(text), fiscal_year=fiscal_year(text), doc_type=doc_type(seg), unit=amount_unit(text, seg))
+
+
+def unit_name(text: str) -> str | None:
+    """The issuing body: the organisation name (place + body + 局/中心…) stated most often outside tables.
+
+    Short lines (titles, signatures) weigh more; names inside 《》 or quotes (documents cited, former names) and
+    table rows (abbreviations such as 万源市社保局) are not counted.
+    """
+    scores: Counter[str] = Counter()
+    for line in text.split("\n"):
+        if "\t" in line:
+            continue
+        line = _QUOTED.sub(lambda m: " " * len(m.group(0)), line)
+        weight = 5 if len(line.strip()) <= 30 else 1
+        for m in re.finditer(f"[{_PLACE_END}]", line):
+            end = _name_end(line, m.end())
+            if end is None or line[m.start() - 1 : m.start()] in _NOT_PLACE:
+                continue
+            for place_len in (2, 3, 4):
+                start = m.start() - place_len
+                if start < 0 or not _is_cjk_run(line[start : m.start()]):
+                    continue
+                bonus = 3 if start == 0 or line[start - 1] in _BOUNDARY else 0
+                scores[line[start:end]] += weight + bonus + (1 if place_len <= 3 else 0)
+    if not scores:
+        return None
+    return max(scores.items(), key=lambda kv: (kv[1], len(kv[0])))[0]
+
+
+_NOT_PLACE = set("全各本该我每")
+
+
+def _name_end(text: str, pos: int) -> int | None:
+    """End of an organisation name whose body starts at `pos`, or None."""
+    for body_len in range(2, 18):
+        m = _SUFFIX.match(text, pos + body_len)
+        if m and _is_cjk_run(text[pos : m.end()]):
+            return m.end()
+    return None
+
+
+def _is_cjk_run(s: str) -> bool:
+    return bool(s) and all("\u4e00" <= ch <= "\u9fff" for ch in s)
+
+
+def fiscal_year(text: str) -> int | None:
+    """The year the report covers: the year written with 决算/预算/绩效 most often, else the first year."""
+    years = Counter(int(m.group(1)) for m in _YEAR.finditer(text))
+    if years:
+        return years.most_common(1)[0][0]
+    first = re.search(r"(20\d{2})\s*年", text)
+    return int(first.group(1)) if first else None
+
+
+def doc_type(seg: Segmented) -> DocType | None:
+    """决算 when a 决算 narrative is present, else 预算 for a budget explanation, else 绩效自评."""
+    kinds = {s.kind for s in seg.sections}
+    titles = " ".join(s.title for s in seg.sections)
+    if "决算情况说明" in kinds or "收入决算" in kinds or "决算情况说明" in titles:
+        return "决算"
+    if "预算编制说明" in kinds or re.search(r"部门预算|预算情况的说明", titles):
+        return "预算"
+    if "绩效自评" in kinds or "评分表" in kinds or "绩效" in titles:
+        return "绩效自评"
+    return None
+
+
+def amount_unit(text: str, seg: Segmented) -> str | None:
+    """The money unit used most in paragraphs (tables often state their own)."""
+    counts: Counter[str] = Counter()
+    blocks = list(seg.preamble) + [b for s in seg.sections for b in s.blocks]
+    for b in blocks:
+        if b.kind == "paragraph":
+            counts.update(_MONEY_UNIT.findall(text[b.start : b.end]))
+    return counts.most_common(1)[0][0] if counts else None

@@ -1,0 +1,38 @@
+"""Small text helpers shared by the deterministic stages: character folding, widths, numbering patterns."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# One-to-one character folds applied by `clean`; every clean character is FOLD(raw character).
+_FOLD_PAIRS = {chr(0xFF10 + i): str(i) for i in range(10)}
+_FOLD_PAIRS.update({chr(0xFF21 + i): chr(0x41 + i) for i in range(26)})
+_FOLD_PAIRS.update({chr(0xFF41 + i): chr(0x61 + i) for i in range(26)})
+_FOLD_PAIRS.update({"％": "%", "＋": "+", "－": "-", "．": ".", "\u3000": " ", "\xa0": " ", "\f": "\n", "﹪": "%"})
+FOLD_TABLE = str.maketrans(_FOLD_PAIRS)
+
+
+def fold(text: str) -> str:
+    """Fold full-width digits, letters and number punctuation to ASCII (one character for one)."""
+    return text.translate(FOLD_TABLE)
+
+
+def display_width(text: str) -> int:
+    """Width of a line as typeset: CJK and full-width characters count 2, others 1."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+CN_DIGITS = "一二三四五六七八九十"
+# A line that starts with a heading or list numbering of any style.
+NUMBERING_RE = re.compile(
+    r"^\s*(第[一二三四五六七八九十\d]{1,3}部分|附件\s*\d*|附表|[一二三四五六七八九十]{1,3}\s*[、.]"
+    r"|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}\s*[、.](?!\d)|[A-Za-z]\s*[.、](?![A-Za-z]))"
+)
+TERMINAL_PUNCT = "。！？；：:;!?）)】」』”\"'"
+CJK_RE = re.compile(r"[\u3400-\u9fff]")
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a CJK ideograph."""
+    return bool(CJK_RE.match(ch))

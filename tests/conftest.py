@@ -1,0 +1,21 @@
+"""Shared fixtures: the five sample reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "goldens" / "reports"
+EXPECTED = ROOT / "goldens" / "expected"
+STEMS = sorted(p.stem for p in REPORTS.glob("*.txt"))
+
+
+def read_report(stem: str) -> str:
+    return (REPORTS / f"{stem}.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(params=STEMS)
+def stem(request: pytest.FixtureRequest) -> str:
+    return str(request.param)

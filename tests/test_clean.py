@@ -1,0 +1,121 @@
+"""Cleaning: artifacts removed and counted, and an exact map from clean text back to raw text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import STEMS, read_report
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.clean import clean
+from pipeline.textutil import fold
+
+MARKERS = re.compile(r"\[bookmark: [^\]\n]*\]|\[image: [^\]\n]*\]")
+
+
+def _independent_counts(raw: str) -> dict[str, int]:
+    """Artifact counts computed without the cleaner, straight from the raw text."""
+    masked = raw.count("**%")
+    return {
+        "bookmarks": raw.count("[bookmark: "),
+        "images": raw.count("[image: "),
+        "heading_marks": len(re.findall(r"^#{1,6} ", raw, flags=re.M)),
+        "emphasis": raw.count("**") - masked,
+        "form_feeds": raw.count("\f"),
+    }
+
+
+def test_artifact_counts_equal_what_is_in_the_raw_text(stem: str) -> None:
+    raw = read_report(stem)
+    ct = clean(raw)
+    for name, expected in _independent_counts(raw).items():
+        assert ct.artifacts.get(name, 0) == expected, name
+    assert "[bookmark:" not in ct.text
+    assert "[image:" not in ct.text
+    assert "**%" in ct.text or "**%" not in raw  # a masked number is not markdown emphasis
+
+
+@pytest.mark.parametrize(
+    ("stem", "expected"),
+    [
+        pytest.param("001_075cd51c8785aeb9", {"bookmarks": 46, "images": 0}, id="001"),
+        pytest.param("004_ec93d5c4c31f7204", {"bookmarks": 56, "images": 5}, id="004"),
+        pytest.param("003_7c46becd3f9fd372", {"heading_marks": 24, "emphasis": 26}, id="003"),
+    ],
+)
+def test_known_artifact_counts(stem: str, expected: dict[str, int]) -> None:
+    ct = clean(read_report(stem))
+    for name, count in expected.items():
+        assert ct.artifacts.get(name, 0) == count
+
+
+def _check_span(raw: str, start: int, end: int) -> None:
+    ct = clean(raw)
+    start, end = min(start, len(ct.text)), min(end, len(ct.text))
+    if end <= start:
+        return
+    kept = [ct.offsets[i] for i in range(start, end)]
+    assert "".join(fold(raw[i]) for i in kept) == ct.text[start:end]
+    rs, re_ = ct.raw_span(start, end)
+    assert (rs, re_) == (kept[0], kept[-1] + 1)
+    # whatever the raw span holds beyond the kept characters is a removed artifact or layout whitespace
+    dropped = "".join(raw[i] for i in range(rs, re_) if i not in set(kept))
+    assert MARKERS.sub("", dropped).strip(" \t\r\n\f\u3000#*") == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(STEMS), st.integers(0, 30000), st.integers(1, 400))
+def test_random_clean_spans_map_back_to_the_same_raw_characters(stem: str, start: int, length: int) -> None:
+    raw = read_report(stem)
+    _check_span(raw, start, start + length)
+
+
+NOISE = st.sampled_from(["[bookmark: _Toc123]", "[image: IMG_1]", "**", "\r", "\f", "１２", "％", "\u3000", "# "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), NOISE), max_size=12), st.integers(0, 300), st.integers(1, 200))
+def test_spans_survive_injected_noise(insertions: list[tuple[int, str]], start: int, length: int) -> None:
+    raw = read_report(STEMS[0])[:500]
+    for pos, noise in sorted(insertions, reverse=True):
+        raw = raw[:pos] + noise + raw[pos:]
+    _check_span(raw, start, start + length)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean_text"),
+    [
+        pytest.param("收入合计１２３．４５万元，占１００％", "收入合计123.45万元，占100%", id="fullwidth-digits"),
+        pytest.param("[bookmark: _Toc1][bookmark: _Toc2]一、概况", "一、概况", id="bookmarks-in-a-row"),
+        pytest.param("## **二、部门概况**\n正文。", "二、部门概况\n正文。", id="markdown-heading-bold"),
+        pytest.param("占**%；其他", "占**%；其他", id="masked-number-kept"),
+        pytest.param("第一页正文。\n- 3 -\n\f第二页正文。", "第一页正文。\n\n第二页正文。", id="page-number-line"),
+        pytest.param("正文\n第 2 页 共 9 页\n续", "正文\n续", id="page-x-of-y"),
+        pytest.param("目录\n一、概况......1\n二、收入......3\n一、概况\n正文", "一、概况\n正文", id="toc-block"),
+        pytest.param(
+            "社会保障和就业支出287.51\n\n万元，医疗卫生10.35万元。", "社会保障和就业支出287.51万元，医疗卫生10.35万元。",
+            id="number-unit-split",
+        ),
+        pytest.param("\t一级指标\n\t二级指标\n", "\t一级指标\n\t二级指标\n", id="tab-cells-untouched"),
+    ],
+)
+def test_cleaning_cases(raw: str, clean_text: str) -> None:
+    assert clean(raw).text == clean_text
+
+
+def test_hard_wrapped_pdf_lines_are_joined() -> None:
+    para = "2020年本年收入合计381.13万元，其中：一般公共预算财政拨款收入381.13万元，占100%；政府性基金预算财政拨款收入0万元，占0%。"
+    width = 30
+    lines = [para[i : i + width] for i in range(0, len(para), width)]
+    body = "\n".join(lines * 1) + "\n"
+    filler = "\n".join(["这是一个用于测试折行检测的较长段落文字内容这是一个用于测试折行检测的"] * 10)
+    ct = clean(filler + "\n" + body)
+    assert para in ct.text
+    assert ct.artifacts["line_joins"] >= len(lines) - 1
+
+
+def test_headings_are_not_joined_to_paragraphs() -> None:
+    raw = "（一）机关运行经费支出情况\n2020年，机关运行经费支出381.13万元。\n"
+    assert clean(raw).text == raw
