@@ -13,7 +13,7 @@ from pipeline.clean import CleanText, clean
 from pipeline.ingest import RawDocument, read_document
 from pipeline.meta import detect_meta
 from pipeline.segment import Section, Segmented, segment
-from pipeline.stages import DETERMINISTIC, Stage
+from pipeline.stages import Stage, check_stages, extract_stages
 from schemas.document import DocumentResult, SectionInfo, Source
 
 
@@ -32,13 +32,13 @@ def parse(raw: RawDocument) -> Parsed:
     return Parsed(raw, ct, segment(ct))
 
 
-def process_file(path: str | Path) -> DocumentResult:
-    """Run the deterministic pipeline on one file (raises `InputError` for unusable input)."""
-    return process_raw(read_document(path))
+def process_file(path: str | Path, llm: Stage | None = None) -> DocumentResult:
+    """Run the pipeline on one file (raises `InputError` for unusable input); `llm` adds the LLM stage."""
+    return process_raw(read_document(path), llm=llm)
 
 
-def process_raw(raw: RawDocument) -> DocumentResult:
-    """Run the deterministic pipeline on an already decoded document."""
+def process_raw(raw: RawDocument, llm: Stage | None = None) -> DocumentResult:
+    """Run the pipeline on an already decoded document: extraction, the optional LLM stage, then checks."""
     parsed = parse(raw)
     result = DocumentResult(
         source=Source(path=raw.path, sha256=raw.sha256, chars=len(raw.text), format=raw.format,
@@ -47,7 +47,8 @@ def process_raw(raw: RawDocument) -> DocumentResult:
         artifacts=dict(parsed.clean.artifacts),
         sections=section_infos(parsed),
     )
-    for stage in _stages():
+    stages = [*extract_stages(), *([llm] if llm is not None else []), *check_stages()]
+    for stage in stages:
         stage(parsed, result)
     return result
 
@@ -70,8 +71,3 @@ def _trim_end(ct: CleanText, s: Section) -> int:
     while end > s.start and ct.text[end - 1].isspace():
         end -= 1
     return end
-
-
-def _stages() -> list[Stage]:
-    """The deterministic stages after parsing (placeholders, rules, checker), in order."""
-    return DETERMINISTIC

@@ -1,4 +1,8 @@
-"""The deterministic stages run after parsing, in order. Each takes the parsed document and fills the result."""
+"""The stages run after parsing, in order: extraction, then the optional LLM stage, then checks.
+
+Each stage takes the parsed document and fills the result. Stage modules register themselves here (one line
+each) so that `pipeline.document` does not need to know them.
+"""
 
 from __future__ import annotations
 
@@ -11,4 +15,14 @@ if TYPE_CHECKING:
 
 Stage = Callable[["Parsed", "DocumentResult"], None]
 
-DETERMINISTIC: list[Stage] = []
+
+def extract_stages() -> list[Stage]:
+    """Deterministic extraction: placeholders, rules."""
+    stages: list[Stage] = []
+    return stages
+
+
+def check_stages() -> list[Stage]:
+    """Checks that run on the merged facts: the arithmetic checker."""
+    stages: list[Stage] = []
+    return stages

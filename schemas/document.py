@@ -62,6 +62,9 @@ class Fact(_Model):
         default=None, description="For change facts: the direction word's meaning."
     )
     label: str | None = Field(default=None, description="The row or item label the figure belongs to, as written.")
+    table: str | None = Field(default=None, description="For table cells: id of the table (section id + block index).")
+    row: int | None = Field(default=None, description="For table cells: row index within the table.")
+    column: str | None = Field(default=None, description="For table cells: the column header, as written.")
 
     @property
     def amount(self) -> Decimal:
