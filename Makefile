@@ -35,6 +35,7 @@ lint: install
 
 bench: install
 	$(PY) bench/bench_clean_segment.py
+	$(PY) bench/bench_placeholders.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,9 @@ Stage = Callable[["Parsed", "DocumentResult"], None]
 
 def extract_stages() -> list[Stage]:
     """Deterministic extraction: placeholders, rules."""
-    stages: list[Stage] = []
+    from pipeline import placeholders
+
+    stages: list[Stage] = [placeholders.stage]
     return stages
 
 
