@@ -215,7 +215,7 @@ def _line_join_ranges(text: str, counts: Counter[str], md_lines: set[int]) -> li
 
 def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bool:
     body = line.strip()
-    if not body or "\t" in line or "\t" in nxt or nxt[:1].isspace():
+    if not body or not nxt.strip() or "\t" in line or "\t" in nxt or nxt[:1].isspace():
         return False
     if _SPACED_CELLS.search(body) or _SPACED_CELLS.search(nxt):
         return False  # rows of a space-aligned table

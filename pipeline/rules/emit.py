@@ -1,0 +1,64 @@
+"""Build `Fact` objects from what the rules found: parse the number, convert units, map spans to raw text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.clean import CleanText
+from pipeline.numbers import parse_number, plain, to_wan
+from pipeline.segment import Segmented
+from schemas.document import Fact, Measure, Period
+
+ROW_PREFIXES = ("func:", "econ:", "project:", "score:")
+
+
+@dataclass
+class Emitter:
+    """Collects facts for one document, numbering them and dropping exact repeats of one statement."""
+
+    ct: CleanText
+    seg: Segmented
+    facts: list[Fact] = field(default_factory=list)
+    rows: list[Fact] = field(default_factory=list)
+    _seen: set[tuple[object, ...]] = field(default_factory=set)
+
+    def add(
+        self,
+        concept: str,
+        period: Period,
+        measure: Measure,
+        start: int,
+        end: int,
+        unit: str | None,
+        *,
+        scope: str | None = None,
+        direction: str | None = None,
+        label: str | None = None,
+        snippet: tuple[int, int] | None = None,
+        table: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> Fact | None:
+        """Record the number at clean [start, end) as a fact; returns None for repeats or non-numbers."""
+        written = self.ct.text[start:end]
+        try:
+            number = parse_number(written)
+        except ValueError:
+            return None
+        key = (concept, period, measure, scope, number.text, start)
+        if key in self._seen:
+            return None
+        self._seen.add(key)
+        wan = to_wan(number.value, unit) if measure == "amount" else None
+        s0, s1 = snippet or (start, end)
+        section = self.seg.section_at(start)
+        fact = Fact(
+            id=f"f{len(self.facts) + len(self.rows) + 1}", concept=concept, period=period, value=number.text,
+            unit=unit, value_wan=plain(wan) if wan is not None else None, decimals=number.decimals,
+            text=self.ct.text[s0:s1].strip(), span=self.ct.raw_span(start, end),
+            section=section.title if section else None, extractor="rules", measure=measure, scope=scope,
+            direction=direction,  # type: ignore[arg-type]
+            label=label, table=table, row=row, column=column,
+        )
+        (self.rows if concept.startswith(ROW_PREFIXES) else self.facts).append(fact)
+        return fact

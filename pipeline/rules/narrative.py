@@ -1,0 +1,319 @@
+"""Figures in the template's narrative sentences, found by label and meaning, not by sentence position.
+
+Each sentence is read left to right. A number with a unit takes its concept from the nearest label before it
+(alias tables in `vocab`); a share (占X%), a completion rate (完成预算X%) or a change (增加/减少, 增长/下降) takes
+the concept of the sentence's subject when it has no label of its own. The words just before a number decide
+its period: 比上年 → prior, 预算数 → budget, 增加/减少 → change, otherwise current (budget in a 预算 document).
+Counts (人, 辆, 个 …) and a few template-specific sentences have their own patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pipeline.numbers import NUMBER
+from pipeline.rules.emit import Emitter
+from pipeline.rules.vocab import FUNC_CODES, func_code_by_name, last_concept
+from schemas.document import Measure, Period
+
+MONEY = ("万元", "亿元", "元")
+_TOKEN = re.compile(rf"(?P<num>{NUMBER})\s*(?P<unit>万元|亿元|元|%|人次|批次|人|名|辆|个|台|次|分)?")
+_CHANGE = re.compile(r"(增加/减少|减少/增加|增加|减少|增长|下降|少支出|多支出|节约|超支|增支|减支)了?\s*$")
+_GROWTH = re.compile(r"(增长/下降|下降/增长|增长|下降|降幅|增幅|上升|减少|增加)(了|幅度为?|率为?)?\s*$")
+_PRIOR = re.compile(r"(比|较|与)\s*(上年度?|上一年度?|\d{4}\s*年度?)[^，,。；;]{0,12}$")
+_BUDGET = re.compile(r"(年初预算|调整预算|预算总额|预算数|预算安排|预算)(数)?(为|是|共)?\s*$")
+_CURRENT_UNITLESS = re.compile(r"(决算数|决算|执行数)(为|是)\s*$")
+_COMPLETION = re.compile(r"完成(年初|调整)?预算(数)?的?\s*$")
+_NEUTRAL = re.compile(r"^(其中)?(支出决算数?|决算数?|共计支出|共计|执行数|预算数|支出)(为|是)?$")
+_DOWN = ("减少", "下降", "少支出", "节约", "降幅", "减支")
+_UP = ("增加", "增长", "多支出", "超支", "上升", "增幅", "增支")
+_FUNC_PATH = re.compile(
+    r"(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?(?P<ccode>\d{3})?（类）(?:(?P<kuan>[\u4e00-\u9fff]*?)(?P<kcodes>[\d、]*)（款）)?"
+    r"(?:(?P<xiang>[\u4e00-\u9fff]*?)(?P<xcodes>[\d、]*)（项）)?"
+)
+_NOT_IN_PROSE = {"229", "227"}  # 其他, 预备费: too common as words
+_SCOPE_OF_SUBJECT = {"exp_basic": "basic", "gb_basic": "basic", "exp_project": "project"}
+_INCOME_SUBJECTS = {"inc_fiscal", "income_total"}
+
+
+@dataclass
+class _Sentence:
+    """Reading state of one sentence."""
+
+    subject: str | None = None
+    subject_period: Period | None = None
+    scope: str | None = None
+    budget_doc: bool = False
+
+
+def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, unit: str | None) -> None:
+    """Emit every figure of one paragraph line at clean [start, end)."""
+    text = em.ct.text
+    if _project_summary(em, start, end):
+        return
+    state = _Sentence(budget_doc=doc_type == "预算")
+    for s0, s1 in _sentences(text, start, end):
+        if not text[s0:s1].lstrip().startswith("其中"):
+            state = _Sentence(budget_doc=doc_type == "预算")
+        _read_sentence(em, s0, s1, doc_type, unit, state, adjusted="调整预算" in text[start:end])
+    _counts(em, start, end)
+    _scores(em, start, end)
+    _budget_statement(em, start, end)
+
+
+def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    pos = start
+    for m in re.finditer(r"[。！？]", text[start:end]):
+        yield pos, start + m.end()
+        pos = start + m.end()
+    if pos < end:
+        yield pos, end
+
+
+def _read_sentence(
+    em: Emitter, s0: int, s1: int, doc_type: str | None, unit: str | None, state: _Sentence, adjusted: bool
+) -> None:
+    text = em.ct.text
+    prev = s0
+    for m in _TOKEN.finditer(text, s0, s1):
+        ctx = text[prev : m.start()]
+        if _inside_code(text, m):
+            continue
+        tok_unit = m.group("unit")
+        if tok_unit is None and _CURRENT_UNITLESS.search(ctx) and text[m.end() : m.end() + 1] in "，,。；":
+            tok_unit = unit  # 一般公共预算支出决算数为381.13，完成预算102%
+        if tok_unit is None:
+            continue  # years, codes, list numbers: part of the next figure's context
+        prev = m.end()
+        if tok_unit in MONEY:
+            _money(em, m.start("num"), m.end("num"), tok_unit, ctx, state, doc_type, adjusted)
+        elif tok_unit == "%":
+            _percent(em, m.start("num"), m.end("num"), ctx, state)
+
+
+def _inside_code(text: str, m: re.Match[str]) -> bool:
+    """Digits glued to letters (Z01-1表) or to a code marker are not figures."""
+    before = text[m.start() - 1 : m.start()]
+    return before.isascii() and before.isalpha()
+
+
+def _label(ctx: str) -> tuple[str | None, int]:
+    """Concept named nearest the end of `ctx` (concept aliases or function-class names) and where it ends."""
+    best_concept, best_end = None, -1
+    found = last_concept(ctx)
+    compact = re.sub(r"[\s\u3000]+", "", ctx)
+    if found is not None:
+        best_concept, best_end = found.concept, found.end
+    func = _func_label(compact)
+    if func is not None and func[1] >= best_end:
+        best_concept, best_end = func
+    return best_concept, best_end
+
+
+def _func_label(compact: str) -> tuple[str, int] | None:
+    """A function class named in the text: a 类/款/项 path, written codes, or a bare class name."""
+    best: tuple[str, int] | None = None
+    for m in _FUNC_PATH.finditer(compact):
+        code = _resolve_path(m)
+        if code and (best is None or m.end() >= best[1]):
+            best = (f"func:{code}", m.end())
+    if best is not None:
+        return best
+    for code, names in FUNC_CODES.items():
+        if code in _NOT_IN_PROSE:
+            continue
+        for name in names:
+            pos = compact.rfind(name)
+            if pos < 0:
+                continue
+            end = pos + len(name)
+            end += 2 if compact[end : end + 2] in ("支出", "收入") else 0
+            if len(code) > 3 and len(compact) - end > 0:
+                continue  # a 款/项 name in prose only counts right before its number
+            if best is None or end > best[1] or (end == best[1] and len(code) > len(best[0]) - 5):
+                best = (f"func:{code}", end)
+    return best
+
+
+def _resolve_path(m: re.Match[str]) -> str | None:
+    """The code a 类/款/项 path names: written codes give the class; names give the deepest level."""
+    if m.group("ccode"):
+        return m.group("ccode")
+    cls = func_code_by_name(m.group("cls")[-12:]) or _class_suffix(m.group("cls"))
+    if cls is None:
+        return None
+    code = cls
+    for level in ("kuan", "xiang"):
+        name = m.group(level)
+        if not name:
+            break
+        child = func_code_by_name(name, parent=code)
+        if child is None:
+            break
+        code = child
+    return code
+
+
+def _class_suffix(text: str) -> str | None:
+    for start in range(len(text)):
+        code = func_code_by_name(text[start:])
+        if code and len(code) == 3:
+            return code
+    return None
+
+
+def _period(ctx: str, doc_type: str | None, adjusted: bool) -> tuple[Period, str | None, str | None]:
+    """Period, scope and direction of an amount from the words just before it."""
+    if m := _CHANGE.search(ctx):
+        return "change", None, _direction(m.group(1))
+    if m := _PRIOR.search(ctx):
+        return "prior", ("budget" if "预算" in m.group(0) else None), None
+    if m := _BUDGET.search(ctx):
+        scope = None
+        if adjusted and m.group(1) in ("年初预算", "调整预算"):
+            scope = "initial_budget" if m.group(1) == "年初预算" else "adjusted_budget"
+        return "budget", scope, None
+    return ("budget" if doc_type == "预算" else "current"), None, None
+
+
+def _direction(word: str) -> str:
+    if "/" in word:
+        return "unknown"
+    if word.startswith(_DOWN):
+        return "down"
+    return "up" if word.startswith(_UP) else "unknown"
+
+
+def _money(
+    em: Emitter, start: int, end: int, unit: str, ctx: str, state: _Sentence, doc_type: str | None, adjusted: bool
+) -> None:
+    concept, _ = _label(ctx)
+    period, scope, direction = _period(ctx, doc_type, adjusted)
+    if concept is None and (period in ("prior", "change") or _NEUTRAL.match(re.sub(r"[\s，,：:]", "", ctx))):
+        concept = state.subject
+    if concept is None:
+        return
+    if period in ("current", "budget") and state.subject is None:
+        state.scope = _SCOPE_OF_SUBJECT.get(concept) or ("income" if concept in _INCOME_SUBJECTS else None)
+    if concept.startswith(("func:", "econ:")) and scope is None and state.subject is not None:
+        scope = state.scope
+    if doc_type != "预算" and period == "change" and state.subject_period == "budget" and scope is None:
+        scope = "budget"
+    if period == "prior" and scope is None and "预算" in ctx and state.subject_period == "budget":
+        scope = "budget"
+    em.add(concept, period, "amount", start, end, unit, scope=scope, direction=direction, label=ctx.strip()[-20:],
+           snippet=(max(0, start - 30), end + 2))
+    if period in ("current", "budget") or state.subject is None:
+        if state.subject is None:
+            state.subject_period = period
+        state.subject = concept
+
+
+def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> None:
+    measure: Measure
+    period: Period = "current"
+    direction = None
+    head = ctx
+    if "占" in ctx:
+        measure, head = "share", ctx[: ctx.rfind("占")]
+    elif _COMPLETION.search(ctx):
+        measure, head = "completion_rate", ctx[: _COMPLETION.search(ctx).start()]  # type: ignore[union-attr]
+    elif m := _GROWTH.search(ctx):
+        measure, period, direction, head = "growth_rate", "change", _direction(m.group(1)), ctx[: m.start()]
+    else:
+        return
+    concept, _ = _label(head)
+    concept = concept or state.subject
+    if concept is None:
+        return
+    scope = "budget" if period == "change" and state.subject_period == "budget" and not state.budget_doc else None
+    em.add(concept, period, measure, start, end, "%", direction=direction, scope=scope, snippet=(max(0, start - 30), end + 1))
+
+
+# ---------------------------------------------------------------- counts and template sentences
+
+_COUNT_PATTERNS: list[tuple[str, str, str]] = [
+    ("staff_authorized", r"编制(?:人数)?\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
+    ("staff_actual", r"(?:在职职工|在职人员|年末实有人数|年未实有人数|实有人数)\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
+    ("staff_fully_funded", r"财政全额(?:供给)?\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
+    ("staff_subsidized", r"财政补助\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
+    ("staff_established", r"在编\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
+    ("staff_temporary", r"(?:临聘|聘用人员|聘用)\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
+    ("retirees", r"退休(?:职工|人员)\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
+    ("overseas_groups", r"团组\s*(?P<n>\d+)\s*(?P<u>次|个)", "次"),
+    ("overseas_persons", r"出国[（(]境[）)]\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
+    ("vehicles_purchased", r"更新购置公务用车\s*(?P<n>\d+)\s*(?P<u>辆)", "辆"),
+    ("vehicles_count", r"共有(?:公务用车|车辆)\s*(?P<n>\d+)\s*(?P<u>辆)", "辆"),
+    ("reception_batches", r"国内公务接待\s*(?P<n>\d+)\s*(?P<u>批次)", "批次"),
+    ("reception_visitors", r"国内公务接待\s*\d+\s*批次[，,]\s*(?P<n>\d+)\s*(?P<u>人次)", "人次"),
+    ("foreign_reception_batches", r"外事接待\s*(?P<n>\d+)\s*(?P<u>批次)", "批次"),
+    ("foreign_reception_visitors", r"外事接待\s*\d+\s*批次[，,]\s*(?P<n>\d+)\s*(?P<u>人次?)", "人"),
+    ("equipment_general", r"通用设备\s*(?P<n>\d+)\s*(?P<u>台)", "台"),
+    ("equipment_special", r"专用设备\s*(?P<n>\d+)\s*(?P<u>台)", "台"),
+    ("perf_pre_assessment", r"(?P<n>\d+)\s*(?P<u>个)项目开展了?(?:预算)?事前绩效评估", "个"),
+    ("perf_targets", r"(?P<n>\d+)\s*(?P<u>个)项目编制了?绩效目标", "个"),
+    ("perf_monitoring", r"(?P<n>\d+)\s*(?P<u>个)项目开展了?绩效监控", "个"),
+    ("perf_self_assessment", r"(?P<n>\d+)\s*(?P<u>个)项目开展了?绩效(?:目标完成情况)?自评", "个"),
+    ("perf_evaluation", r"组织了?\s*(?P<n>\d+)\s*(?P<u>个)项目(?:支出)?绩效评价", "个"),
+]
+_COUNTS = [(c, re.compile(p), u) for c, p, u in _COUNT_PATTERNS]
+
+
+def _counts(em: Emitter, start: int, end: int) -> None:
+    text = em.ct.text
+    for concept, pattern, _unit in _COUNTS:
+        for m in pattern.finditer(text, start, end):
+            em.add(concept, "current", "count", m.start("n"), m.end("n"), m.group("u"), snippet=(m.start(), m.end()))
+
+
+_SCORE = re.compile(rf"(?P<name>[\u4e00-\u9fff]{{2,12}}?)得分\s*(?P<n>{NUMBER})\s*分")
+_SCORE_LEAD = re.compile(r"^(?:我单位|本单位|我中心|本部门|我局)")
+
+
+def _scores(em: Emitter, start: int, end: int) -> None:
+    text = em.ct.text
+    for m in _SCORE.finditer(text, start, end):
+        name = _SCORE_LEAD.sub("", m.group("name"))
+        concept = "score_total" if name.startswith(("合计", "总")) else f"score:{name}"
+        em.add(concept, "current", "score", m.start("n"), m.end("n"), "分", snippet=(m.start(), m.end()))
+
+
+_PROJECT_SUMMARY = re.compile(r"(?:^|[）)、.\s])(?P<name>[^，。；：:\s（(]{2,40}?)项目绩效目标完成情况综述")
+_PROJECT_FIGURES = [
+    ("budget", "amount", re.compile(rf"预算数(?:为)?\s*(?P<n>{NUMBER})\s*(?P<u>万元|元)")),
+    ("current", "amount", re.compile(rf"执行数(?:为)?\s*(?P<n>{NUMBER})\s*(?P<u>万元|元)")),
+    ("current", "completion_rate", re.compile(rf"完成预算的?\s*(?P<n>{NUMBER})\s*(?P<u>%)")),
+]
+
+
+def _project_summary(em: Emitter, start: int, end: int) -> bool:
+    """（1）助征员费用项目绩效目标完成情况综述。项目全年预算数40万元，执行数为40万元，完成预算的100%。"""
+    text = em.ct.text
+    m = _PROJECT_SUMMARY.search(text, start, end)
+    if m is None:
+        return False
+    concept = f"project:{m.group('name')}"
+    for period, measure, pattern in _PROJECT_FIGURES:
+        hit = pattern.search(text, m.end(), end)
+        if hit:
+            em.add(concept, period, measure, hit.start("n"), hit.end("n"), hit.group("u"),  # type: ignore[arg-type]
+                   snippet=(m.start("name"), hit.end()))
+    return True
+
+
+_BUDGET_STATEMENT = re.compile(
+    rf"(?P<side>收入|支出)年初预算数(?:为)?\s*(?P<a>{NUMBER})\s*元[，,]\s*调整预算数(?:为)?\s*(?P<b>{NUMBER})\s*元[。；]"
+    rf"\s*\d{{4}}年预算(?:收入|支出)\s*(?P<c>{NUMBER})\s*元"
+)
+
+
+def _budget_statement(em: Emitter, start: int, end: int) -> None:
+    """收入年初预算数X元，调整预算数为Y元。2019年预算收入Z元 — the self-assessment template's budget line."""
+    text = em.ct.text
+    for m in _BUDGET_STATEMENT.finditer(text, start, end):
+        concept = "income_total" if m.group("side") == "收入" else "expenditure_total"
+        em.add(concept, "budget", "amount", m.start("a"), m.end("a"), "元", scope="initial_budget")
+        em.add(concept, "budget", "amount", m.start("b"), m.end("b"), "元", scope="adjusted_budget")
+        em.add(concept, "current", "amount", m.start("c"), m.end("c"), "元")
