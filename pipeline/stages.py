@@ -18,9 +18,9 @@ Stage = Callable[["Parsed", "DocumentResult"], None]
 
 def extract_stages() -> list[Stage]:
     """Deterministic extraction: placeholders, rules."""
-    from pipeline import placeholders
+    from pipeline import placeholders, rules
 
-    stages: list[Stage] = [placeholders.stage]
+    stages: list[Stage] = [placeholders.stage, rules.stage]
     return stages
 
 

@@ -57,7 +57,7 @@ class Emitter:
             unit=unit, value_wan=plain(wan) if wan is not None else None, decimals=number.decimals,
             text=self.ct.text[s0:s1].strip(), span=self.ct.raw_span(start, end),
             section=section.title if section else None, extractor="rules", measure=measure, scope=scope,
-            direction=direction,  # type: ignore[arg-type]
+            direction=direction,
             label=label, table=table, row=row, column=column,
         )
         (self.rows if concept.startswith(ROW_PREFIXES) else self.facts).append(fact)

@@ -289,7 +289,7 @@ _PROJECT_FIGURES = [
 
 
 def _project_summary(em: Emitter, start: int, end: int) -> bool:
-    """（1）助征员费用项目绩效目标完成情况综述。项目全年预算数40万元，执行数为40万元，完成预算的100%。"""
+    """Project summaries: （1）X项目绩效目标完成情况综述。项目全年预算数40万元，执行数为40万元，完成预算的100%."""
     text = em.ct.text
     m = _PROJECT_SUMMARY.search(text, start, end)
     if m is None:

@@ -1,6 +1,6 @@
-"""Figures in tables: budget tables (类/款/项 code columns, truncated names, split headers), project tables,
-score tables and chart-data dumps.
+"""Figures in tables: budget tables, project tables, score tables and chart-data dumps.
 
+Budget tables come with 类/款/项 code columns, truncated names and headers split over several rows.
 A row's concept comes from its label (alias tables) or its classification codes; a cell's meaning from its column
 header (合计, 基本支出, 项目支出, 人员经费, 上年预算数, 下降% …), never from its position alone.
 """
@@ -12,9 +12,15 @@ from dataclasses import dataclass, field
 
 from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
-from pipeline.rules.vocab import concept_of, econ_code_by_name, econ_code_by_prefix, func_code_by_name, func_code_by_prefix
+from pipeline.rules.vocab import (
+    concept_of,
+    econ_code_by_name,
+    econ_code_by_prefix,
+    func_code_by_name,
+    func_code_by_prefix,
+)
 from pipeline.segment import Block, Cell, Section
-from schemas.document import Period
+from schemas.document import Measure, Period
 
 _NUM = re.compile(rf"^(?:{NUMBER})$")
 _UNIT_LINE = re.compile(r"单[位元]\s*[：:]\s*(万元|亿元|元)")
@@ -193,11 +199,11 @@ def _row_concept(texts: list[str], label_col: int, title: str, func_ctx: dict[in
     if codes and len(codes) == 1 and len(codes[0]) == 2:
         parent = func_ctx.get(5)
         return f"func:{parent}{codes[0]}" if parent else None
-    concept = concept_of(label)
+    concept: str | None = concept_of(label)
     if concept is None:
-        code = func_code_by_prefix(label) or func_code_by_prefix(label, func_ctx.get(3))
-        if code is not None:
-            concept = f"func:{code}"
+        found = func_code_by_prefix(label) or func_code_by_prefix(label, func_ctx.get(3))
+        if found is not None:
+            concept = f"func:{found}"
     if concept and concept.startswith("func:"):
         code = concept[5:]
         func_ctx[len(code)] = code
@@ -276,7 +282,9 @@ _VALUE_HEADER = re.compile(r"^(合计|小计|总计|金额|本年预算数|上�
 _SANGONG = ("sangong_total", "sg_overseas", "sg_vehicle", "sg_vehicle_purchase", "sg_vehicle_operation", "sg_reception")
 
 
-def _column_concept(header: _Header, col: int, title: str, period: Period) -> tuple[str | None, Period, str, str | None]:
+def _column_concept(
+    header: _Header, col: int, title: str, period: Period
+) -> tuple[str | None, Period, Measure, str | None]:
     """What the figure in a total row's column stands for, from the column's header names (outer to inner)."""
     names = header.names_of(col)
     leaf = names[-1] if names else ""
@@ -383,10 +391,10 @@ def _strip_points(text: str) -> str:
     return text.strip().removesuffix("分").strip()
 
 
-def _score(em: Emitter, concept: str, measure: str, cell: Cell, table_id: str, r_index: int) -> None:
+def _score(em: Emitter, concept: str, measure: Measure, cell: Cell, table_id: str, r_index: int) -> None:
     m = re.search(NUMBER, cell.text)
     if m:
-        em.add(concept, "current", measure, cell.start + m.start(), cell.start + m.end(), "分",  # type: ignore[arg-type]
+        em.add(concept, "current", measure, cell.start + m.start(), cell.start + m.end(), "分",
                table=table_id, row=r_index, column=measure)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 # concept -> aliases (regex fragments; matched on text with spaces removed)
 CONCEPT_ALIASES: dict[str, list[str]] = {
@@ -142,7 +142,7 @@ def _all_matches(text: str) -> tuple[LabelMatch, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _single(n: int) -> re.Pattern[str]:
     aliases = list(CONCEPT_ALIASES.values())[n]
     return re.compile("|".join(f"(?:{a})" for a in sorted(aliases, key=len, reverse=True)))
@@ -173,7 +173,7 @@ def concept_of(label: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _func_names() -> dict[str, list[str]]:
     names: dict[str, list[str]] = {}
     for code, aliases in FUNC_CODES.items():
