@@ -143,7 +143,10 @@ def _page_number_ranges(text: str, counts: Counter[str]) -> list[tuple[int, int]
         line = text[start:end]
         at_page_edge = (start > 0 and text[start - 1] == "\f") or (end < len(text) and text[end] == "\f")
         if _PAGE_LINE.match(line) or (at_page_edge and _BARE_NUMBER_LINE.match(line)):
-            ranges.append((start, min(end + 1, len(text))))
+            stop = end
+            while stop < len(text) and stop - end < 2 and text[stop] in "\n\f":
+                stop += 1  # the line break and the page break after it: the sentence continues on the next page
+            ranges.append((start, stop))
             counts["page_numbers"] += 1
     return ranges
 
@@ -223,7 +226,7 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
         return False
     first = nxt[0]
     if width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - 6:
-        return is_cjk(first) or first.isdigit() or first in "（(“，、%"
+        return is_cjk(first) or first.isdigit() or first in "（(“，、%）)”。；：:,.;"
     if body.endswith("表") or (NUMBERING_RE.match(body) and len(body) <= 40):
         return False
     last = body[-1]

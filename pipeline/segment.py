@@ -31,6 +31,7 @@ _CHAPTER_TITLES = re.compile(
 _PART_TITLES = re.compile(r"^(名词解释|附件|附表)$")
 _REPORT_TITLE = re.compile(r"^.{0,40}(绩效自评报告|绩效评价报告)$")
 _TABLE_TITLE = re.compile(r"^.{2,40}(表|项目绩效目标自评|项目绩效目标)$")
+_SPACED_ROW_END = re.compile(r"\S {2,}[-\d.,%]+$")  # a space-aligned table row ending in a number
 _FIGURE = re.compile(r"\d\s*(万元|元|亿元|%|人)")
 
 # (kind, pattern on the heading title); first match wins.
@@ -174,7 +175,7 @@ def _find_headings(text: str, lines: list[tuple[int, int]], md: dict[int, int]) 
     for i, (s, e) in enumerate(lines):
         raw_line = text[s:e]
         line = raw_line.strip()
-        if not line or "\t" in line:
+        if not line or "\t" in line or _SPACED_ROW_END.search(line):
             continue
         lead = s + (len(raw_line) - len(raw_line.lstrip()))
         found = _heading_rank(line, text, lines, i, s in md or lead in md)
@@ -298,6 +299,7 @@ def _build_tree(heads: list[_Head], text_len: int) -> list[Section]:
 
 _CHART_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _SPACED = re.compile(r"\S(?: ?\S)*")
+_EMPTY_MARKS = {"-", "—", "－", "/", "--"}
 
 
 def _blocks(text: str, lines: list[tuple[int, int]], start: int, end: int) -> list[Block]:
@@ -315,6 +317,9 @@ def _blocks(text: str, lines: list[tuple[int, int]], start: int, end: int) -> li
             j = _table_extent(text, own, i)
             blocks.extend(_tab_block(text, own[i:j], blocks))
             i = j
+        elif _is_spaced_row(line) and (found := _spaced_chart(text, own, i, blocks)) is not None:
+            blocks.append(found[0])
+            i = found[1]
         elif _spaced_extent(text, own, i) > i + 1:
             j = _spaced_extent(text, own, i)
             blocks.append(_spaced_table(text, own[i:j]))
@@ -407,16 +412,16 @@ def _merge_split_rows(groups: list[list[Cell]]) -> list[list[Cell]]:
     return merged
 
 
-def _chart(text: str, rows: list[tuple[int, int]], previous: list[Block]) -> Block | None:
-    """A chart-data dump: labels then as many numbers, on one tab line, titled by the line before."""
+def _chart(text: str, rows: list[tuple[int, int]], previous: list[Block], sep: str = "\t") -> Block | None:
+    """A chart-data dump: labels then as many numbers on one line, titled by the line before."""
     data = [(s, e) for s, e in rows if text[s:e].strip()]
     series = None
-    if len(data) == 2 and len([c for c in text[data[0][0] : data[0][1]].split("\t") if c.strip()]) == 1:
+    if len(data) == 2 and len([c for c in _row_cells(text, *data[0], sep) if c.text not in _EMPTY_MARKS]) == 1:
         series = data.pop(0)  # 收、支决算总计 <tab>: the name of the single series
     if len(data) != 1:
         return None
     s, e = data[0]
-    cells = [c for c in _split_cells(text, s, e, "\t") if c.text]
+    cells = [c for c in _row_cells(text, s, e, sep) if c.text not in _EMPTY_MARKS]
     numbers = [c for c in cells if _CHART_NUMBER.match(c.text)]
     labels = [c for c in cells if not _CHART_NUMBER.match(c.text)]
     if not numbers or len(numbers) != len(labels) or cells[: len(labels)] != labels:
@@ -430,16 +435,42 @@ def _chart(text: str, rows: list[tuple[int, int]], previous: list[Block]) -> Blo
     return Block("chart", start, e, [labels, numbers], "chart", title)
 
 
+def _spaced_chart(text: str, own: list[tuple[int, int]], i: int, previous: list[Block]) -> tuple[Block, int] | None:
+    """A chart dump exported with spaces: one data line, optionally after a one-cell series line."""
+    chart = _chart(text, own[i : i + 2], previous, sep=" ") if i + 1 < len(own) else None
+    if chart is not None:
+        return chart, i + 2
+    chart = _chart(text, [own[i]], previous, sep=" ")
+    return (chart, i + 1) if chart is not None else None
+
+
+def _row_cells(text: str, s: int, e: int, sep: str) -> list[Cell]:
+    if sep == "\t":
+        return [c for c in _split_cells(text, s, e, "\t") if c.text]
+    return [Cell(m.group(0), s + m.start(), s + m.end()) for m in _SPACED.finditer(text[s:e])]
+
+
 def _is_spaced_row(line: str) -> bool:
-    """A line of three or more cells separated by runs of spaces (space-aligned table export)."""
-    return len(re.split(r" {2,}|\u3000{1,}", line.strip())) >= 3
+    """A line of two or more cells separated by runs of spaces (space-aligned table export)."""
+    return len(re.split(r" {2,}|\u3000{2,}", line.strip())) >= 2
 
 
 def _spaced_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
-    """Index after a run of space-aligned rows starting at i that holds at least one number (else i)."""
+    """Index after a run of space-aligned rows starting at i that holds at least one number (else i).
+
+    A lone short cell between two rows (the tail of a row a blank line split) stays in the table.
+    """
     j = i
-    while j < len(own) and _is_spaced_row(text[own[j][0] : own[j][1]]):
-        j += 1
+    while j < len(own):
+        line = text[own[j][0] : own[j][1]]
+        if _is_spaced_row(line):
+            j += 1
+        elif j > i and len(line.strip()) <= 6 and line.strip() and j + 1 < len(own) and _is_spaced_row(
+            text[own[j + 1][0] : own[j + 1][1]]
+        ):
+            j += 1
+        else:
+            break
     rows = [text[s:e] for s, e in own[i:j]]
     return j if j - i >= 2 and any(re.search(r"\d", r) for r in rows) else i
 
@@ -447,6 +478,9 @@ def _spaced_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
 def _spaced_table(text: str, rows: list[tuple[int, int]]) -> Block:
     table_rows = []
     for s, e in rows:
-        cells = [Cell(m.group(0), s + m.start(), s + m.end()) for m in _SPACED.finditer(text[s:e])]
+        cells = _row_cells(text, s, e, " ")
+        for c in cells:
+            if c.text in _EMPTY_MARKS:
+                c.text, c.end = "", c.start  # a dash standing for an empty cell keeps the columns aligned
         table_rows.append(cells)
-    return Block("table", rows[0][0], rows[-1][1], table_rows, "spaces")
+    return Block("table", rows[0][0], rows[-1][1], _merge_split_rows(table_rows), "spaces")

@@ -91,7 +91,7 @@ def test_spans_survive_injected_noise(insertions: list[tuple[int, str]], start: 
         pytest.param("[bookmark: _Toc1][bookmark: _Toc2]一、概况", "一、概况", id="bookmarks-in-a-row"),
         pytest.param("## **二、部门概况**\n正文。", "二、部门概况\n正文。", id="markdown-heading-bold"),
         pytest.param("占**%；其他", "占**%；其他", id="masked-number-kept"),
-        pytest.param("第一页正文。\n- 3 -\n\f第二页正文。", "第一页正文。\n\n第二页正文。", id="page-number-line"),
+        pytest.param("第一页正文。\n- 3 -\n\f第二页正文。", "第一页正文。\n第二页正文。", id="page-number-line"),
         pytest.param("正文\n第 2 页 共 9 页\n续", "正文\n续", id="page-x-of-y"),
         pytest.param("目录\n一、概况......1\n二、收入......3\n一、概况\n正文", "一、概况\n正文", id="toc-block"),
         pytest.param(

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 from pipeline.rules.emit import Emitter
 from pipeline.rules.narrative import extract_paragraph
-from pipeline.rules.tables import extract_cells, extract_chart, extract_tsv, split_tables, table_unit
+from pipeline.rules.tables import (
+    extract_cells,
+    extract_chart,
+    extract_tsv,
+    is_cell_table,
+    split_tables,
+    table_unit,
+)
 from schemas.document import DocumentResult, Fact, Meta
 
 if TYPE_CHECKING:
@@ -32,7 +39,7 @@ def extract(parsed: Parsed, meta: Meta) -> tuple[list[Fact], list[Fact]]:
                 extract_paragraph(em, block.start, block.end, meta.doc_type, meta.unit)
             elif block.kind == "chart":
                 extract_chart(em, block, meta.fiscal_year, meta.unit)
-            elif block.style == "cells":
+            elif block.style == "cells" or is_cell_table(block.rows):
                 extract_cells(em, block, table_id, section)
             else:
                 last_unit = table_unit(section, block, text, last_unit)

@@ -327,6 +327,12 @@ def _table_concept(title: str) -> str | None:
 # ---------------------------------------------------------------- one-cell-per-line tables
 
 
+def is_cell_table(rows: list[list[Cell]]) -> bool:
+    """A project performance table (项目名称 …) or a score table (分值 … 得分), whatever its layout."""
+    first = [c.text for c in rows[0]] if rows else []
+    return ("分值" in first and "得分" in first) or any(r and r[0].text == "项目名称" for r in rows)
+
+
 def extract_cells(em: Emitter, block: Block, table_id: str, section: Section) -> None:
     """Project performance tables (预算数 / 执行数 / 其中-财政拨款 / 其它资金) and score tables (分值 / 得分)."""
     rows = block.rows
