@@ -253,7 +253,7 @@ def _table_follows(text: str, lines: list[tuple[int, int]], i: int) -> bool:
     seen = 0
     for s, e in lines[i + 1 : i + 8]:
         line = text[s:e]
-        if "\t" in line or _is_spaced_row(line):
+        if "\t" in line or _is_spaced_row(line) or _is_loose_row(line):
             return True
         if line.strip():
             seen += 1
@@ -299,6 +299,8 @@ def _build_tree(heads: list[_Head], text_len: int) -> list[Section]:
 
 _CHART_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _SPACED = re.compile(r"\S(?: ?\S)*")
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|(\s*:?-{2,}:?\s*\|)+\s*$")
 _EMPTY_MARKS = {"-", "—", "－", "/", "--"}
 
 
@@ -317,12 +319,25 @@ def _blocks(text: str, lines: list[tuple[int, int]], start: int, end: int) -> li
             j = _table_extent(text, own, i)
             blocks.extend(_tab_block(text, own[i:j], blocks))
             i = j
+        elif _PIPE_ROW.match(line):
+            j = i
+            while j < len(own) and _PIPE_ROW.match(text[own[j][0] : own[j][1]]):
+                j += 1
+            blocks.append(_pipe_table(text, own[i:j], blocks))
+            i = j
         elif _is_spaced_row(line) and (found := _spaced_chart(text, own, i, blocks)) is not None:
             blocks.append(found[0])
             i = found[1]
         elif _spaced_extent(text, own, i) > i + 1:
             j = _spaced_extent(text, own, i)
             blocks.append(_spaced_table(text, own[i:j]))
+            i = j
+        elif _is_loose_row(line) and (chart := _chart(text, [own[i]], blocks, sep="loose")) is not None:
+            blocks.append(chart)
+            i += 1
+        elif _loose_extent(text, own, i) > i + 1:
+            j = _loose_extent(text, own, i)
+            blocks.append(_loose_table(text, own[i:j]))
             i = j
         else:
             blocks.append(Block("paragraph", s, e))
@@ -447,6 +462,8 @@ def _spaced_chart(text: str, own: list[tuple[int, int]], i: int, previous: list[
 def _row_cells(text: str, s: int, e: int, sep: str) -> list[Cell]:
     if sep == "\t":
         return [c for c in _split_cells(text, s, e, "\t") if c.text]
+    if sep == "loose":
+        return [Cell(m.group(0), s + m.start(), s + m.end()) for m in re.finditer(r"\S+", text[s:e])]
     return [Cell(m.group(0), s + m.start(), s + m.end()) for m in _SPACED.finditer(text[s:e])]
 
 
@@ -484,3 +501,67 @@ def _spaced_table(text: str, rows: list[tuple[int, int]]) -> Block:
                 c.text, c.end = "", c.start  # a dash standing for an empty cell keeps the columns aligned
         table_rows.append(cells)
     return Block("table", rows[0][0], rows[-1][1], _merge_split_rows(table_rows), "spaces")
+
+
+def _pipe_table(text: str, rows: list[tuple[int, int]], previous: list[Block]) -> Block:
+    """A markdown pipe table (| a | b |): one row per line, the |---| rule skipped; a one-row table may be a chart."""
+    table_rows = []
+    for s, e in rows:
+        line = text[s:e]
+        if _PIPE_RULE.match(line):
+            continue
+        first, last = line.index("|"), line.rindex("|")
+        table_rows.append(_split_cells(text, s + first + 1, s + last, "|"))
+    series = [c for c in table_rows[0] if c.text and c.text not in _EMPTY_MARKS] if table_rows else []
+    if len(table_rows) == 2 and len(series) == 1:
+        table_rows = table_rows[1:]  # a one-cell series line above the chart data
+    if len(table_rows) == 1:
+        cells = [c for c in table_rows[0] if c.text and c.text not in _EMPTY_MARKS]
+        numbers = [c for c in cells if _CHART_NUMBER.match(c.text)]
+        labels = [c for c in cells if not _CHART_NUMBER.match(c.text)]
+        if numbers and len(numbers) == len(labels) and cells[: len(labels)] == labels:
+            title = None
+            start = rows[0][0]
+            if previous and previous[-1].kind == "paragraph":
+                para = previous.pop()
+                title, start = text[para.start : para.end].strip(), para.start
+            return Block("chart", start, rows[-1][1], [labels, numbers], "chart", title)
+    return Block("table", rows[0][0], rows[-1][1], _merge_split_rows(table_rows), "pipes")
+
+
+_LOOSE_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+_LOOSE_KEYS = ("项目名称", "预算单位")
+
+
+def _is_loose_row(line: str) -> bool:
+    """A table row whose cells run together with single spaces: words then numbers, no sentence punctuation."""
+    tokens = line.split()
+    if len(tokens) < 2 or re.search(r"[，。；]", line) or "\t" in line or len(line) > 160:
+        return False
+    if tokens[0] in _LOOSE_KEYS:
+        return True
+    numbers = [t for t in tokens if _LOOSE_NUMBER.match(t)]
+    return bool(numbers) and len(numbers) < len(tokens)
+
+
+def _loose_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
+    """Index after a run of loose rows starting at i (blank lines inside allowed), else i."""
+    j, last = i, i - 1
+    while j < len(own):
+        line = text[own[j][0] : own[j][1]]
+        if _is_loose_row(line):
+            last = j
+        elif line.strip() or j - last > 2:
+            break
+        j += 1
+    return last + 1 if last - i >= 1 else i
+
+
+def _loose_table(text: str, rows: list[tuple[int, int]]) -> Block:
+    table_rows = []
+    for s, e in rows:
+        line = text[s:e]
+        if not line.strip():
+            continue
+        table_rows.append([Cell(m.group(0), s + m.start(), s + m.end()) for m in re.finditer(r"\S+", line)])
+    return Block("table", rows[0][0], rows[-1][1], table_rows, "loose")

@@ -59,18 +59,70 @@ def space_aligned(text: str) -> str:
 
 
 def run_together(text: str) -> str:
-    """A careless export: markers gone, full-width digits in prose, table cells separated by one space."""
+    """PDF text without layout: markers gone, full-width digits in prose, each table row on one line with its
+    cells separated by single spaces and empty cells gone."""
     text = _MARKERS.sub("", text)
-    out = []
+    out: list[str] = []
+    cells: list[str] = []
     for line in text.split("\n"):
+        if line.startswith("\t") and line.count("\t") == 1:
+            if line.strip():
+                cells.append(line.strip())
+            continue
+        if cells and not line.strip():
+            out.append(" ".join(cells))
+            cells = []
+            continue
+        if cells and "\t" not in line:
+            cells[-1] += line.strip()
+            continue
         if "\t" in line:
             out.append(" ".join(c.strip() for c in line.split("\t") if c.strip()))
         else:
             out.append(re.sub(r"(?<=[\u4e00-\u9fff])(\d+(?:\.\d+)?)(?=万元)", lambda m: m.group(1).translate(_FULL_WIDTH), line))
+    if cells:
+        out.append(" ".join(cells))
+    return "\n".join(out)
+
+
+def markdown_pipes(text: str) -> str:
+    """A markdown export: bold headings, tables as | a | b | rows, one-cell-per-line rows on one line."""
+    out: list[str] = []
+    cells: list[str] = []
+    rule_after_header = False
+
+    def flush_cells() -> None:
+        nonlocal cells, rule_after_header
+        if cells:
+            out.append("| " + " | ".join(cells) + " |")
+            if not rule_after_header:
+                out.append("|" + "---|" * len(cells))
+                rule_after_header = True
+            cells = []
+
+    for line in _MARKERS.sub("", text).split("\n"):
+        if line.startswith("\t") and line.count("\t") == 1:
+            cells.append(line.strip())
+            continue
+        if cells and not line.strip():
+            flush_cells()
+            continue
+        if cells and "\t" not in line:
+            cells[-1] += line.strip()
+            continue
+        if "\t" in line:
+            out.append("| " + " | ".join(c.strip() for c in line.split("\t")) + " |")
+            continue
+        rule_after_header = False
+        if re.match(r"^(第.{1,3}部分|[一二三四五六七八九十]+、)", line.strip()):
+            line = f"## **{line.strip()}**"
+        out.append(line)
+    flush_cells()
     return "\n".join(out)
 
 
 VARIANTS: dict[str, Callable[[str], str]] = {
+    "markdown_pipes": markdown_pipes,
     "pdf_export": pdf_export,
     "space_aligned": space_aligned,
     "run_together": run_together,

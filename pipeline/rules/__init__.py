@@ -44,7 +44,8 @@ def extract(parsed: Parsed, meta: Meta) -> tuple[list[Fact], list[Fact]]:
             else:
                 last_unit = table_unit(section, block, text, last_unit)
                 for k, rows in enumerate(split_tables(block.rows)):
-                    extract_tsv(em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type)
+                    extract_tsv(em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type,
+                                loose=block.style == "loose")
     return em.facts, em.rows
 
 

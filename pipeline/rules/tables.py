@@ -138,10 +138,11 @@ def split_tables(rows: list[list[Cell]]) -> list[list[list[Cell]]]:
 
 
 def extract_tsv(
-    em: Emitter, section: Section, rows: list[list[Cell]], table_id: str, unit: str | None, doc_type: str | None
+    em: Emitter, section: Section, rows: list[list[Cell]], table_id: str, unit: str | None, doc_type: str | None,
+    loose: bool = False,
 ) -> None:
-    """Emit figures of a tab-separated or space-aligned table."""
-    header, first = _header(rows)
+    """Emit figures of a tab-separated, space-aligned or pipe table (`loose`: cells run together, see below)."""
+    header, first = (_Header(), 0) if loose else _header(rows)
     title = section.title
     if "绩效目标" in title:
         _project_funds(em, rows, header, first, table_id, unit)
@@ -157,11 +158,23 @@ def extract_tsv(
             continue
         header.data_label_col = label_col
         label = texts[label_col]
+        if loose:
+            label = _loose_label(texts, label_col)
         if "项目支出" in title and label not in ("合计",) and not concept_of(label):
             concept: str | None = f"project:{re.sub(r'项目$', '', label)}" if _looks_like_project(texts, label_col) else None
         else:
             concept = _row_concept(texts, label_col, title, func_ctx, header.has_codes)
         _emit_row(em, row, label_col, concept, header, unit, base_period, scope_table, table_id, r_index, title, label)
+
+
+def _loose_label(texts: list[str], label_col: int) -> str:
+    """In a row whose cells run together, the label is every word up to the first number."""
+    words = []
+    for t in texts[label_col:]:
+        if is_number(t):
+            break
+        words.append(t)
+    return "".join(words)
 
 
 def _looks_like_project(texts: list[str], label_col: int) -> bool:
@@ -340,14 +353,16 @@ def extract_cells(em: Emitter, block: Block, table_id: str, section: Section) ->
     if "分值" in first and "得分" in first:
         _score_table(em, rows, table_id)
         return
-    name = next((r[1].text for r in rows if len(r) >= 2 and r[0].text == "项目名称"), None)
-    if name is None:
-        return
-    project = f"project:{re.sub(r'项目$', '', name)}"
+    project: str | None = None
     unit = "万元"
     scope = None
     for r_index, row in enumerate(rows):
         texts = [c.text for c in row]
+        if len(texts) >= 2 and texts[0] == "项目名称":
+            project = f"project:{re.sub(r'项目$', '', texts[1])}"  # several tables may run together
+            continue
+        if project is None:
+            continue
         m = next((re.search(r"[（(](万元|元)[）)]", t) for t in texts if re.search(r"[（(](万元|元)[）)]", t)), None)
         if m:
             unit = m.group(1)
