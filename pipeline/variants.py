@@ -59,8 +59,10 @@ def space_aligned(text: str) -> str:
 
 
 def run_together(text: str) -> str:
-    """PDF text without layout: markers gone, full-width digits in prose, each table row on one line with its
-    cells separated by single spaces and empty cells gone."""
+    """PDF text without layout: each table row on one line, cells run together with single spaces.
+
+    Markers are gone, prose numbers use full-width digits, and empty cells vanish (column positions are lost).
+    """
     text = _MARKERS.sub("", text)
     out: list[str] = []
     cells: list[str] = []
