@@ -121,6 +121,7 @@ def run(
             assert result is not None
             (out / "docs" / output).write_text(result.model_dump_json(indent=1), encoding="utf-8")
             summary.processed += 1
+            summary.llm.update(result.llm)  # this run's usage only: a rerun that skips or hits the cache shows 0 calls
             manifest[str(path)] = {"sha256": digest, "status": "ok", "output": output}
             if progress:
                 progress(done, len(files), str(path), f"{len(result.facts)} facts, {len(result.findings)} findings")
@@ -196,7 +197,6 @@ def _write_dataset(out: Path, manifest: dict[str, dict[str, str | None]], summar
             for p in r.placeholders:
                 placeholders.write(json.dumps({**tag, **p.model_dump()}, ensure_ascii=False) + "\n")
                 summary.placeholders[p.kind] += 1
-            summary.llm.update(r.llm)
     for path, entry in manifest.items():
         if entry.get("status") == "failed" and path not in summary.errors:
             summary.errors[path] = str(entry.get("error"))

@@ -19,3 +19,11 @@ def read_report(stem: str) -> str:
 @pytest.fixture(params=STEMS)
 def stem(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _no_llm_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never start a model or reach an endpoint unless they ask: `run` without --llm means none here."""
+    monkeypatch.setenv("BUDGET_EXTRACT_LLM", "none")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)

@@ -1,0 +1,194 @@
+"""From validated answers to grounded facts, and the merge with the facts the rules found.
+
+Every number of an answer is located in its chunk (`pipeline.ground`); a number that is not there is rejected and
+listed in `result.ungrounded`. A grounded figure gets its raw span through the chunk's clean offsets. Merging:
+a figure the rules already have (same place or same identity and value) counts as an agreement and is not
+duplicated; one that reads the rules' number differently becomes an `llm.disagreement` warning and is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from pipeline.ground import Located, label_positions, locate
+from pipeline.llm.chunks import Chunk
+from pipeline.llm.concepts import identify
+from pipeline.numbers import plain, to_wan
+from schemas.document import Fact, Finding
+from schemas.llm import Figure, ProjectTable, ScoreTable
+
+if TYPE_CHECKING:
+    from pipeline.document import Parsed
+    from schemas.document import DocumentResult
+
+_UNIT_LINE = re.compile(r"单位\s*[:：]\s*(万元|元|亿元)|[（(](万元|元|亿元)[)）]")
+_SENTENCE_START = re.compile(r"[。；;\n]")
+
+
+@dataclass
+class Candidate:
+    """A grounded LLM fact and where it should go (facts, tables or indicators)."""
+
+    fact: Fact
+    target: str
+
+
+@dataclass
+class FactMaker:
+    """Collects grounded candidates and rejected (ungrounded) answers for one document."""
+
+    parsed: Parsed
+    result: DocumentResult
+    facts: list[Candidate] = field(default_factory=list)
+    ungrounded: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, chunk: Chunk, answer: BaseModel) -> None:
+        """Ground every figure of one answer."""
+        if isinstance(answer, ProjectTable):
+            for p in answer.projects:
+                name = _compact(p.name).removesuffix("项目")
+                for value, period, measure in ((p.budget, "budget", "amount"), (p.executed, "current", "amount"),
+                                               (p.rate, "current", "completion_rate")):
+                    if value:
+                        self._row(chunk, p.name, value, f"project:{name}", period, measure)
+        elif isinstance(answer, ScoreTable):
+            for r in answer.rows:
+                group, name = _compact(r.group or ""), _compact(r.indicator)
+                concept = f"score:{group}/{name}" if group and group != name else f"score:{name}"
+                for value, measure in ((r.max_score, "score_max"), (r.score, "score")):
+                    if value:
+                        self._row(chunk, r.indicator, value, concept, "current", measure)
+        else:
+            for f in getattr(answer, "figures", []):
+                if isinstance(f, Figure):
+                    self._figure(chunk, f)
+
+    def _locate(self, chunk: Chunk, label: str, value: str) -> Located | None:
+        loc = locate(value, chunk.text, label_positions(label, chunk.text))
+        if loc is None or chunk.clean_span(loc.start, loc.end) is None:
+            self.ungrounded.append({"chunk": chunk.id, "section": chunk.section_title, "label": label,
+                                    "value": value, "reason": "number not in chunk"})
+            return None
+        return loc
+
+    def _figure(self, chunk: Chunk, f: Figure) -> None:
+        loc = self._locate(chunk, f.label, f.value)
+        if loc is None:
+            return
+        # a figure without a written unit takes the table's unit only inside a table row
+        unit = loc.unit or (self._table_unit(chunk) if chunk.in_table_row(loc.start) else None)
+        sentence = _SENTENCE_START.split(chunk.text[: loc.start])[-1]
+        kind = self._section_kind(chunk, loc)
+        ident = identify(f.label, unit, sentence, self.result.meta.doc_type, kind)
+        if ident is None:
+            self._add(chunk, loc, f.label, f"indicator:{_compact(f.label)}", "current", "amount", unit, "indicators")
+            return
+        target = "tables" if ":" in ident.concept else "facts"
+        self._add(chunk, loc, f.label, ident.concept, ident.period, ident.measure, unit, target, ident.direction)
+
+    def _row(self, chunk: Chunk, label: str, value: str, concept: str, period: str, measure: str) -> None:
+        loc = self._locate(chunk, label, value)
+        if loc is None:
+            return
+        if measure == "completion_rate":
+            unit: str | None = "%"
+        elif measure in ("score", "score_max"):
+            unit = "分"
+        else:
+            unit = loc.unit or self._table_unit(chunk)
+        self._add(chunk, loc, label, concept, period, measure, unit, "tables")
+
+    def _table_unit(self, chunk: Chunk) -> str | None:
+        m = _UNIT_LINE.search(chunk.text)
+        if m:
+            return m.group(1) or m.group(2)
+        return self.result.meta.unit
+
+    def _section_kind(self, chunk: Chunk, loc: Located) -> str:
+        span = chunk.clean_span(loc.start, loc.end)
+        section = self.parsed.seg.section_at(span[0]) if span else None
+        return section.kind if section else chunk.kind
+
+    def _add(self, chunk: Chunk, loc: Located, label: str, concept: str, period: str, measure: str,
+             unit: str | None, target: str, direction: str | None = None) -> None:
+        clean_span = chunk.clean_span(loc.start, loc.end)
+        assert clean_span is not None
+        ct = self.parsed.clean
+        section = self.parsed.seg.section_at(clean_span[0])
+        wan = to_wan(loc.number.value, unit)
+        line_start = ct.text.rfind("\n", 0, clean_span[0]) + 1
+        snippet = ct.text[max(line_start, clean_span[0] - 40) : clean_span[1] + (len(unit) if unit else 0)]
+        fact = Fact(
+            id="", concept=concept, period=period, value=loc.number.text, unit=unit,
+            value_wan=plain(wan) if wan is not None else None, decimals=loc.number.decimals, text=snippet.strip(),
+            span=ct.raw_span(*clean_span), section=section.title if section else chunk.section_title,
+            extractor="llm", measure=measure, direction=direction, label=label,
+        )
+        self.facts.append(Candidate(fact, target))
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    """What the merge did."""
+
+    added: int
+    agreed: int
+    disagreed: int
+
+
+def merge(result: DocumentResult, candidates: list[Candidate]) -> MergeCounts:
+    """Add grounded LLM facts to the result; agreements are counted, disagreements become findings."""
+    existing = [*result.facts, *result.tables, *result.indicators]
+    ids = {f.id for f in existing}
+    added = agreed = disagreed = 0
+    seen: set[tuple[int, int]] = set()
+    for cand in candidates:
+        new = cand.fact
+        if new.span in seen:
+            continue
+        seen.add(new.span)
+        same_place = [f for f in existing if f.span[0] < new.span[1] and new.span[0] < f.span[1]]
+        if any(_same(f, new) for f in same_place) or (not same_place and any(_same(f, new) for f in existing)):
+            agreed += 1
+            continue
+        conflict = next((f for f in same_place if f.extractor != "llm"), None)
+        if conflict is not None:
+            disagreed += 1
+            result.findings.append(_disagreement(conflict, new))
+            continue
+        n = len(ids) + 1
+        while f"f{n}" in ids:
+            n += 1
+        ids.add(f"f{n}")
+        fact = new.model_copy(update={"id": f"f{n}"})
+        getattr(result, cand.target).append(fact)
+        existing.append(fact)
+        added += 1
+    return MergeCounts(added, agreed, disagreed)
+
+
+def _same(a: Fact, b: Fact) -> bool:
+    if (a.concept, a.period, a.measure, a.scope) != (b.concept, b.period, b.measure, b.scope):
+        return False
+    try:
+        return Decimal(a.value_wan or a.value) == Decimal(b.value_wan or b.value)
+    except InvalidOperation:
+        return a.value == b.value
+
+
+def _disagreement(rule_fact: Fact, llm_fact: Fact) -> Finding:
+    return Finding(
+        rule="llm.disagreement", severity="warning",
+        message=f"规则读作 {rule_fact.concept}/{rule_fact.period}={rule_fact.value}{rule_fact.unit or ''}，"
+        f"LLM 读作 {llm_fact.concept}/{llm_fact.period}={llm_fact.value}{llm_fact.unit or ''}",
+        facts=[rule_fact.id], expected=rule_fact.value, actual=llm_fact.value, span=llm_fact.span,
+    )
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)

@@ -1,0 +1,97 @@
+"""From command-line options to a ready LLM stage: pick the backend, start the local server, open the cache.
+
+`--llm none|local|openai`; without it: `$BUDGET_EXTRACT_LLM`, else `openai` when OPENAI_API_KEY is set, else
+`local` when the local extra and model are installed, else `none`. The local server lives as long as the
+`llm_stage` block, so one server serves every document (and every worker process) of a run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+from pipeline.llm import local
+from pipeline.llm.backends import BackendConfig
+from pipeline.llm.cache import AnswerCache, default_cache_path
+from pipeline.llm.stage import LLMStage
+
+BACKENDS = ("none", "local", "openai")
+
+
+@dataclass(frozen=True)
+class LLMOptions:
+    """The LLM options of `run` / `check` / `eval`."""
+
+    backend: str | None = None
+    model: str | None = None
+    model_path: str | None = None
+    local_model: str = "0.5b"
+    cache: str | None = None
+    concurrency: int = 2
+
+
+def resolve_backend(choice: str | None) -> str:
+    """The backend to use when the user did (or did not) name one."""
+    kind = choice or os.environ.get("BUDGET_EXTRACT_LLM")
+    if kind:
+        if kind not in BACKENDS:
+            raise ConfigError(f"unknown --llm {kind!r}; choose none, local or openai")
+        return kind
+    if os.environ.get("OPENAI_API_KEY"):
+        return "openai"
+    return "local" if local.is_installed() else "none"
+
+
+def openai_config(model: str | None, concurrency: int) -> BackendConfig:
+    """The `openai` backend's config from OPENAI_BASE_URL / OPENAI_API_KEY and --model."""
+    key = os.environ.get("OPENAI_API_KEY")
+    if not key:
+        raise ConfigError("no OPENAI_API_KEY set: export it, or run with --llm local")
+    name = model or os.environ.get("OPENAI_MODEL")
+    if not name:
+        raise ConfigError("--llm openai needs a model: pass --model NAME (or export OPENAI_MODEL)")
+    return BackendConfig("openai", name, os.environ.get("OPENAI_BASE_URL"), key, concurrency)
+
+
+@contextmanager
+def llm_stage(options: LLMOptions) -> Iterator[LLMStage | None]:
+    """The configured stage (None for `none`); a local server runs until the block ends, errors included."""
+    kind = resolve_backend(options.backend)
+    if kind == "none":
+        yield None
+        return
+    _require_sdk()
+    cache = AnswerCache(options.cache or default_cache_path())
+    try:
+        if kind == "openai":
+            yield LLMStage(openai_config(options.model, options.concurrency), cache)
+            return
+        path = _model_path(options)
+        with local.LocalServer(path) as url:
+            # one llama.cpp server answers one request at a time: queued requests need a long timeout
+            config = BackendConfig("local", options.model or path.name, url, "local", options.concurrency, 900.0)
+            yield LLMStage(config, cache)
+    finally:
+        cache.close()
+
+
+def _model_path(options: LLMOptions) -> Path:
+    if options.model_path:
+        path = Path(options.model_path)
+        if not path.is_file():
+            raise ConfigError(f"--model-path {path}: no such file")
+        return path
+    return local.assemble(options.local_model)
+
+
+def _require_sdk() -> None:
+    import importlib.util
+
+    missing = [m for m in ("openai", "instructor", "tenacity") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigError(f"LLM extraction needs {', '.join(missing)}: pip install 'budget-extract[llm]', "
+                          "or run with --llm none")

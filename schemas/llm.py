@@ -1,0 +1,108 @@
+"""Small, targeted answer schemas for the LLM, one per section type (DESIGN §4).
+
+The field descriptions reach the model through the JSON schema, so they say exactly what to copy: labels and
+numbers **verbatim**, with the unit as written. The model never adds, converts or rounds; the code parses every
+number with `pipeline.numbers` and grounds it in the chunk it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_VERBATIM_NUMBER = (
+    "The figure copied character for character from the text, with its unit if one is written right after it "
+    "(e.g. '381.13万元', '88.62%', '42名', '3,162,923.00'). Never compute, round or convert units."
+)
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Figure(_Answer):
+    """One figure of a narrative sentence or table row, with the label it belongs to."""
+
+    label: str = Field(
+        description="The item the figure belongs to, copied verbatim from the text "
+        "(e.g. '一般公共预算财政拨款收入', '公务接待费', '在职职工')."
+    )
+    value: str = Field(description=_VERBATIM_NUMBER)
+
+
+class MoneyFigures(_Answer):
+    """Money figures (and their shares or changes) stated in a budget or final-accounts section."""
+
+    figures: list[Figure] = Field(
+        default_factory=list,
+        description="Every amount, share (占X%) and year-on-year change stated in the text, in reading order.",
+    )
+
+
+class StaffFigures(_Answer):
+    """Head counts, vehicles and similar counts stated in a department overview."""
+
+    figures: list[Figure] = Field(
+        default_factory=list,
+        description="Every count of people, posts or vehicles stated in the text (编制, 在职, 退休, 车辆...).",
+    )
+
+
+class ProjectRow(_Answer):
+    """One project of a project performance table or narrative."""
+
+    name: str = Field(description="The project name copied verbatim (e.g. '助征员费用').")
+    budget: str | None = Field(default=None, description="预算数 / 年初预算数 of the project. " + _VERBATIM_NUMBER)
+    executed: str | None = Field(default=None, description="执行数 / 实际支出 of the project. " + _VERBATIM_NUMBER)
+    rate: str | None = Field(default=None, description="执行率 / 完成率 of the project, e.g. '100%'. " + _VERBATIM_NUMBER)
+
+
+class ProjectTable(_Answer):
+    """Projects with their budget, executed amount and execution rate."""
+
+    projects: list[ProjectRow] = Field(default_factory=list, description="Every project named with figures.")
+
+
+class ScoreRow(_Answer):
+    """One row of a performance score table."""
+
+    group: str | None = Field(
+        default=None,
+        description="The 二级指标 the row belongs to, verbatim (carry it down from the row above when its cell is "
+        "empty); null for a row that is itself a 二级指标 subtotal.",
+    )
+    indicator: str = Field(description="The row's 三级指标 name verbatim (the 二级指标 name for a subtotal row).")
+    max_score: str | None = Field(default=None, description="分值 / 权重 of the row. " + _VERBATIM_NUMBER)
+    score: str | None = Field(default=None, description="得分 / 自评得分 of the row. " + _VERBATIM_NUMBER)
+
+
+class ScoreTable(_Answer):
+    """Rows of a performance self-assessment score table."""
+
+    rows: list[ScoreRow] = Field(default_factory=list, description="Every scored row, in table order.")
+
+
+class Indicators(_Answer):
+    """Free-form performance indicators of a narrative (参保人数, 征缴金额, 满意度...)."""
+
+    figures: list[Figure] = Field(
+        default_factory=list,
+        description="Every quantitative indicator stated in the text: what is measured (label) and its figure.",
+    )
+
+
+ANSWER_MODELS: dict[str, type[BaseModel]] = {
+    "money": MoneyFigures,
+    "staff": StaffFigures,
+    "projects": ProjectTable,
+    "scores": ScoreTable,
+    "indicators": Indicators,
+}
+
+
+def schema_version(model: type[BaseModel]) -> str:
+    """A short hash of the model's JSON schema: changes whenever a field or a description changes."""
+    text = json.dumps(model.model_json_schema(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
