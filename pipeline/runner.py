@@ -3,7 +3,8 @@
 Layout of the output folder (DESIGN §3):
   docs/<stem>.json        one DocumentResult per input
   facts.jsonl, findings.jsonl, placeholders.jsonl   the dataset, one record per line, tagged with the document
-  manifest.json           input path -> sha256, status, output file (what makes a rerun skip finished work)
+  manifest.json           input path -> sha256, pipeline fingerprint, status, output file (what makes a rerun
+                          skip finished work)
   summary.json            counts for the run
 A document is written as soon as it is done, so an interrupted run loses nothing; a rerun skips every document
 whose input hash is unchanged and whose output exists.
@@ -85,15 +86,36 @@ def _output_name(path: Path, digest: str | None, taken: dict[str, str]) -> str:
     return f"{name}.json"
 
 
+def code_fingerprint(extra: str = "") -> str:
+    """A short hash of the pipeline's code, schemas and prompts (plus `extra` settings such as the LLM backend).
+
+    A finished document is skipped on a rerun only if both its input and this fingerprint are unchanged, so results
+    made by an older version of the pipeline are not kept by mistake.
+    """
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(extra.encode("utf-8"))
+    for folder in ("pipeline", "schemas", "prompts"):
+        for f in sorted((root / folder).rglob("*")):
+            if f.is_file() and f.suffix in (".py", ".md"):
+                h.update(f.relative_to(root).as_posix().encode("utf-8"))
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def run(
     inputs: list[str],
     out: str | Path,
     process: Processor,
     workers: int = 1,
     progress: Progress | None = None,
+    config: str = "",
 ) -> RunSummary:
-    """Process every input into `out`; skip finished documents; keep going past bad input."""
+    """Process every input into `out`; skip finished documents; keep going past bad input.
+
+    `config` names settings that change results (e.g. the LLM backend and model); it is part of the fingerprint.
+    """
     out = Path(out)
+    fingerprint = code_fingerprint(config)
     (out / "docs").mkdir(parents=True, exist_ok=True)
     manifest = _load_manifest(out)
     files = collect_inputs(inputs)
@@ -104,7 +126,8 @@ def run(
         digest = _sha256(path)
         entry = manifest.get(str(path), {})
         output = entry.get("output") or _output_name(path, digest, taken)
-        if digest and entry.get("sha256") == digest and entry.get("status") == "ok" and (out / "docs" / output).exists():
+        unchanged = entry.get("sha256") == digest and entry.get("pipeline") == fingerprint
+        if digest and unchanged and entry.get("status") == "ok" and (out / "docs" / output).exists():
             summary.skipped += 1
             continue
         todo.append((path, digest, output))
@@ -114,7 +137,8 @@ def run(
         if error is not None:
             summary.failed += 1
             summary.errors[str(path)] = error
-            manifest[str(path)] = {"sha256": digest, "status": "failed", "error": error, "output": None}
+            manifest[str(path)] = {"sha256": digest, "status": "failed", "error": error, "output": None,
+                                   "pipeline": fingerprint}
             if progress:
                 progress(done, len(files), str(path), f"failed: {error}")
         else:
@@ -122,7 +146,7 @@ def run(
             (out / "docs" / output).write_text(result.model_dump_json(indent=1), encoding="utf-8")
             summary.processed += 1
             summary.llm.update(result.llm)  # this run's usage only: a rerun that skips or hits the cache shows 0 calls
-            manifest[str(path)] = {"sha256": digest, "status": "ok", "output": output}
+            manifest[str(path)] = {"sha256": digest, "status": "ok", "output": output, "pipeline": fingerprint}
             if progress:
                 progress(done, len(files), str(path), f"{len(result.facts)} facts, {len(result.findings)} findings")
         _save_manifest(out, manifest)
