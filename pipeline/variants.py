@@ -35,27 +35,46 @@ def pdf_export(text: str, width: int = 70, page_lines: int = 40) -> str:
     return "\f".join("\n".join([*page, f"- {n + 1} -"]) + "\n" for n, page in enumerate(pages))
 
 
-def space_aligned(text: str) -> str:
-    """Tables exported with space-aligned columns instead of tabs; one-cell-per-line rows put on one line."""
+def _retype_tables(text: str, render_row: Callable[[list[str], bool], list[str]], prose: Callable[[str], str]) -> str:
+    """Walk a report's lines, re-rendering table rows and passing prose through `prose`.
+
+    One-cell-per-line rows and tab rows go to `render_row(cells, first_row_of_table)`; wrapped cell text is joined
+    back onto its cell.
+    """
     out: list[str] = []
     cells: list[str] = []
+    in_table = False
+
+    def emit(row: list[str]) -> None:
+        nonlocal in_table
+        out.extend(render_row(row, not in_table))
+        in_table = True
+
     for line in text.split("\n"):
         if line.startswith("\t") and line.count("\t") == 1:
-            cells.append(line.strip() or "-")
-            continue
-        if cells and not line.strip():
-            out.append("    ".join(cells))
+            cells.append(line.strip())
+        elif cells and not line.strip():
+            emit(cells)
             cells = []
-            continue
-        if cells and "\t" not in line:
+        elif cells and "\t" not in line:
             cells[-1] += line.strip()
-            continue
-        if "\t" in line:
-            line = "    ".join(c.strip() or "-" for c in line.split("\t")).strip()
-        out.append(line)
+        elif "\t" in line:
+            emit([c.strip() for c in line.split("\t")])
+        else:
+            in_table = False
+            out.append(prose(line))
     if cells:
-        out.append("    ".join(cells))
+        emit(cells)
     return "\n".join(out)
+
+
+def space_aligned(text: str) -> str:
+    """Tables exported with space-aligned columns instead of tabs (a dash for an empty cell)."""
+    return _retype_tables(text, lambda cells, _: ["    ".join(c or "-" for c in cells).strip()], lambda line: line)
+
+
+def _full_width_prose(line: str) -> str:
+    return re.sub(r"(?<=[\u4e00-\u9fff])(\d+(?:\.\d+)?)(?=万元)", lambda m: m.group(1).translate(_FULL_WIDTH), line)
 
 
 def run_together(text: str) -> str:
@@ -63,64 +82,22 @@ def run_together(text: str) -> str:
 
     Markers are gone, prose numbers use full-width digits, and empty cells vanish (column positions are lost).
     """
-    text = _MARKERS.sub("", text)
-    out: list[str] = []
-    cells: list[str] = []
-    for line in text.split("\n"):
-        if line.startswith("\t") and line.count("\t") == 1:
-            if line.strip():
-                cells.append(line.strip())
-            continue
-        if cells and not line.strip():
-            out.append(" ".join(cells))
-            cells = []
-            continue
-        if cells and "\t" not in line:
-            cells[-1] += line.strip()
-            continue
-        if "\t" in line:
-            out.append(" ".join(c.strip() for c in line.split("\t") if c.strip()))
-        else:
-            out.append(re.sub(r"(?<=[\u4e00-\u9fff])(\d+(?:\.\d+)?)(?=万元)", lambda m: m.group(1).translate(_FULL_WIDTH), line))
-    if cells:
-        out.append(" ".join(cells))
-    return "\n".join(out)
+    return _retype_tables(_MARKERS.sub("", text), lambda cells, _: [" ".join(c for c in cells if c)], _full_width_prose)
 
 
 def markdown_pipes(text: str) -> str:
-    """A markdown export: bold headings, tables as | a | b | rows, one-cell-per-line rows on one line."""
-    out: list[str] = []
-    cells: list[str] = []
-    rule_after_header = False
+    """A markdown export: bold part and chapter headings, tables as | a | b | rows under a |---| rule."""
 
-    def flush_cells() -> None:
-        nonlocal cells, rule_after_header
-        if cells:
-            out.append("| " + " | ".join(cells) + " |")
-            if not rule_after_header:
-                out.append("|" + "---|" * len(cells))
-                rule_after_header = True
-            cells = []
+    def row(cells: list[str], first: bool) -> list[str]:
+        line = "| " + " | ".join(cells) + " |"
+        return [line, "|" + "---|" * len(cells)] if first else [line]
 
-    for line in _MARKERS.sub("", text).split("\n"):
-        if line.startswith("\t") and line.count("\t") == 1:
-            cells.append(line.strip())
-            continue
-        if cells and not line.strip():
-            flush_cells()
-            continue
-        if cells and "\t" not in line:
-            cells[-1] += line.strip()
-            continue
-        if "\t" in line:
-            out.append("| " + " | ".join(c.strip() for c in line.split("\t")) + " |")
-            continue
-        rule_after_header = False
+    def heading(line: str) -> str:
         if re.match(r"^(第.{1,3}部分|[一二三四五六七八九十]+、)", line.strip()):
-            line = f"## **{line.strip()}**"
-        out.append(line)
-    flush_cells()
-    return "\n".join(out)
+            return f"## **{line.strip()}**"
+        return line
+
+    return _retype_tables(_MARKERS.sub("", text), row, heading)
 
 
 VARIANTS: dict[str, Callable[[str], str]] = {
