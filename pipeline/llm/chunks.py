@@ -142,8 +142,9 @@ def split_chunk(chunk: Chunk) -> list[Chunk]:
         return []
     half = max(1, len(lines) // 2)
     second = lines[half:]
-    if " | " in chunk.text[lines[0][0] : lines[0][1]] and half > 1:
-        second = [lines[0], *second]
+    header = next((i for i, (s, e) in enumerate(lines) if " | " in chunk.text[s:e]), None)
+    if header is not None and header < half - 1 and " | " in chunk.text[second[0][0] : second[0][1]]:
+        second = [lines[header], *second]
     return [_sub_chunk(chunk, lines[:half], "a"), _sub_chunk(chunk, second, "b")]
 
 

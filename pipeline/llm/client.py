@@ -125,8 +125,7 @@ class OpenAIBackend:
             async for attempt in retrying:
                 with attempt:
                     value = await self._once(request, usage)
-        except IncompleteOutputException as e:
-            usage.response(e.last_completion)
+        except IncompleteOutputException as e:  # the hook has counted the call already
             raise TruncatedOutput("answer cut at the output limit", usage.calls, usage.tokens_in,
                                   usage.tokens_out) from e
         except (openai.OpenAIError, InstructorRetryException) as e:
@@ -146,12 +145,12 @@ class OpenAIBackend:
 
 def _describe(e: BaseException, calls: int) -> str:
     cause = _root(e)
+    if isinstance(e, InstructorRetryException) and not isinstance(cause, openai.OpenAIError):
+        return f"no valid answer after {e.n_attempts} attempts: {str(cause)[:200]}"
     if isinstance(cause, openai.AuthenticationError):
         return "the endpoint refused the API key (401): check OPENAI_API_KEY"
     if isinstance(cause, openai.NotFoundError):
         return "the endpoint does not know this model (404): check --model"
-    if isinstance(cause, InstructorRetryException):
-        return f"no valid answer after {cause.n_attempts} attempts: {str(cause)[:200]}"
     return f"{type(cause).__name__} after {calls} calls: {str(cause)[:200]}"
 
 

@@ -120,8 +120,9 @@ def free_port() -> int:
 class LocalServer:
     """`with LocalServer(path) as base_url:` — a llama.cpp server on loopback for the duration of the block."""
 
-    def __init__(self, model_path: Path, n_ctx: int = 4096, ready_timeout: float = 180.0) -> None:
-        self.model_path, self.n_ctx, self.ready_timeout = model_path, n_ctx, ready_timeout
+    def __init__(self, model_path: Path, n_ctx: int = 4096, ready_timeout: float = 180.0,
+                 python: str = sys.executable) -> None:
+        self.model_path, self.n_ctx, self.ready_timeout, self.python = model_path, n_ctx, ready_timeout, python
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = model_dir() / "server.log"
@@ -145,7 +146,7 @@ class LocalServer:
             raise ConfigError(f"--llm local needs llama-cpp-python[server]; {INSTALL_HINT}")
         self.port = free_port()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path), "--host", "127.0.0.1",
+        cmd = [self.python, "-m", "llama_cpp.server", "--model", str(self.model_path), "--host", "127.0.0.1",
                "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--model_alias", "local"]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

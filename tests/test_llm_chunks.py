@@ -1,0 +1,78 @@
+"""Chunking and routing: chunks map back to clean text, tables keep whole rows and repeat their header."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import STEMS, read_report
+
+from pipeline.document import parse
+from pipeline.ingest import RawDocument
+from pipeline.llm.chunks import chunk_document, estimate_tokens, figure_spans, split_chunk
+
+
+def chunks_of(text: str, budget: int = 500):  # type: ignore[no-untyped-def]
+    parsed = parse(RawDocument("t.txt", text, "0" * 64, "txt"))
+    return parsed, chunk_document(parsed.seg, parsed.clean.text, budget)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_piece_maps_back_to_clean_text(stem: str) -> None:
+    parsed, chunks = chunks_of(read_report(stem))
+    assert chunks
+    for chunk in chunks:
+        for p in chunk.pieces:
+            clean = parsed.clean.text[p.clean_start : p.clean_start + p.length]
+            assert chunk.text[p.at : p.at + p.length] == clean.replace("\t", " ").replace("\n", " ")
+
+
+TABLE = "（一）项目绩效目标完成情况表\n项目名称\t预算数\t执行数\t执行率\n" + "".join(
+    f"第{i}个项目\t{i}0.5\t{i}0.5\t100%\n" for i in range(1, 40)
+)
+
+
+def test_a_split_table_repeats_its_header_and_never_cuts_a_row() -> None:
+    _, chunks = chunks_of(TABLE, budget=120)
+    tables = [c for c in chunks if c.task == "projects"]
+    assert len(tables) > 2
+    rows = []
+    for c in tables:
+        assert c.text.split("\n")[0 if c is not tables[0] else 1].startswith("项目名称")
+        rows += [line for line in c.text.split("\n") if line.startswith("第")]
+        assert all(estimate_tokens(c.text) <= 120 + 40 for c in tables)
+    assert rows == [f"第{i}个项目 | {i}0.5 | {i}0.5 | 100%" for i in range(1, 40)]
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        pytest.param("一、部门概况\n核定编制42名。\n", "staff", id="overview-staff"),
+        pytest.param("二、收入决算情况说明\n本年收入合计381.13万元。\n", "money", id="income-money"),
+        pytest.param("（一）项目绩效目标完成情况表\n项目名称\t预算数\n甲\t40\n", "projects", id="project-table"),
+        pytest.param("部门整体支出绩效评价指标评分表\n二级指标\t分值\t得分\n预算配置\t19\t18\n", "scores", id="score-table"),
+    ],
+)
+def test_routing_by_section_kind_and_table_header(text: str, task: str) -> None:
+    _, chunks = chunks_of(text)
+    assert [c.task for c in chunks if figure_spans(c.text)] == [task]
+
+
+def test_glossary_is_never_sent() -> None:
+    _, chunks = chunks_of("名词解释\n1.财政拨款收入：指本年度从本级财政部门取得的财政拨款。\n")
+    assert chunks == []
+
+
+def test_split_chunk_halves_keep_offsets_and_header() -> None:
+    parsed, chunks = chunks_of(TABLE, budget=10_000)
+    [chunk] = [c for c in chunks if c.task == "projects"]
+    first, second = split_chunk(chunk)
+    assert second.text.split("\n")[0] == "项目名称 | 预算数 | 执行数 | 执行率"
+    assert len(first.text) + len(second.text) > len(chunk.text)
+    for part in (first, second):
+        for p in part.pieces:
+            clean = parsed.clean.text[p.clean_start : p.clean_start + p.length]
+            assert part.text[p.at : p.at + p.length] == clean.replace("\t", " ").replace("\n", " ")
+
+
+def test_years_dates_and_class_codes_are_not_figures() -> None:
+    text = "2020年12月 2080109 行政运行 381.13"
+    assert [text[s:e] for s, e in figure_spans(text)] == ["381.13"]

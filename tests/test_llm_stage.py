@@ -1,0 +1,163 @@
+"""The LLM stage with the fake backend: grounding, merge with rules facts, cache, truncation, recorded errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.document import Parsed, parse
+from pipeline.errors import LLMError
+from pipeline.ingest import RawDocument
+from pipeline.llm import backends
+from pipeline.llm.backends import Answer, BackendConfig, FakeBackend, Request, TruncatedOutput
+from pipeline.llm.cache import AnswerCache
+from pipeline.llm.stage import LLMStage
+from schemas.document import DocumentResult, Fact, Meta, Source
+from schemas.llm import Figure, MoneyFigures, ProjectRow, ProjectTable, StaffFigures
+
+TEXT = (
+    "[bookmark: _Toc1]一、部门概况\n"
+    "核定编制42名，实有在职职工34名。\n"
+    "二、收入决算情况说明\n"
+    "2020年本年收入合计3,810.13万元，其中：一般公共预算财政拨款收入381.13万元，占100%。\n"
+    "三、支出决算情况说明\n"
+    "本年支出合计360.12万元，其中：基本支出300.02万元，占83.31%；项目支出60.10万元。\n"
+)
+
+
+def make(text: str = TEXT) -> tuple[Parsed, DocumentResult]:
+    parsed = parse(RawDocument("t.txt", text, "0" * 64, "txt"))
+    result = DocumentResult(source=Source(path="t.txt", sha256="0" * 64, chars=len(text)),
+                            meta=Meta(doc_type="决算", unit="万元"))
+    return parsed, result
+
+
+def fig(label: str, value: str) -> Figure:
+    return Figure(label=label, value=value)
+
+
+def answers(request: Request) -> Answer:
+    """What a good model says for each chunk of TEXT."""
+    if request.response_model is StaffFigures:
+        return Answer(StaffFigures(figures=[fig("编制", "42名"), fig("在职职工", "34名")]), 50, 10)
+    if "本年收入合计" in request.user.split("Text:")[-1]:
+        figures = [fig("本年收入合计", "3810.13万元"), fig("一般公共预算财政拨款收入", "381.13万元"),
+                   fig("一般公共预算财政拨款收入", "100%"), fig("本年支出合计", "999.99万元"),
+                   fig("基本支出", "300.02万元"), fig("基本支出", "83.31%"), fig("项目支出", "60.10万元")]
+        return Answer(MoneyFigures(figures=figures), 80, 30)
+    return Answer(MoneyFigures(), 10, 2)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBackend]:
+    backend = FakeBackend(answers)
+    backends.register("fake", lambda config: backend)
+    yield backend
+
+
+def stage(tmp_path: Path, concurrency: int = 2) -> LLMStage:
+    return LLMStage(BackendConfig("fake", "fake-model", concurrency=concurrency), AnswerCache(tmp_path / "c.sqlite"))
+
+
+def test_grounded_facts_carry_llm_extractor_and_raw_spans(fake: FakeBackend, tmp_path: Path) -> None:
+    parsed, result = make()
+    stage(tmp_path)(parsed, result)
+    by = {(f.concept, f.measure): f for f in result.facts}
+    income = by[("income_total", "amount")]
+    assert income.extractor == "llm" and income.value == "3810.13" and income.value_wan == "3810.13"
+    assert TEXT[income.span[0] : income.span[1]] == "3,810.13"
+    share = by[("inc_general_budget", "share")]
+    assert (share.value, share.unit) == ("100", "%")
+    assert by[("staff_authorized", "count")].value == "42"
+    assert by[("exp_basic", "amount")].section == "支出决算情况说明"
+
+
+def test_number_not_in_chunk_is_rejected_and_listed(fake: FakeBackend, tmp_path: Path) -> None:
+    parsed, result = make()
+    stage(tmp_path)(parsed, result)
+    assert [u["value"] for u in result.ungrounded] == ["999.99万元"]
+    assert all(f.value != "999.99" for f in result.facts)
+    assert result.llm["ungrounded"] == 1
+
+
+def test_rules_agreement_is_counted_and_disagreement_is_a_finding(fake: FakeBackend, tmp_path: Path) -> None:
+    parsed, result = make()
+    start = TEXT.index("300.02")
+    rules_fact = Fact(id="f1", concept="exp_basic", period="current", value="300.02", unit="万元", value_wan="300.02",
+                      decimals=2, text="基本支出300.02万元", span=(start, start + 6), extractor="rules")
+    start = TEXT.index("60.10")
+    wrong = Fact(id="f2", concept="exp_operating", period="current", value="60.10", unit="万元", value_wan="60.10",
+                 decimals=2, text="项目支出60.10万元", span=(start, start + 5), extractor="rules")
+    result.facts.extend([rules_fact, wrong])
+    stage(tmp_path)(parsed, result)
+    assert sum(f.concept == "exp_basic" and f.measure == "amount" for f in result.facts) == 1
+    assert result.llm["agreed"] == 1 and result.llm["disagreed"] == 1
+    [finding] = result.findings
+    assert finding.rule == "llm.disagreement" and finding.severity == "warning" and finding.facts == ["f2"]
+    assert len({f.id for f in result.facts}) == len(result.facts)
+
+
+def test_chunks_the_rules_fully_cover_are_not_sent(fake: FakeBackend, tmp_path: Path) -> None:
+    text = "一、部门概况\n核定编制42名。\n"
+    parsed, result = make(text)
+    start = text.index("42")
+    result.facts.append(Fact(id="f1", concept="staff_authorized", period="current", value="42", unit="名",
+                             text="编制42名", span=(start, start + 2), measure="count"))
+    stage(tmp_path)(parsed, result)
+    assert fake.requests == [] and result.llm["skipped_chunks"] == 1
+
+
+def test_rerun_hits_the_cache_and_makes_zero_calls(fake: FakeBackend, tmp_path: Path) -> None:
+    parsed, result = make()
+    stage(tmp_path)(parsed, result)
+    first = len(fake.requests)
+    assert first > 0 and result.llm["calls"] == first
+    parsed, again = make()
+    stage(tmp_path)(parsed, again)
+    assert len(fake.requests) == first
+    assert again.llm.get("calls", 0) == 0 and again.llm["cache_hits"] == first
+    assert [f.model_dump() for f in again.facts] == [f.model_dump() for f in result.facts]
+
+
+def test_truncated_answer_splits_the_chunk(tmp_path: Path) -> None:
+    def respond(request: Request) -> Answer:
+        text = request.user.split("Text:")[-1]
+        if "本年收入合计" in text and "本年支出合计" in text:  # the whole chunk: pretend it hit max_tokens
+            raise TruncatedOutput("cut", attempts=1, tokens_in=100, tokens_out=512)
+        return answers(request)
+
+    backend = FakeBackend(respond)
+    backends.register("fake", lambda config: backend)
+    parsed, result = make(TEXT.replace("一、部门概况\n核定编制42名，实有在职职工34名。\n", ""))
+    stage(tmp_path)(parsed, result)
+    assert result.llm["splits"] >= 1
+    assert any(f.concept == "income_total" for f in result.facts)
+    assert result.llm["calls"] == len(backend.requests)
+
+
+def test_exhausted_retries_leave_an_error_not_a_crash(tmp_path: Path) -> None:
+    def respond(request: Request) -> Answer:
+        raise LLMError("RateLimitError after 4 calls", attempts=4)
+
+    backends.register("fake", lambda config: FakeBackend(respond))
+    parsed, result = make()
+    stage(tmp_path)(parsed, result)
+    assert result.errors and all("RateLimitError" in e for e in result.errors)
+    assert result.llm["calls"] == 4 * len(result.errors)
+    assert all(f.extractor == "rules" for f in result.facts)
+
+
+def test_project_rows_go_to_tables(tmp_path: Path) -> None:
+    text = "（一）项目绩效目标完成情况表\n项目名称\t助征员费用\n预算数\t40\t执行数\t40\t执行率\t100%\n"
+
+    def respond(request: Request) -> Answer:
+        return Answer(ProjectTable(projects=[ProjectRow(name="助征员费用", budget="40", executed="40", rate="100%")]))
+
+    backends.register("fake", lambda config: FakeBackend(respond))
+    parsed, result = make(text)
+    stage(tmp_path)(parsed, result)
+    keys = {(f.concept, f.period, f.measure, f.value, f.unit) for f in result.tables}
+    assert ("project:助征员费用", "current", "completion_rate", "100", "%") in keys
+    assert ("project:助征员费用", "budget", "amount", "40", "万元") in keys
