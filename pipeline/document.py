@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.clean import CleanText, clean
 from pipeline.ingest import RawDocument, read_document
-from pipeline.meta import detect_meta
+from pipeline.meta import detect_meta, section_unit
 from pipeline.segment import Section, Segmented, segment
 from pipeline.stages import Stage, check_stages, extract_stages
 from schemas.document import DocumentResult, SectionInfo, Source
@@ -57,11 +57,12 @@ def section_infos(parsed: Parsed) -> list[SectionInfo]:
     """The heading tree in output form, spans in raw coordinates."""
     ct, sections = parsed.clean, parsed.seg.sections
     infos = []
-    for s in sections:
+    for n, s in enumerate(sections):
         parent = sections[s.parent].id if s.parent is not None else None
         infos.append(
             SectionInfo(id=s.id, title=s.title, heading=s.heading, kind=s.kind, depth=s.depth, parent=parent,
-                        span=ct.raw_span(s.start, _trim_end(ct, s)), blocks=[b.kind for b in s.blocks])
+                        span=ct.raw_span(s.start, _trim_end(ct, s)), unit=section_unit(ct.text, parsed.seg, n),
+                        blocks=[b.kind for b in s.blocks])
         )
     return infos
 

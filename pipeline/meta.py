@@ -96,3 +96,20 @@ def amount_unit(text: str, seg: Segmented) -> str | None:
         if b.kind == "paragraph":
             counts.update(_MONEY_UNIT.findall(text[b.start : b.end]))
     return counts.most_common(1)[0][0] if counts else None
+
+
+_UNIT_LINE = re.compile(r"单[位元]\s*[：:]\s*(万元|亿元|元)|[（(](万元|元)[）)]")
+
+
+def section_unit(text: str, seg: Segmented, index: int) -> str | None:
+    """The amount unit in force in one section: a stated 单位 line, else the unit its sentences use most."""
+    section = seg.sections[index]
+    own = text[section.body_start : section.end]
+    stated = _UNIT_LINE.search(own)
+    if stated:
+        return stated.group(1) or stated.group(2)
+    counts: Counter[str] = Counter()
+    for b in section.blocks:
+        if b.kind == "paragraph":
+            counts.update(_MONEY_UNIT.findall(text[b.start : b.end]))
+    return counts.most_common(1)[0][0] if counts else None

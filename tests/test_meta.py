@@ -37,3 +37,15 @@ def test_meta_of_sample_reports(stem: str, unit_name_: str, year: int, doc_type:
 )
 def test_unit_name_cases(text: str, expected: str | None) -> None:
     assert unit_name(text) == expected
+
+
+def test_section_units() -> None:
+    from conftest import REPORTS
+
+    from pipeline.document import process_file
+
+    result = process_file(REPORTS / "003_7c46becd3f9fd372.txt")
+    units = {s.title: s.unit for s in result.sections}
+    assert units["部门收支总表"] == "元"
+    assert units["2021年“三公”经费预算财政拨款情况统计表"] == "万元"
+    assert units["三、收支预算总体情况"[2:]] == "万元"
