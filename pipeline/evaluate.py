@@ -8,8 +8,10 @@ no expected finding is a false alarm.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +21,14 @@ from pydantic import BaseModel, Field
 from pipeline.ingest import RawDocument, read_document
 from pipeline.numbers import MONEY_UNITS, plain, to_wan
 from schemas.document import DocumentResult, Fact
-from schemas.golden import GoldenFact, GoldenFacts, GoldenFindings, GoldenPlaceholders
+from schemas.golden import (
+    GoldenFact,
+    GoldenFacts,
+    GoldenFindings,
+    GoldenIndicator,
+    GoldenIndicators,
+    GoldenPlaceholders,
+)
 
 FactKey = tuple[str, str, str, str, str]
 
@@ -64,6 +73,8 @@ class DocEval(BaseModel):
 
     report: str
     facts: dict[str, float | int]
+    indicators: dict[str, float | int] = Field(default_factory=dict)
+    llm: dict[str, int] = Field(default_factory=dict)
     missed_facts: list[str] = Field(default_factory=list)
     extra_facts: list[str] = Field(default_factory=list)
     placeholders: dict[str, float | int]
@@ -79,12 +90,17 @@ class EvalReport(BaseModel):
     documents: list[DocEval]
     facts_micro: dict[str, float | int]
     facts_by_concept: dict[str, dict[str, float | int]]
+    indicators: dict[str, float | int] = Field(default_factory=dict)
+    all_micro: dict[str, float | int] = Field(default_factory=dict, description="facts + indicators together")
     placeholders_overall: dict[str, float | int]
     placeholders_by_kind: dict[str, dict[str, float | int]]
     finding_recall: float
     findings_expected: int
     findings_matched: int
     false_alarms: int
+    missed_by_rules: int = 0
+    recovered_by_llm: int = 0
+    ungrounded_rejected: int = 0
     variants: dict[str, dict[str, float | int]] = Field(default_factory=dict)
 
 
@@ -182,51 +198,123 @@ def _default_processor() -> Processor:
     return process_raw
 
 
+def bigram_overlap(a: str, b: str) -> float:
+    """Dice coefficient of the character bigrams of two labels (1.0 for equal labels)."""
+    def grams(t: str) -> set[str]:
+        t = re.sub(r"[\s（）()“”\"：:，,、]", "", t)
+        return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
+
+    ga, gb = grams(a), grams(b)
+    return 2 * len(ga & gb) / (len(ga) + len(gb))
+
+
+def _indicator_value(value: str, unit: str | None) -> str:
+    amount = Decimal(value)
+    wan = to_wan(amount, unit) if unit in MONEY_UNITS else None
+    return plain(wan if wan is not None else amount)
+
+
+def match_indicators(gold: list[GoldenIndicator], pred: list[Fact]) -> tuple[Score, list[int]]:
+    """One-to-one matching of indicators on equal values and similar labels.
+
+    Returns the score and the indices of the gold indicators that were matched.
+    """
+    unmatched = list(pred)
+    hits: list[int] = []
+    for n, g in enumerate(gold):
+        want = _indicator_value(g.value, g.unit)
+        best = max(
+            (p for p in unmatched if _indicator_value(p.value, p.unit) == want),
+            key=lambda p: bigram_overlap(g.label, p.label or p.concept.split(":", 1)[-1]),
+            default=None,
+        )
+        if best is not None and bigram_overlap(g.label, best.label or best.concept.split(":", 1)[-1]) >= 0.3:
+            unmatched.remove(best)
+            hits.append(n)
+    return Score(tp=len(hits), fp=len(unmatched), fn=len(gold) - len(hits)), hits
+
+
+@dataclass
+class _Totals:
+    micro: Score = field(default_factory=Score)
+    everything: Score = field(default_factory=Score)
+    indicators: Score = field(default_factory=Score)
+    placeholders: Score = field(default_factory=Score)
+    per_concept: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
+    per_kind: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
+    findings_expected: int = 0
+    findings_matched: int = 0
+    false_alarms: int = 0
+    missed_by_rules: int = 0
+    recovered_by_llm: int = 0
+    ungrounded: int = 0
+
+
+def _evaluate_doc(report: Path, exp: Path, result: DocumentResult, totals: _Totals) -> tuple[DocEval, set[FactKey]]:
+    facts = _load(GoldenFacts, exp / "facts.yaml")
+    gold_keys = {golden_key(g) for g in facts.facts} if isinstance(facts, GoldenFacts) else set()
+    extracted = [*result.facts, *result.tables]
+    pred_keys = {result_key(f) for f in extracted}
+    doc_micro, doc_concepts = score_facts(gold_keys, pred_keys)
+    totals.micro.add(doc_micro)
+    for fam, s in doc_concepts.items():
+        totals.per_concept[fam].add(s)
+    inds = _load(GoldenIndicators, exp / "indicators.yaml")
+    gold_inds = inds.indicators if isinstance(inds, GoldenIndicators) else []
+    ind_score, _ = match_indicators(gold_inds, result.indicators)
+    totals.indicators.add(ind_score)
+    totals.everything.add(doc_micro)
+    totals.everything.add(ind_score)
+    # what the rules miss, and how much of it the LLM supplies (grounded answers only reach the result)
+    rules_keys = {result_key(f) for f in extracted if f.extractor == "rules"}
+    llm_keys = {result_key(f) for f in extracted if f.extractor == "llm"}
+    _, llm_ind_hits = match_indicators(gold_inds, [f for f in result.indicators if f.extractor == "llm"])
+    _, rules_ind_hits = match_indicators(gold_inds, [f for f in result.indicators if f.extractor == "rules"])
+    missed = (gold_keys - rules_keys, set(range(len(gold_inds))) - set(rules_ind_hits))
+    totals.missed_by_rules += len(missed[0]) + len(missed[1])
+    totals.recovered_by_llm += len(missed[0] & llm_keys) + len(missed[1] & set(llm_ind_hits))
+    totals.ungrounded += len(result.ungrounded)
+    ph = _load(GoldenPlaceholders, exp / "placeholders.yaml")
+    ph_score, ph_kinds = score_placeholders(ph, result) if isinstance(ph, GoldenPlaceholders) else (Score(), {})
+    totals.placeholders.add(ph_score)
+    for kind, s in ph_kinds.items():
+        totals.per_kind[kind].add(s)
+    fd = _load(GoldenFindings, exp / "findings.yaml")
+    n_match, missed_f, false_alarms = score_findings(fd, result) if isinstance(fd, GoldenFindings) else (0, [], [])
+    totals.findings_expected += n_match + len(missed_f)
+    totals.findings_matched += n_match
+    totals.false_alarms += len(false_alarms)
+    doc = DocEval(
+        report=report.stem, facts=doc_micro.summary(), indicators=ind_score.summary(),
+        missed_facts=sorted("|".join(k) for k in gold_keys - pred_keys),
+        extra_facts=sorted("|".join(k) for k in pred_keys - gold_keys),
+        placeholders=ph_score.summary(), findings_expected=n_match + len(missed_f), findings_matched=n_match,
+        missed_findings=missed_f, false_alarms=false_alarms, llm=dict(result.llm),
+    )
+    return doc, gold_keys
+
+
 def evaluate_folder(goldens: str | Path, variants: bool = False, processor: Processor | None = None) -> EvalReport:
     """Run the pipeline on every golden report and score it."""
     root = Path(goldens)
     process = processor or _default_processor()
+    totals = _Totals()
     docs: list[DocEval] = []
-    micro, ph_total = Score(), Score()
-    per_concept: dict[str, Score] = defaultdict(Score)
-    per_kind: dict[str, Score] = defaultdict(Score)
-    expected = matched = alarms = 0
     all_gold: dict[str, set[FactKey]] = {}
     for report in sorted((root / "reports").glob("*.txt")):
-        exp = root / "expected" / report.stem
-        result = process(read_document(report))
-        facts = _load(GoldenFacts, exp / "facts.yaml")
-        gold_keys = {golden_key(g) for g in facts.facts} if isinstance(facts, GoldenFacts) else set()
+        doc, gold_keys = _evaluate_doc(report, root / "expected" / report.stem, process(read_document(report)), totals)
+        docs.append(doc)
         all_gold[report.stem] = gold_keys
-        pred_keys = {result_key(f) for f in [*result.facts, *result.tables]}
-        doc_micro, doc_concepts = score_facts(gold_keys, pred_keys)
-        micro.add(doc_micro)
-        for fam, s in doc_concepts.items():
-            per_concept[fam].add(s)
-        ph = _load(GoldenPlaceholders, exp / "placeholders.yaml")
-        ph_score, ph_kinds = score_placeholders(ph, result) if isinstance(ph, GoldenPlaceholders) else (Score(), {})
-        ph_total.add(ph_score)
-        for kind, s in ph_kinds.items():
-            per_kind[kind].add(s)
-        fd = _load(GoldenFindings, exp / "findings.yaml")
-        n_match, missed, false_alarms = score_findings(fd, result) if isinstance(fd, GoldenFindings) else (0, [], [])
-        expected += n_match + len(missed)
-        matched += n_match
-        alarms += len(false_alarms)
-        docs.append(DocEval(
-            report=report.stem, facts=doc_micro.summary(),
-            missed_facts=sorted("|".join(k) for k in gold_keys - pred_keys),
-            extra_facts=sorted("|".join(k) for k in pred_keys - gold_keys),
-            placeholders=ph_score.summary(), findings_expected=n_match + len(missed), findings_matched=n_match,
-            missed_findings=missed, false_alarms=false_alarms,
-        ))
     report_model = EvalReport(
-        documents=docs, facts_micro=micro.summary(),
-        facts_by_concept={k: v.summary() for k, v in sorted(per_concept.items())},
-        placeholders_overall=ph_total.summary(),
-        placeholders_by_kind={k: v.summary() for k, v in sorted(per_kind.items())},
-        finding_recall=round(matched / expected, 4) if expected else 1.0,
-        findings_expected=expected, findings_matched=matched, false_alarms=alarms,
+        documents=docs, facts_micro=totals.micro.summary(),
+        facts_by_concept={k: v.summary() for k, v in sorted(totals.per_concept.items())},
+        indicators=totals.indicators.summary(), all_micro=totals.everything.summary(),
+        placeholders_overall=totals.placeholders.summary(),
+        placeholders_by_kind={k: v.summary() for k, v in sorted(totals.per_kind.items())},
+        finding_recall=round(totals.findings_matched / totals.findings_expected, 4) if totals.findings_expected else 1.0,
+        findings_expected=totals.findings_expected, findings_matched=totals.findings_matched,
+        false_alarms=totals.false_alarms, missed_by_rules=totals.missed_by_rules,
+        recovered_by_llm=totals.recovered_by_llm, ungrounded_rejected=totals.ungrounded,
     )
     if variants:
         report_model.variants = _score_variants(root, all_gold, process)
@@ -257,6 +345,12 @@ def render(report: EvalReport) -> str:
         lines.append(_row(d.report, f["precision"], f["recall"], f["f1"], f"{f['tp']}/{f['fp']}/{f['fn']}"))
     m = report.facts_micro
     lines.append(_row("MICRO", m["precision"], m["recall"], m["f1"], f"{m['tp']}/{m['fp']}/{m['fn']}"))
+    i, a = report.indicators, report.all_micro
+    if i:
+        lines.append(_row("indicators", i["precision"], i["recall"], i["f1"], f"{i['tp']}/{i['fp']}/{i['fn']}"))
+        lines.append(_row("facts + indicators", a["precision"], a["recall"], a["f1"], f"{a['tp']}/{a['fp']}/{a['fn']}"))
+    lines.append(f"golden items the rules miss: {report.missed_by_rules}; supplied by the LLM: {report.recovered_by_llm}; "
+                 f"LLM answers rejected as ungrounded: {report.ungrounded_rejected}")
     lines += ["", "facts by concept", _row("concept", "P", "R", "F1", "tp/fp/fn")]
     for concept, s in report.facts_by_concept.items():
         lines.append(_row(concept, s["precision"], s["recall"], s["f1"], f"{s['tp']}/{s['fp']}/{s['fn']}"))

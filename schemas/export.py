@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.document import DocumentResult
-from schemas.golden import GoldenFacts, GoldenFindings, GoldenPlaceholders
+from schemas.golden import GoldenFacts, GoldenFindings, GoldenIndicators, GoldenPlaceholders
 
 
 def document_schema() -> dict[str, Any]:
@@ -17,7 +17,7 @@ def document_schema() -> dict[str, Any]:
 
 
 def golden_schema() -> dict[str, Any]:
-    """JSON Schema of the three golden file kinds (facts.yaml, placeholders.yaml, findings.yaml)."""
+    """JSON Schema of the golden file kinds (facts, placeholders, findings, indicators)."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "budget-extract golden files",
@@ -25,6 +25,7 @@ def golden_schema() -> dict[str, Any]:
             GoldenFacts.model_json_schema(),
             GoldenPlaceholders.model_json_schema(),
             GoldenFindings.model_json_schema(),
+            GoldenIndicators.model_json_schema(),
         ],
     }
 

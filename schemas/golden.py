@@ -43,6 +43,25 @@ class GoldenFacts(_Golden):
     notes: str | None = None
 
 
+class GoldenIndicator(_Golden):
+    """A free narrative figure outside the concept vocabulary (参保人数, 征缴金额, 满意度...)."""
+
+    label: str = Field(description="What the figure measures, in the report's own words.")
+    value: str
+    unit: str | None = None
+    period: Period = "current"
+    quote: str = Field(description="Verbatim substring of the raw report containing the number.")
+    note: str | None = None
+
+
+class GoldenIndicators(_Golden):
+    """indicators.yaml."""
+
+    report: str
+    indicators: list[GoldenIndicator]
+    notes: str | None = None
+
+
 class GoldenPlaceholder(_Golden):
     """One unfilled template placeholder with its raw offsets."""
 
