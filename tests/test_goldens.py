@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import EXPECTED, ROOT, STEMS, read_report
 
-from schemas.golden import GoldenFacts, GoldenFindings, GoldenPlaceholders
+from schemas.golden import GoldenFacts, GoldenFindings, GoldenIndicators, GoldenPlaceholders
 
 
 def _load(stem: str, name: str) -> dict:  # type: ignore[type-arg]
@@ -41,6 +41,16 @@ def test_fact_quotes_are_verbatim_and_hold_their_value(stem: str) -> None:
         assert _digits_in(f.value, f.quote), (f.value, f.quote)
     for e in facts.excluded:
         assert e.quote in raw, e.quote
+
+
+def test_indicator_quotes_are_verbatim_and_hold_their_value(stem: str) -> None:
+    path = EXPECTED / stem / "indicators.yaml"
+    if not path.exists():
+        pytest.skip("no indicator goldens for this report yet")
+    raw = read_report(stem)
+    for ind in GoldenIndicators.model_validate(_load(stem, "indicators")).indicators:
+        assert ind.quote in raw, ind.quote
+        assert _digits_in(ind.value, ind.quote.replace(" ", "")), (ind.value, ind.quote)
 
 
 def test_placeholder_offsets_are_exact(stem: str) -> None:
