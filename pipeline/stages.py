@@ -26,5 +26,7 @@ def extract_stages() -> list[Stage]:
 
 def check_stages() -> list[Stage]:
     """Checks that run on the merged facts: the arithmetic checker."""
-    stages: list[Stage] = []
+    from pipeline import checker
+
+    stages: list[Stage] = [checker.stage]
     return stages

@@ -1,0 +1,55 @@
+"""The deterministic, rounding-aware arithmetic checker (DESIGN §5).
+
+`check(facts)` tests every identity the facts make checkable — totals = Σ parts, balances, shares, year on year,
+completion, repeated statements, unit slips, impossible values — with interval arithmetic in `Decimal` (a figure
+with d decimals is [v − ½·10⁻ᵈ, v + ½·10⁻ᵈ]), and returns findings naming a rule of `registry.RULES`.
+It never imports an LLM SDK: it checks facts, whoever extracted them. The raw text, when given, is read only for
+words next to a figure (决算数小于预算数, 增加的主要原因是, a year label, projects named in a list).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipeline.checker import breakdowns, completion, consistency, shares, sums, tables, yoy
+from pipeline.checker.base import Ctx
+from pipeline.checker.registry import RULES, Rule
+from schemas.document import Fact, Finding
+
+if TYPE_CHECKING:
+    from pipeline.document import Parsed
+    from schemas.document import DocumentResult
+
+__all__ = ["RULES", "Rule", "check", "stage"]
+
+CHECKS = (
+    consistency.check_same_concept, consistency.check_year_labels, consistency.check_fiscal_income,
+    sums.check_identities, sums.check_balance, sums.check_scores,
+    breakdowns.check_function_classes, breakdowns.check_hierarchy, breakdowns.check_basic_by_economic,
+    breakdowns.check_project_by_class, breakdowns.check_projects, breakdowns.check_listed_parts,
+    breakdowns.check_named_evaluations, tables.check_tables,
+    shares.check_shares, shares.check_sum_100,
+    yoy.check_yoy, completion.check_rates, completion.check_directions,
+    consistency.check_impossible,
+)
+
+
+def check(facts: list[Fact], *, text: str | None = None, fiscal_year: int | None = None) -> list[Finding]:
+    """All findings for one document's facts; `text` is the raw decoded text the facts' spans index into."""
+    ctx = Ctx(facts, text=text, fiscal_year=fiscal_year)
+    consistency.find_unit_slips(ctx)  # first: a slipped statement is left out of every other check
+    for run in CHECKS:
+        run(ctx)
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    out = []
+    for f in ctx.findings:
+        key = (f.rule, tuple(sorted(f.facts)))
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return sorted(out, key=lambda f: (f.span or (0, 0), f.rule))
+
+
+def stage(parsed: Parsed, result: DocumentResult) -> None:
+    """Pipeline stage: check the document's facts and table rows, replacing `result.findings`."""
+    result.findings = check([*result.facts, *result.tables], text=parsed.raw.text, fiscal_year=result.meta.fiscal_year)

@@ -1,0 +1,94 @@
+"""The checker's view of a document: measured facts indexed by (concept, period, measure, scope), and findings.
+
+A figure stated several times is one candidate per distinct value: statements that a more precise statement
+falls inside collapse into it (287.51 万元 and 2,875,129.00 元 are one candidate, the 元 one). Rules test an
+identity against every combination of candidates and stay silent if any combination holds — conflicting
+statements are reported once, by `consistency.same_concept`, not again by every sum they enter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pipeline.checker.interval import Q, measure
+from pipeline.checker.registry import rule
+from pipeline.numbers import MONEY_UNITS, parse_number
+from schemas.document import Fact, Finding, Severity
+
+Key = tuple[str, str, str, str | None]
+_DECIMAL_NUMBER = re.compile(r"(?<![\d.])\d+\.(\d+)(?![\d.]*\s*[%％])")
+
+
+def key_of(f: Fact) -> Key:
+    """The identity of a statement: concept, period, measure, scope."""
+    return (f.concept, f.period, f.measure, f.scope)
+
+
+@dataclass
+class Ctx:
+    """Facts of one document ready for checking, plus the optional raw text and fiscal year."""
+
+    facts: list[Fact]
+    text: str | None = None
+    fiscal_year: int | None = None
+    excluded: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.statements: dict[Key, list[Q]] = defaultdict(list)
+        rows: dict[tuple[str, int], int] = defaultdict(int)
+        for f in self.facts:
+            if f.table is not None and f.row is not None and f.unit in MONEY_UNITS:
+                rows[f.table, f.row] = max(rows[f.table, f.row], f.decimals)
+        for f in self.facts:
+            q = measure(f, effective_decimals(f, rows))
+            if q is not None:
+                self.statements[key_of(f)].append(q)
+
+    def all(self, concept: str, period: str, measure: str = "amount", scope: str | None = None) -> list[Q]:
+        """Every statement of a key (facts excluded as unit slips left out)."""
+        return [q for q in self.statements.get((concept, period, measure, scope), []) if q.id not in self.excluded]
+
+    def get(self, concept: str, period: str, measure: str = "amount", scope: str | None = None) -> list[Q]:
+        """Distinct candidates of a key, most precise first (see module docstring)."""
+        return candidates(self.all(concept, period, measure, scope))
+
+    def keys(self) -> list[Key]:
+        """Every key with at least one statement."""
+        return [k for k, qs in self.statements.items() if any(q.id not in self.excluded for q in qs)]
+
+    def emit(self, rule_id: str, severity: Severity, message: str, qs: Iterable[Q],
+             expected: str | None = None, actual: str | None = None, tolerance: str | None = None) -> None:
+        """Record a finding (the rule id must be documented in the registry)."""
+        rule(rule_id)
+        involved = list({q.id: q.fact for q in qs}.values())
+        span = (min(f.span[0] for f in involved), max(f.span[1] for f in involved)) if involved else None
+        self.findings.append(Finding(rule=rule_id, severity=severity, message=message,
+                                     facts=[f.id for f in involved], expected=expected, actual=actual,
+                                     tolerance=tolerance, span=span))
+
+
+def candidates(statements: list[Q]) -> list[Q]:
+    """Collapse statements that a more precise one falls inside; most precise first."""
+    kept: list[Q] = []
+    for q in sorted(statements, key=lambda s: (s.iv.hi - s.iv.lo, s.fact.span)):
+        if not any(q.iv.lo <= k.value <= q.iv.hi for k in kept):
+            kept.append(q)
+    return kept
+
+
+def effective_decimals(f: Fact, rows: dict[tuple[str, int], int]) -> int:
+    """Written decimals, except for a whole number of 万元/亿元 among money figures written with d decimals.
+
+    Tables and sentences that drop trailing zeros (预算数 5 next to 执行数 4.64) mean 5.00: the integer takes the
+    precision of the money figures of its own table row (`rows`: the most decimals per (table, row)), or of
+    the other numbers in its own snippet.
+    """
+    if f.decimals or f.unit not in ("万元", "亿元"):
+        return f.decimals
+    if f.table is not None and f.row is not None:
+        return rows.get((f.table, f.row), 0)
+    return max((parse_number(m.group(0)).decimals for m in _DECIMAL_NUMBER.finditer(f.text)), default=0)

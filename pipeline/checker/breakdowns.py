@@ -1,0 +1,138 @@
+"""Classified breakdowns and listed parts.
+
+Function classes, the 类/款/项 code hierarchy, economic classes of 基本支出, the classes listed for 项目支出,
+projects against 项目支出, and other totals with parts listed after 其中.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pipeline.checker import textual
+from pipeline.checker.base import Ctx
+from pipeline.checker.identity import check_sum, evaluate, expected, name, tolerance
+from pipeline.checker.interval import Interval, Q
+
+PERIODS = ("current", "budget", "prior")
+LEVELS = {"func": (3, 5, 7), "econ": (3, 5)}
+
+
+def codes(ctx: Ctx, family: str, period: str, scope: str | None) -> list[str]:
+    """Codes of a family (func / econ) stated as amounts in a period and scope, e.g. ['208', '2080109']."""
+    out = set()
+    for concept, p, measure, s in ctx.keys():
+        kind, _, code = concept.partition(":")
+        if kind == family and p == period and s == scope and measure == "amount" and code.isdigit():
+            out.add(code)
+    return sorted(out)
+
+
+def parent(code: str, present: set[str], family: str) -> str | None:
+    """The nearest ancestor of a code among the present codes (208 for 2080109 when 20801 is absent)."""
+    for n in reversed(LEVELS.get(family, ())):
+        if n < len(code) and code[:n] in present:
+            return code[:n]
+    return None
+
+
+def top_level(present: list[str], family: str) -> list[str]:
+    """Codes with no ancestor present."""
+    s = set(present)
+    return [c for c in present if parent(c, s, family) is None]
+
+
+def _amounts(ctx: Ctx, family: str, items: list[str], period: str, scope: str | None) -> list[list[Q]]:
+    return [ctx.get(f"{family}:{c}", period, "amount", scope) for c in items]
+
+
+def check_hierarchy(ctx: Ctx) -> None:
+    """类 = Σ 款 = Σ 项 (func) and 类 = Σ 款 (econ), within one period and scope."""
+    scopes = {k[3] for k in ctx.keys()}
+    for family in LEVELS:
+        for period in PERIODS:
+            for scope in scopes:
+                present = codes(ctx, family, period, scope)
+                s = set(present)
+                for code in present:
+                    children = [c for c in present if parent(c, s, family) == code]
+                    check_sum(ctx, "sum.code_hierarchy", ctx.get(f"{family}:{code}", period, "amount", scope),
+                              _amounts(ctx, family, children, period, scope))
+
+
+def check_function_classes(ctx: Ctx) -> None:
+    """一般公共预算财政拨款支出 = Σ top-level function classes; 基本支出 = Σ classes listed for it (scope basic)."""
+    for period in PERIODS:
+        top = top_level(codes(ctx, "func", period, None), "func")
+        totals = ctx.get("gb_expenditure", period) or ctx.get("expenditure_total", period)
+        check_sum(ctx, "sum.function_classes", totals, _amounts(ctx, "func", top, period, None))
+        basic = top_level(codes(ctx, "func", period, "basic"), "func")
+        totals = ctx.get("exp_basic", period) + ctx.get("gb_basic", period)
+        check_sum(ctx, "sum.function_classes", totals, _amounts(ctx, "func", basic, period, "basic"))
+
+
+def check_basic_by_economic(ctx: Ctx) -> None:
+    """基本支出 = Σ economic classes listed for it (scope basic), against 基本支出 or its fiscal counterpart."""
+    for period in PERIODS:
+        top = top_level(codes(ctx, "econ", period, "basic"), "econ")
+        totals = ctx.get("exp_basic", period) + ctx.get("gb_basic", period)
+        check_sum(ctx, "sum.basic_by_economic", totals, _amounts(ctx, "econ", top, period, "basic"))
+
+
+def check_project_by_class(ctx: Ctx) -> None:
+    """项目支出 = Σ classes listed for it; a list mixing function and economic classes is two cuts of one amount."""
+    for period in PERIODS:
+        totals = ctx.get("exp_project", period)
+        func = _amounts(ctx, "func", top_level(codes(ctx, "func", period, "project"), "func"), period, "project")
+        econ = _amounts(ctx, "econ", top_level(codes(ctx, "econ", period, "project"), "econ"), period, "project")
+        if not (func and econ):
+            check_sum(ctx, "sum.project_by_class", totals, func or econ)
+            continue
+        cuts = [evaluate(totals, cut) for cut in (func, econ)]
+        if any(o is not None and o.holds for o in cuts):
+            continue
+        o = evaluate(totals, func + econ)
+        if o is None:
+            continue
+        how = "仅在取整后相符" if o.holds else "亦不相符"
+        msg = (f"{name(o.total)}：其中所列混合了功能分类与经济分类（同一金额的两种划分），单独均不等于合计；"
+               f"全部相加 {' + '.join(name(p) for p in o.parts)} = {expected(o)}{o.total.unit}，{how}")
+        ctx.emit("sum.project_by_class", "warning", msg, [o.total, *o.parts], expected=expected(o),
+                 actual=o.total.fact.value, tolerance=tolerance(o))
+
+
+def project_concepts(ctx: Ctx) -> list[str]:
+    """Every project:<name> concept stated."""
+    return sorted({k[0] for k in ctx.keys() if k[0].startswith("project:")})
+
+
+def check_projects(ctx: Ctx) -> None:
+    """Σ listed projects = 项目支出 (excess: error; shortfall: warning, the list may be a selection)."""
+    projects = project_concepts(ctx)
+    for period in ("current", "budget"):
+        check_sum(ctx, "sum.projects", ctx.get("exp_project", period),
+                  [ctx.get(c, period) for c in projects], short="warning")
+
+
+def check_listed_parts(ctx: Ctx) -> None:
+    """拨款收入 = Σ its items listed by function (scope income); 项目 = 其中-财政拨款 + 其它资金."""
+    for period in PERIODS:
+        top = top_level(codes(ctx, "func", period, "income"), "func")
+        totals = ctx.get("inc_fiscal", period) or ctx.get("income_total", period)
+        check_sum(ctx, "sum.listed_parts", totals, _amounts(ctx, "func", top, period, "income"))
+        for c in project_concepts(ctx):
+            check_sum(ctx, "sum.listed_parts", ctx.get(c, period),
+                      [ctx.get(c, period, "amount", s) for s in ("fiscal", "other")])
+
+
+def check_named_evaluations(ctx: Ctx) -> None:
+    """自行组织了N个项目支出绩效评价 against the projects the report names as evaluated (a count, so a warning)."""
+    if ctx.text is None:
+        return
+    named = textual.enumerated_evaluations(ctx.text)
+    for q in ctx.get("perf_evaluation", "current", "count"):
+        for _, _, items in named:
+            if q.iv.intersects(Interval(Decimal(len(items)), Decimal(len(items)))):
+                continue
+            msg = f"{name(q)}，但文中列名开展绩效评价的仅{len(items)}个（{'、'.join(items)}）"
+            ctx.emit("sum.listed_parts", "warning", msg, [q], expected=str(len(items)), actual=q.fact.value)
+            break

@@ -1,0 +1,171 @@
+"""Year on year: current − prior = change, change / prior = rate, and the direction words against the sign.
+
+增加/减少 X is the change, 增长/下降 Y% the rate; the prior may be derived as current ∓ change when it is not stated.
+
+A 预算 document compares budgets (本年预算 against 上年预算); a 决算 that also states 上年预算 (prior, scope
+budget) compares its budget figures on that basis. Changes stated with `direction: unknown` (增加/减少 left
+unresolved) are tested on magnitudes only.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pipeline.checker.base import Ctx
+from pipeline.checker.identity import name
+from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, in_unit
+from pipeline.checker.textual import reason_word
+
+SIGN = {"up": 1, "down": -1, "flat": 1}
+WORD = {"up": "增加", "down": "减少", "flat": "持平"}
+
+
+@dataclass
+class Basis:
+    """The statements one comparison is made of."""
+
+    currents: list[Q]
+    priors: list[Q]
+    changes: list[Q]
+    rates: list[Q]
+
+
+def bases(ctx: Ctx, concept: str) -> list[Basis]:
+    """The actual-on-actual comparison and, where stated, the budget-on-budget one."""
+    has_current = bool(ctx.get(concept, "current"))
+    if not has_current:  # a 预算 document: its budget figures are this year's
+        scopes: tuple[str | None, ...] = (None, "budget")
+        return [Basis(ctx.get(concept, "budget"), [q for s in scopes for q in ctx.get(concept, "prior", "amount", s)],
+                      [q for s in scopes for q in ctx.all(concept, "change", "amount", s)],
+                      [q for s in scopes for q in ctx.all(concept, "change", "growth_rate", s)])]
+    return [Basis(ctx.get(concept, "current"), ctx.get(concept, "prior"), ctx.all(concept, "change"),
+                  ctx.all(concept, "change", "growth_rate")),
+            Basis(ctx.get(concept, "budget"), ctx.get(concept, "prior", "amount", "budget"),
+                  ctx.all(concept, "change", "amount", "budget"), ctx.all(concept, "change", "growth_rate", "budget"))]
+
+
+def signs(q: Q) -> tuple[int, ...]:
+    """The signs a change may carry: one for a known direction word, both when unknown."""
+    d = q.fact.direction
+    return (SIGN[d],) if d in SIGN else (1, -1)
+
+
+def check_yoy(ctx: Ctx) -> None:
+    """Every year-on-year statement of every concept."""
+    concepts = sorted({k[0] for k in ctx.keys() if k[1] in ("change", "prior")})
+    for concept in concepts:
+        for b in bases(ctx, concept):
+            for ch in b.changes:
+                _check_amount(ctx, b, ch)
+            for rt in b.rates:
+                _check_rate(ctx, b, rt)
+            _check_directions(ctx, b)
+
+
+def _check_amount(ctx: Ctx, b: Basis, ch: Q) -> None:
+    best: tuple[Decimal, Q, Q, Interval] | None = None
+    for cur, prior in itertools.product(b.currents, b.priors):
+        diff = cur.iv - prior.iv
+        for s in signs(ch):
+            gap = ch.iv.scale(Decimal(s)).gap(diff)
+            if gap == 0:
+                return
+            if best is None or gap < best[0]:
+                best = (gap, cur, prior, diff)
+    if best is None:
+        return
+    _, cur, prior, diff = best
+    value = cur.value - prior.value
+    msg = f"{name(ch)}（{WORD.get(ch.fact.direction or '', '变动')}）≠ {name(cur)} − {name(prior)} = {in_unit(value, ch)}{ch.unit}"
+    ctx.emit("yoy.amount", "error", msg, [ch, cur, prior], expected=in_unit(abs(value), ch), actual=ch.fact.value,
+             tolerance=in_unit(ch.iv.half + diff.half, ch, extra=3))
+
+
+def _rate_options(b: Basis) -> list[tuple[list[Q], Interval, Decimal, str]]:
+    """(facts used, signed rate interval, point value, formula) for every way the rate can be computed."""
+    out = []
+    for cur, prior in itertools.product(b.currents, b.priors):
+        r = (cur.iv - prior.iv).div(prior.iv)
+        if r is not None:
+            point = (cur.value - prior.value) / prior.value * HUNDRED
+            out.append(([cur, prior], r.scale(HUNDRED), point, f"({name(cur)} − {name(prior)}) / {name(prior)}"))
+    if out:
+        return out
+    for ch, prior in itertools.product(b.changes, b.priors):
+        for s in signs(ch):
+            r = ch.iv.scale(Decimal(s)).div(prior.iv)
+            if r is not None:
+                out.append(([ch, prior], r.scale(HUNDRED), s * ch.value / prior.value * HUNDRED,
+                            f"{name(ch)} / {name(prior)}"))
+    if out:
+        return out
+    for ch, cur in itertools.product(b.changes, b.currents):
+        for s in signs(ch):
+            signed = ch.iv.scale(Decimal(s))
+            prior_value = cur.value - s * ch.value
+            r = signed.div(cur.iv - signed)
+            if r is not None and prior_value:
+                out.append(([ch, cur], r.scale(HUNDRED), s * ch.value / prior_value * HUNDRED,
+                            f"{name(ch)} / 上年{in_unit(prior_value, cur)}{cur.unit}（{name(cur)} ∓ 变动额）"))
+    return out
+
+
+def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
+    options = _rate_options(b)
+    if not options:
+        return
+    best = None
+    for used, r, point, formula in options:
+        for s in signs(rt):
+            gap = rt.iv.scale(Decimal(s)).gap(r)
+            if gap == 0:
+                return
+            if best is None or gap < best[0]:
+                best = (gap, used, r, point, formula)
+    assert best is not None
+    _, used, r, point, formula = best
+    msg = f"{name(rt)} ≠ {formula} = {fmt(abs(point))}%"
+    ctx.emit("yoy.rate", "error", msg, [rt, *used], expected=fmt(abs(point)), actual=rt.fact.value,
+             tolerance=fmt(rt.iv.half + r.half, 4))
+
+
+def _check_directions(ctx: Ctx, b: Basis) -> None:
+    words = [q for q in b.changes + b.rates if q.fact.direction in SIGN]
+    for q in words:
+        if _against_amounts(ctx, b, q):
+            return
+    ups = [q for q in words if q.fact.direction == "up"]
+    downs = [q for q in words if q.fact.direction == "down"]
+    if ups and downs:
+        ctx.emit("yoy.direction", "error", f"同一变动既称{WORD['up']}（{name(ups[0])}）又称{WORD['down']}（{name(downs[0])}）",
+                 [ups[0], downs[0]], expected=None, actual=None)
+        return
+    if ctx.text is None:
+        return
+    for q in (c for c in b.changes if c.fact.direction in ("up", "down")):
+        said = reason_word(ctx.text, q.fact.span[1])
+        if said and said[0] != q.fact.direction:
+            msg = f"{name(q)}为{WORD[q.fact.direction or '']}，紧随的说明却写“{said[1]}”"
+            ctx.emit("yoy.direction", "warning", msg, [q], expected=q.fact.direction, actual=said[0])
+            return
+
+
+def _against_amounts(ctx: Ctx, b: Basis, q: Q) -> bool:
+    """A direction word every combination of stated current and prior amounts contradicts beyond rounding."""
+    d = q.fact.direction or "flat"
+    wrong = []
+    for cur, prior in itertools.product(b.currents, b.priors):
+        diff = cur.iv - prior.iv
+        if (d == "up" and diff.hi >= 0) or (d == "down" and diff.lo <= 0) or (d == "flat" and diff.lo <= 0 <= diff.hi):
+            return False
+        wrong.append((cur, prior))
+    if not wrong:
+        return False
+    cur, prior = wrong[0]
+    value = cur.value - prior.value
+    actual = "up" if value > 0 else "down" if value < 0 else "flat"
+    msg = f"{name(q)}称{WORD[d]}，但{name(cur)} − {name(prior)} = {in_unit(value, cur)}{cur.unit}"
+    ctx.emit("yoy.direction", "error", msg, [q, cur, prior], expected=actual, actual=d)
+    return True
