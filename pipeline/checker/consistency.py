@@ -69,20 +69,34 @@ def _forced(coarse: Q, fine: Q) -> bool:
     return abs(rounded - coarse.value / coarse.scale) == Decimal(1).scaleb(-coarse.decimals)
 
 
+def _same_precision_differ(a: Q, b: Q) -> bool:
+    """Written in one unit with the same decimals, yet different.
+
+    Such statements are not two roundings of one number: 0 and 1 only meet at 0.5, which no single rounding rule
+    writes both ways.
+    """
+    return a.unit == b.unit and a.decimals == b.decimals and a.value != b.value
+
+
 def check_same_concept(ctx: Ctx) -> None:
-    """Statements of one key must intersect; a one-ulp miss between different precisions is a forced rounding."""
+    """Statements of one key must intersect.
+
+    A one-ulp miss between different precisions is a forced rounding (warning), and so is a one-ulp difference at
+    the same precision (intervals touching at their edge).
+    """
     for key in ctx.keys():
         statements = ctx.all(*key)
         if len(statements) < 2:
             continue
         ref = _reference(statements)
         for other in candidates(statements):
-            if other is ref or other.iv.intersects(ref.iv):
+            touching = other.iv.intersects(ref.iv)
+            if other is ref or (touching and not _same_precision_differ(ref, other)):
                 continue
             coarse, fine = (ref, other) if ref.ulp >= other.ulp else (other, ref)
-            forced = _forced(coarse, fine)
+            forced = touching or _forced(coarse, fine)
             severity: Severity = "warning" if forced else "error"
-            why = "（一处为迁就合计而进位的尾数）" if forced else ""
+            why = "（相差末位一个单位，疑为取整调整）" if touching else "（一处为迁就合计而进位的尾数）" if forced else ""
             msg = f"{name(ref)}与{name(other)}为同一数字的两处表述，不相符{why}"
             ctx.emit("consistency.same_concept", severity, msg, [ref, other], expected=plain(ref.value / other.scale),
                      actual=other.fact.value, tolerance=in_unit(ref.iv.half + other.iv.half, other, extra=3))

@@ -18,7 +18,7 @@ SANGONG = ("sg_overseas", "sg_vehicle", "sg_reception")
 
 
 def basis(concept: str) -> tuple[str, ...]:
-    """The total a share of this concept is taken of (goldens/README.md), in order of preference."""
+    """The totals a share of this concept may be taken of (goldens/README.md); the share holds against any."""
     if concept in INCOME:
         return ("income_total",)
     if concept in EXPENDITURE or concept == "gb_expenditure":
@@ -60,7 +60,7 @@ def check_shares(ctx: Ctx) -> None:
     for concept, period, measure, scope in ctx.keys():
         if measure != "share":
             continue
-        wholes = next((w for w in (ctx.get(b, period, "amount", scope) for b in basis(concept)) if w), [])
+        wholes = [w for b in basis(concept) for w in ctx.get(b, period, "amount", scope)]
         parts = ctx.get(concept, period, "amount", scope)
         for share in ctx.get(concept, period, "share", scope):
             _check_share(ctx, share, parts, wholes)

@@ -16,7 +16,8 @@ _COMPLETION_WORD = re.compile(r"决算数?(大于|小于|等于|高于|低于)�
 _WORDS = {"大于": "up", "高于": "up", "小于": "down", "低于": "down", "等于": "flat"}
 _REASON_WORD = re.compile(r"(增加|减少|增长|下降|上升|降低)的主要原因")
 _REASON_DIRECTIONS = {"增加": "up", "增长": "up", "上升": "up", "减少": "down", "下降": "down", "降低": "down"}
-_YEAR_LABEL = re.compile(r"(\d{4})\s*年度?[^，。；;,\d]{0,12}$")
+_YEAR_LABEL = re.compile(r"(\d{4})\s*年度?([^，。；;,\d]{0,12})$")
+_PRIOR_WORDS = ("上年", "上一年", "去年", "同期")
 _WHITESPACE = re.compile(r"\s+")
 _ENUMERATED_EVALUATION = re.compile(r"对((?:[^，。；、]{2,40}?项目、)+[^，。；、]{2,40}?项目)开展了?绩效评价")
 
@@ -45,7 +46,9 @@ def reason_word(text: str, end: int) -> tuple[Direction, str] | None:
 def year_label(text: str, start: int) -> int | None:
     """The year written in the same clause just before a figure starting at `start` (2020年度收入预算383.71 → 2020)."""
     m = _YEAR_LABEL.search(_WHITESPACE.sub("", text[max(0, start - 24) : start]))
-    return int(m.group(1)) if m else None
+    if m is None or any(w in m.group(2) for w in _PRIOR_WORDS):
+        return None
+    return int(m.group(1))
 
 
 def enumerated_evaluations(text: str) -> list[tuple[int, int, list[str]]]:
