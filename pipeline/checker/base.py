@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pipeline.checker.interval import Q, measure
+from pipeline.checker.interval import Q, measure, written_decimals
 from pipeline.checker.registry import rule
 from pipeline.numbers import MONEY_UNITS, parse_number
 from schemas.document import Fact, Finding, Severity
@@ -42,7 +42,7 @@ class Ctx:
         rows: dict[tuple[str, int], int] = defaultdict(int)
         for f in self.facts:
             if f.table is not None and f.row is not None and f.unit in MONEY_UNITS:
-                rows[f.table, f.row] = max(rows[f.table, f.row], f.decimals)
+                rows[f.table, f.row] = max(rows[f.table, f.row], written_decimals(f))
         for f in self.facts:
             q = measure(f, effective_decimals(f, rows))
             if q is not None:
@@ -87,8 +87,8 @@ def effective_decimals(f: Fact, rows: dict[tuple[str, int], int]) -> int:
     precision of the money figures of its own table row (`rows`: the most decimals per (table, row)), or of
     the other numbers in its own snippet.
     """
-    if f.decimals or f.unit not in ("万元", "亿元"):
-        return f.decimals
+    if written_decimals(f) or f.unit not in ("万元", "亿元"):
+        return written_decimals(f)
     if f.table is not None and f.row is not None:
         return rows.get((f.table, f.row), 0)
     return max((parse_number(m.group(0)).decimals for m in _DECIMAL_NUMBER.finditer(f.text)), default=0)

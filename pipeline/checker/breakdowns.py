@@ -60,10 +60,10 @@ def check_hierarchy(ctx: Ctx) -> None:
 
 
 def check_function_classes(ctx: Ctx) -> None:
-    """一般公共预算财政拨款支出 = Σ top-level function classes; 基本支出 = Σ classes listed for it (scope basic)."""
+    """一般公共预算财政拨款支出 (or 本年支出合计) = Σ top-level function classes; 基本支出 = Σ classes listed for it."""
     for period in PERIODS:
         top = top_level(codes(ctx, "func", period, None), "func")
-        totals = ctx.get("gb_expenditure", period) or ctx.get("expenditure_total", period)
+        totals = ctx.get("gb_expenditure", period) + ctx.get("expenditure_total", period)
         check_sum(ctx, "sum.function_classes", totals, _amounts(ctx, "func", top, period, None))
         basic = top_level(codes(ctx, "func", period, "basic"), "func")
         totals = ctx.get("exp_basic", period) + ctx.get("gb_basic", period)

@@ -120,6 +120,12 @@ class Q:
 EXACT_MEASURES = ("count", "score", "score_max")
 
 
+def written_decimals(fact: Fact) -> int:
+    """Decimals as written: the fact's `decimals`, or those of its value string when more (0.50 has 2)."""
+    _, point, fraction = fact.value.partition(".")
+    return max(fact.decimals, len(fraction) if point else 0)
+
+
 def measure(fact: Fact, decimals: int | None = None) -> Q | None:
     """Measure a fact; `decimals` overrides the written precision. None when the value is not a number.
 
@@ -129,7 +135,7 @@ def measure(fact: Fact, decimals: int | None = None) -> Q | None:
         value = Decimal(fact.value)
     except (InvalidOperation, ValueError):
         return None
-    d = fact.decimals if decimals is None else decimals
+    d = written_decimals(fact) if decimals is None else decimals
     scale = MONEY_UNITS.get(fact.unit or "", Decimal(1))
     h = ZERO if fact.measure in EXACT_MEASURES else half_ulp(d)
     lo = max(ZERO, value - h) if value >= 0 else value - h

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.checker.base import Ctx
-from pipeline.checker.identity import check_sum, name
+from pipeline.checker.identity import check_sum, evaluate, name
 from pipeline.checker.interval import Q, in_unit
 
 Alt = tuple[str, ...]
@@ -13,7 +13,11 @@ Alt = tuple[str, ...]
 
 @dataclass(frozen=True)
 class Identity:
-    """total = Σ slots; each slot lists alternative ways the report may state it (first one present wins)."""
+    """total = Σ slots; each slot lists alternative ways the report may state it.
+
+    Every combination of the alternatives present is tried (财政拨款收入 as one figure or split by budget); the
+    identity is reported, on the first alternatives, only when none holds.
+    """
 
     rule: str
     total: str
@@ -50,11 +54,14 @@ def check_identities(ctx: Ctx) -> None:
         for concept, period, measure, scope in ctx.keys():
             if concept != ident.total or measure != ident.measure:
                 continue
-            parts = []
+            options: list[list[str]] = [[]]
             for slot in ident.slots:
-                alt = next((a for a in slot if any(ctx.get(c, period, measure, scope) for c in a)), ())
-                parts += [ctx.get(c, period, measure, scope) for c in alt]
-            check_sum(ctx, ident.rule, ctx.get(concept, period, measure, scope), [p for p in parts if p])
+                present = [a for a in slot if any(ctx.get(c, period, measure, scope) for c in a)]
+                options = [o + list(a) for o in options for a in present] if present else options
+            totals = ctx.get(concept, period, measure, scope)
+            tries = [[p for p in (ctx.get(c, period, measure, scope) for c in o) if p] for o in options]
+            if not any(o is not None and o.holds for o in (evaluate(totals, t) for t in tries[1:])):
+                check_sum(ctx, ident.rule, totals, tries[0])
 
 
 def check_balance(ctx: Ctx) -> None:

@@ -49,13 +49,15 @@ def check_tables(ctx: Ctx) -> None:
 
 
 def _rows(ctx: Ctx, cells: list[Q]) -> None:
-    rows: dict[int, list[Q]] = defaultdict(list)
+    """Within a row and a column group (上年预算数/小计, 上年预算数/基本支出 ...): 合计 = Σ the part columns."""
+    groups: dict[tuple[int, str], list[tuple[str, Q]]] = defaultdict(list)
     for q in cells:
-        rows[q.fact.row or 0].append(q)
-    for row in rows.values():
-        totals = [q for q in row if header(q.fact.column) in TOTAL_HEADERS]
-        parts = [q for q in row if header(q.fact.column) not in TOTAL_HEADERS]
-        heads = {header(q.fact.column) for q in parts}
+        prefix, _, last = header(q.fact.column).rpartition("/")
+        groups[q.fact.row or 0, prefix].append((last, q))
+    for group in groups.values():
+        totals = [q for last, q in group if last in TOTAL_HEADERS]
+        parts = [q for last, q in group if last not in TOTAL_HEADERS]
+        heads = {last for last, _ in group if last not in TOTAL_HEADERS}
         if len(totals) == 1 and len(parts) >= 2 and any(heads <= p for p in PARTITIONS):
             check_sum(ctx, "sum.table_rows", totals, [[q] for q in parts])
 
