@@ -109,6 +109,8 @@ SUMS = [
                  [("sum.vehicle", "error")], id="vehicle-broken"),
     pytest.param([F("procurement_total", "50.00"), F("proc_goods", "20.00"), F("proc_works", "0"),
                   F("proc_services", "30.00")], [], id="procurement-holds"),
+    pytest.param([F("procurement_total", "50.00"), F("proc_goods", "20.00"), F("proc_works", "0"),
+                  F("proc_services", "35.00")], [("sum.procurement", "error")], id="procurement-broken"),
     pytest.param([F("staff_actual", "28", "人", measure="count"), F("staff_fully_funded", "25", "人", measure="count"),
                   F("staff_subsidized", "4", "人", measure="count")], [("sum.headcount", "error")],
                  id="headcount-broken"),
@@ -157,6 +159,9 @@ BREAKDOWNS = [
     pytest.param([F("project:a", "5", "万元", "budget", text="预算数: 5 执行数: 4.64"),
                   F("project:a", "5", "万元", "budget", scope="fiscal", text="5"),
                   F("project:a", "0", "万元", "budget", scope="other", text="0")], [], id="project-fund-split"),
+    pytest.param([F("project:a", "40.00", "万元", "budget"), F("project:a", "30.00", "万元", "budget", scope="fiscal"),
+                  F("project:a", "5.00", "万元", "budget", scope="other")], [("sum.listed_parts", "error")],
+                 id="project-fund-split-broken"),
     pytest.param([F("inc_fiscal", "381.83"), F("func:2080109", "304.51", scope="income"),
                   F("func:2101101", "11.92", scope="income"), F("func:2210201", "21.7", scope="income")],
                  [("sum.listed_parts", "error")], id="listed-income-items-short"),
@@ -394,6 +399,20 @@ def test_year_label_slip() -> None:
     found = check(facts, text=text, fiscal_year=2020)
     assert [(x.rule, x.severity) for x in found] == [("consistency.same_concept", "warning")]
     assert check(facts, text=text, fiscal_year=2021) == []
+
+
+def test_named_evaluations_against_their_count() -> None:
+    text = "本部门还自行组织了5个项目支出绩效评价。本部门自行组织对助征员费用项目、业务运行费项目开展了绩效评价。"
+    fact = _numbered([F("perf_evaluation", "5", "个", measure="count")])[0]
+    fact = fact.model_copy(update={"span": (text.index("5"), text.index("5") + 1)})
+    assert [(x.rule, x.severity, x.expected) for x in check([fact], text=text)] == [("sum.listed_parts", "warning", "2")]
+    assert check([fact.model_copy(update={"value": "2"})], text=text) == []
+
+
+def test_every_rule_has_a_named_case() -> None:
+    tables = [SUMS, BREAKDOWNS, SCORES_AND_TABLES, BALANCE, SHARES, YOY, COMPLETION, CONSISTENCY]
+    covered = {rule for table in tables for case in table for rule, _ in case.values[1]}  # type: ignore[attr-defined]
+    assert set(RULES) - covered == set()
 
 
 def test_finding_names_figures_and_covers_spans() -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pipeline.checker.base import Ctx
 from pipeline.checker.identity import name
-from pipeline.checker.interval import HUNDRED, Interval, Q, fmt
+from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, tol
 from pipeline.checker.shares import ratio
 from pipeline.checker.textual import completion_word
 from schemas.document import Severity
@@ -79,7 +79,7 @@ def _check_rate(ctx: Ctx, rate: Q, currents: list[Q], groups: list[list[Q]], sta
     why = "（预算数另有一处表述与之相符）" if partial else "（以" + name(budget) + "代替预算数）" if stand_in else ""
     msg = f"{name(rate)} ≠ {name(cur)} / {name(budget)} = {fmt(point)}%{why}"
     ctx.emit("completion.rate", severity, msg, [rate, cur, budget], expected=fmt(point), actual=rate.fact.value,
-             tolerance=fmt(rate.iv.half + r.half, 4))
+             tolerance=tol(rate.iv.half + r.half))
 
 
 def check_directions(ctx: Ctx) -> None:

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.checker.base import Ctx, candidates
 from pipeline.checker.identity import SLIP_FACTORS, name
-from pipeline.checker.interval import HUNDRED, Q, in_unit
+from pipeline.checker.interval import HUNDRED, Q, tol
 from pipeline.checker.labels import label
 from pipeline.checker.textual import year_label
 from pipeline.numbers import plain
@@ -99,7 +99,7 @@ def check_same_concept(ctx: Ctx) -> None:
             why = "（相差末位一个单位，疑为取整调整）" if touching else "（一处为迁就合计而进位的尾数）" if forced else ""
             msg = f"{name(ref)}与{name(other)}为同一数字的两处表述，不相符{why}"
             ctx.emit("consistency.same_concept", severity, msg, [ref, other], expected=plain(ref.value / other.scale),
-                     actual=other.fact.value, tolerance=in_unit(ref.iv.half + other.iv.half, other, extra=3))
+                     actual=other.fact.value, tolerance=tol(ref.iv.half + other.iv.half, other))
 
 
 def check_year_labels(ctx: Ctx) -> None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pipeline.checker.base import Ctx
-from pipeline.checker.interval import Interval, Q, in_unit, total
-from pipeline.checker.labels import qualified
+from pipeline.checker.interval import Interval, Q, in_unit, tol, total
+from pipeline.checker.labels import label, qualified
 from schemas.document import Severity
 
 MAX_COMBINATIONS = 512
@@ -62,9 +62,16 @@ def _count(parts: list[list[Q]]) -> int:
     return n
 
 
+CHANGE_WORDS = {("amount", "up"): "增加", ("amount", "down"): "减少", ("growth_rate", "up"): "增长",
+                ("growth_rate", "down"): "下降", ("amount", "flat"): "持平", ("growth_rate", "flat"): "持平"}
+
+
 def name(q: Q) -> str:
-    """A figure's name and value as written: 人员经费320.17万元."""
+    """A figure's name and value as written: 人员经费320.17万元, 收、支总计减少2.58万元, 公务接待费下降100%."""
     f = q.fact
+    if f.period == "change":
+        word = CHANGE_WORDS.get((f.measure, f.direction or ""), "增减" if f.measure == "amount" else "增减幅")
+        return f"{label(f.concept)}{word}{q.written()}"
     title = qualified(f.concept, f.period, f.measure)
     return f"{title}{' ' if title[-1:].isdigit() else ''}{q.written()}"
 
@@ -100,7 +107,7 @@ def expected(o: Outcome) -> str:
 
 def tolerance(o: Outcome) -> str:
     """The rounding tolerance used, in the total's unit."""
-    return in_unit(o.total.iv.half + o.sum.half, o.total, extra=3)
+    return tol(o.total.iv.half + o.sum.half, o.total)
 
 
 def check_sum(ctx: Ctx, rule_id: str, totals: list[Q], parts: list[list[Q]], *, min_parts: int | None = 2,

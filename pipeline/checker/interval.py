@@ -149,6 +149,13 @@ def in_unit(value: Decimal, q: Q, extra: int = 0, places: int | None = None) -> 
     return format(shown.quantize(Decimal(1).scaleb(-n)), "f")
 
 
+def tol(value: Decimal, q: Q | None = None) -> str:
+    """A tolerance for the record: in q's stated unit when given, to 6 decimals, without trailing zeros."""
+    shown = value / q.scale if q is not None else value
+    text = format(shown.quantize(Decimal("0.000001")).normalize(), "f")
+    return text if text != "-0" else "0"
+
+
 def fmt(value: Decimal, places: int = 2) -> str:
     """A Decimal with a fixed number of decimals."""
     return format(value.quantize(Decimal(1).scaleb(-places)), "f")

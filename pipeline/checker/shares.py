@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.checker.base import Ctx
 from pipeline.checker.identity import evaluate, name
-from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, half_ulp, total
+from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, half_ulp, tol, total
 from pipeline.checker.labels import label
 from schemas.document import Severity
 
@@ -90,7 +90,7 @@ def _check_share(ctx: Ctx, share: Q, parts: list[Q], wholes: list[Q]) -> None:
     why = "（为使各项占比合计100%而调整了尾数）" if nudged else ""
     msg = f"{name(share)} ≠ {name(part)} / {name(whole)} = {fmt(point, share.decimals + 2)}%{why}"
     ctx.emit("share.stated", severity, msg, [share, part, whole], expected=fmt(rounded, share.decimals),
-             actual=share.fact.value, tolerance=fmt(share.iv.half + r.half, share.decimals + 3))
+             actual=share.fact.value, tolerance=tol(share.iv.half + r.half))
 
 
 def _group_sums_to_100(ctx: Ctx, share: Q) -> bool:
@@ -120,7 +120,7 @@ def check_sum_100(ctx: Ctx) -> None:
         listed = " + ".join(f"{label(q.fact.concept)}{q.fact.value}%" for q in shares)
         stated = sum((q.value for q in shares), Decimal(0))
         ctx.emit("share.sum_100", "error", f"各项占比合计 {listed} = {stated}% ≠ 100%", shares,
-                 expected="100", actual=format(stated, "f"), tolerance=format(s.half, "f"))
+                 expected="100", actual=format(stated, "f"), tolerance=tol(s.half))
 
 
 def _complete(ctx: Ctx, g: tuple[str, ...], members: list[str], period: str, scope: str | None) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pipeline.checker.base import Ctx
 from pipeline.checker.identity import check_sum, evaluate, name
-from pipeline.checker.interval import Q, in_unit
+from pipeline.checker.interval import Q, in_unit, tol
 
 Alt = tuple[str, ...]
 
@@ -93,7 +93,7 @@ def _doubled(ctx: Ctx, grand: list[Q], income: list[Q], spent: list[Q]) -> None:
                     msg = (f"{name(g)} = {name(i)} + {name(s)}：收、支两方被相加；未列年初、年末结转和结余，"
                            f"收、支总计应为{in_unit(i.value, g)}{g.unit}")
                     ctx.emit("balance.grand_total", "error", msg, [g, i], expected=in_unit(i.value, g),
-                             actual=g.fact.value, tolerance=in_unit(g.iv.half + i.iv.half, g, extra=3))
+                             actual=g.fact.value, tolerance=tol(g.iv.half + i.iv.half, g))
                     return
 
 

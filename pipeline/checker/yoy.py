@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from pipeline.checker.base import Ctx
 from pipeline.checker.identity import name
-from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, in_unit
+from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, in_unit, tol
 from pipeline.checker.textual import reason_word
 
 SIGN = {"up": 1, "down": -1, "flat": 1}
@@ -78,9 +78,9 @@ def _check_amount(ctx: Ctx, b: Basis, ch: Q) -> None:
         return
     _, cur, prior, diff = best
     value = cur.value - prior.value
-    msg = f"{name(ch)}（{WORD.get(ch.fact.direction or '', '变动')}）≠ {name(cur)} − {name(prior)} = {in_unit(value, ch)}{ch.unit}"
+    msg = f"{name(ch)} ≠ {name(cur)} − {name(prior)} = {in_unit(value, ch)}{ch.unit}"
     ctx.emit("yoy.amount", "error", msg, [ch, cur, prior], expected=in_unit(abs(value), ch), actual=ch.fact.value,
-             tolerance=in_unit(ch.iv.half + diff.half, ch, extra=3))
+             tolerance=tol(ch.iv.half + diff.half, ch))
 
 
 def _rate_options(b: Basis) -> list[tuple[list[Q], Interval, Decimal, str]]:
@@ -108,7 +108,8 @@ def _rate_options(b: Basis) -> list[tuple[list[Q], Interval, Decimal, str]]:
             r = signed.div(cur.iv - signed)
             if r is not None and prior_value:
                 out.append(([ch, cur], r.scale(HUNDRED), s * ch.value / prior_value * HUNDRED,
-                            f"{name(ch)} / 上年{in_unit(prior_value, cur)}{cur.unit}（{name(cur)} ∓ 变动额）"))
+                            f"{name(ch)} / 上年{in_unit(prior_value, cur)}{cur.unit}"
+                            f"（{name(cur)} {'+' if s < 0 else '−'} 变动额）"))
     return out
 
 
@@ -128,7 +129,7 @@ def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
     _, used, r, point, formula = best
     msg = f"{name(rt)} ≠ {formula} = {fmt(abs(point))}%"
     ctx.emit("yoy.rate", "error", msg, [rt, *used], expected=fmt(abs(point)), actual=rt.fact.value,
-             tolerance=fmt(rt.iv.half + r.half, 4))
+             tolerance=tol(rt.iv.half + r.half))
 
 
 def _check_directions(ctx: Ctx, b: Basis) -> None:
@@ -147,7 +148,7 @@ def _check_directions(ctx: Ctx, b: Basis) -> None:
     for q in (c for c in b.changes if c.fact.direction in ("up", "down")):
         said = reason_word(ctx.text, q.fact.span[1])
         if said and said[0] != q.fact.direction:
-            msg = f"{name(q)}为{WORD[q.fact.direction or '']}，紧随的说明却写“{said[1]}”"
+            msg = f"{name(q)}，紧随的说明却写“{said[1]}”"
             ctx.emit("yoy.direction", "warning", msg, [q], expected=q.fact.direction, actual=said[0])
             return
 
@@ -166,6 +167,6 @@ def _against_amounts(ctx: Ctx, b: Basis, q: Q) -> bool:
     cur, prior = wrong[0]
     value = cur.value - prior.value
     actual = "up" if value > 0 else "down" if value < 0 else "flat"
-    msg = f"{name(q)}称{WORD[d]}，但{name(cur)} − {name(prior)} = {in_unit(value, cur)}{cur.unit}"
+    msg = f"{name(q)}，但{name(cur)} − {name(prior)} = {in_unit(value, cur)}{cur.unit}"
     ctx.emit("yoy.direction", "error", msg, [q, cur, prior], expected=actual, actual=d)
     return True
