@@ -31,6 +31,7 @@ _PAGE_LINE = re.compile(
 )
 _BARE_NUMBER_LINE = re.compile(r"^[ \t\u3000]*\d{1,3}[ \t\u3000]*$")
 _SPACED_CELLS = re.compile(r"\S(?: {2,}|\u3000{2,})\S")
+_WORD_GAP = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
 _TOC_HEAD = re.compile(r"^[ \t\u3000]*目[ \t\u3000]*录[ \t\u3000]*$")
 _TOC_ENTRY = re.compile(r"^[^\n]{1,80}?(?:[.．…·_\-]{3,}|[ \t\u3000]{2,})[ \t\u3000]*\d{1,4}[ \t\u3000]*$")
 
@@ -229,6 +230,8 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
         return is_cjk(first) or first.isdigit() or first in "（(“，、%）)”。；：:,.;"
     if body.endswith("表") or (NUMBERING_RE.match(body) and len(body) <= 40):
         return False
+    if _WORD_GAP.search(body) or _WORD_GAP.search(nxt):
+        return False  # cells run together with single spaces: Chinese prose has no spaces between words
     last = body[-1]
     if last.isdigit() and nxt.startswith(("万元", "元", "亿元", "%")):
         return blank_lines <= 2  # a number cut from its unit

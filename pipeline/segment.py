@@ -257,8 +257,8 @@ def _table_follows(text: str, lines: list[tuple[int, int]], i: int) -> bool:
             return True
         if line.strip():
             seen += 1
-            if seen > 3:
-                return False
+            if seen > 5:
+                return False  # a 单位 line and up to four header rows may come first
     return False
 
 

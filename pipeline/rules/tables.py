@@ -188,7 +188,7 @@ def _project_funds(
     """Performance-target tables: a project's 资金总额 (budget) and 财政拨款 (scope fiscal); nothing else."""
     for r_index, row in enumerate(rows[first:], start=first):
         texts = [c.text for c in row]
-        if not texts or not texts[0] or re.match(r"^\d+-", texts[0]) or len(texts) < 3:
+        if not texts or not texts[0] or re.match(r"^\d+-", texts[0]) or len(texts) < 3 or texts[0] in ("合计", "小计"):
             continue
         if not (is_number(texts[1]) and is_number(texts[2])):
             continue
