@@ -246,6 +246,8 @@ def _title_like(title: str, rank: int) -> bool:
         return False
     if re.search(r"[：:]\s*\S{3,}", body):
         return False  # 1.财政拨款收入：指… is a numbered definition, not a heading
+    if re.search(r"\s[\d,.]+(?:\s+(?![年月日])|$)|\s[一二三四五六七八九十]+、", body):
+        return False  # a table row whose cells run together: 1. 因公出国（境）费用 0 / 二、… 二、外交支出
     return body.endswith("表") or not (len(body) > 25 and any(p in body for p in "，；、"))
 
 
@@ -439,8 +441,8 @@ def _chart(text: str, rows: list[tuple[int, int]], previous: list[Block], sep: s
     cells = [c for c in _row_cells(text, s, e, sep) if c.text not in _EMPTY_MARKS]
     numbers = [c for c in cells if _CHART_NUMBER.match(c.text)]
     labels = [c for c in cells if not _CHART_NUMBER.match(c.text)]
-    if not numbers or len(numbers) != len(labels) or cells[: len(labels)] != labels:
-        return None
+    if len(numbers) < 2 or len(numbers) != len(labels) or cells[: len(labels)] != labels:
+        return None  # a chart has two or more categories (or years), labels first
     title = None
     start = series[0] if series else s
     if previous and previous[-1].kind == "paragraph" and len(text[previous[-1].start : previous[-1].end].strip()) <= 30:
@@ -544,14 +546,25 @@ def _is_loose_row(line: str) -> bool:
     return bool(numbers) and len(numbers) < len(tokens)
 
 
+def _is_wordy_row(line: str) -> bool:
+    """Short words separated by spaces, no sentence punctuation: a row of a table whose numbers are absent."""
+    tokens = line.split()
+    return len(tokens) >= 2 and not re.search(r"[，。；]", line) and all(len(t) <= 24 for t in tokens)
+
+
 def _loose_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
-    """Index after a run of loose rows starting at i (blank lines inside allowed), else i."""
-    j, last = i, i - 1
+    """Index after a run of loose rows starting at i, else i.
+
+    Blank lines and rows without numbers (the empty side of a two-sided table) may sit between loose rows.
+    """
+    if not _is_loose_row(text[own[i][0] : own[i][1]]):
+        return i
+    j, last = i, i
     while j < len(own):
         line = text[own[j][0] : own[j][1]]
         if _is_loose_row(line):
             last = j
-        elif line.strip() or j - last > 2:
+        elif not (not line.strip() or _is_wordy_row(line)) or j - last > 3:
             break
         j += 1
     return last + 1 if last - i >= 1 else i
