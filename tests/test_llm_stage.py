@@ -44,7 +44,7 @@ def answers(request: Request) -> Answer:
         return Answer(StaffFigures(figures=[fig("编制", "42名"), fig("在职职工", "34名")]), 50, 10)
     if "本年收入合计" in request.user.split("Text:")[-1]:
         figures = [fig("本年收入合计", "3810.13万元"), fig("一般公共预算财政拨款收入", "381.13万元"),
-                   fig("一般公共预算财政拨款收入", "100%"), fig("本年支出合计", "999.99万元"),
+                   fig("基本支出占比", "100%"), fig("本年支出合计", "999.99万元"),  # made-up label
                    fig("基本支出", "300.02万元"), fig("基本支出", "83.31%"), fig("项目支出", "60.10万元")]
         return Answer(MoneyFigures(figures=figures), 80, 30)
     return Answer(MoneyFigures(), 10, 2)

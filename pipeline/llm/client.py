@@ -102,17 +102,10 @@ class OpenAIBackend:
 
     config: BackendConfig
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    _client: Any = None
 
-    def _instructor(self) -> Any:
-        if self._client is None:
-            raw = openai.AsyncOpenAI(
-                base_url=self.config.base_url, api_key=self.config.api_key or "none",
-                timeout=self.config.timeout, max_retries=0,
-            )
-            mode = _MODES.get(os.environ.get("BUDGET_EXTRACT_LLM_MODE", "tools"), instructor.Mode.TOOLS)
-            self._client = instructor.from_openai(raw, mode=mode)
-        return self._client
+    def _raw_client(self) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(base_url=self.config.base_url, api_key=self.config.api_key or "none",
+                                  timeout=self.config.timeout, max_retries=0)
 
     async def complete(self, request: Request) -> Answer:
         """One validated answer, retrying transient errors under the policy."""
@@ -133,14 +126,18 @@ class OpenAIBackend:
         return Answer(value, usage.tokens_in, usage.tokens_out, usage.calls)
 
     async def _once(self, request: Request, usage: _Usage) -> Any:
+        """One instructor call (with its bounded re-asks) on a client closed right after: no leaked sockets."""
         hooks = Hooks()
         hooks.on("completion:response", usage.response)
         hooks.on("completion:error", usage.error)
-        return await self._instructor().create(
-            model=self.config.model, response_model=request.response_model, max_retries=self.policy.reasks,
-            messages=[{"role": "system", "content": request.system}, {"role": "user", "content": request.user}],
-            max_tokens=request.max_tokens, temperature=0, hooks=hooks,
-        )
+        mode = _MODES.get(os.environ.get("BUDGET_EXTRACT_LLM_MODE", "tools"), instructor.Mode.TOOLS)
+        async with self._raw_client() as raw:
+            client = instructor.from_openai(raw, mode=mode)
+            return await client.create(
+                model=self.config.model, response_model=request.response_model, max_retries=self.policy.reasks,
+                messages=[{"role": "system", "content": request.system}, {"role": "user", "content": request.user}],
+                max_tokens=request.max_tokens, temperature=0, hooks=hooks,
+            )
 
 
 def _describe(e: BaseException, calls: int) -> str:

@@ -96,6 +96,18 @@ def concept_of(label: str, unit: str | None) -> str | None:
     return None
 
 
+def concept_in(text: str, unit: str | None) -> str | None:
+    """The label of the vocabulary item written last in `text` (the one a following figure belongs to), or None."""
+    aliases = _COUNT_ALIASES if unit in _COUNT_UNITS else _MONEY_ALIASES
+    best: tuple[int, int, str] | None = None
+    for pattern, _concept in aliases:
+        for m in re.finditer(pattern, text):
+            key = (m.end(), m.end() - m.start(), m.group(0))
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return best[2] if best else None
+
+
 def identify(label: str, unit: str | None, before: str, doc_type: str | None, section_kind: str) -> Identity | None:
     """Concept, period and measure of a figure; `before` is the sentence text leading up to the number."""
     concept = concept_of(label, unit)

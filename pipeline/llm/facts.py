@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from pipeline.ground import Located, label_positions, locate
 from pipeline.llm.chunks import Chunk
-from pipeline.llm.concepts import identify
+from pipeline.llm.concepts import concept_in, identify
 from pipeline.numbers import plain, to_wan
 from schemas.document import Fact, Finding
 from schemas.llm import Figure, ProjectTable, ScoreTable
@@ -84,7 +84,12 @@ class FactMaker:
         unit = loc.unit or (self._table_unit(chunk) if chunk.in_table_row(loc.start) else None)
         sentence = _SENTENCE_START.split(chunk.text[: loc.start])[-1]
         kind = self._section_kind(chunk, loc)
-        ident = identify(f.label, unit, sentence, self.result.meta.doc_type, kind)
+        # the model's label counts only if the text writes it before the number in the same sentence; otherwise
+        # the figure belongs to the vocabulary item written last before it (a label the model made up is ignored)
+        sentence_start = loc.start - len(sentence)
+        written = any(sentence_start <= a < loc.start for a in label_positions(f.label, chunk.text))
+        label = f.label if written else (concept_in(sentence, unit) or "")
+        ident = identify(label, unit, sentence, self.result.meta.doc_type, kind) if label else None
         if ident is None:
             self._add(chunk, loc, f.label, f"indicator:{_compact(f.label)}", "current", "amount", unit, "indicators")
             return
