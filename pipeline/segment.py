@@ -339,7 +339,15 @@ def _blocks(text: str, lines: list[tuple[int, int]], start: int, end: int) -> li
             i += 1
         elif _loose_extent(text, own, i) > i + 1:
             j = _loose_extent(text, own, i)
-            blocks.append(_loose_table(text, own[i:j]))
+            head = i
+            while blocks and blocks[-1].kind == "paragraph" and i - head < 4 and _is_wordy_row(
+                text[blocks[-1].start : blocks[-1].end]
+            ):
+                blocks.pop()  # header rows of the table: words only
+                head -= 1
+                while head > 0 and not text[own[head][0] : own[head][1]].strip():
+                    head -= 1
+            blocks.append(_loose_table(text, own[head:j]))
             i = j
         else:
             blocks.append(Block("paragraph", s, e))
@@ -549,7 +557,7 @@ def _is_loose_row(line: str) -> bool:
 def _is_wordy_row(line: str) -> bool:
     """Short words separated by spaces, no sentence punctuation: a row of a table whose numbers are absent."""
     tokens = line.split()
-    return len(tokens) >= 2 and not re.search(r"[，。；]", line) and all(len(t) <= 24 for t in tokens)
+    return len(tokens) >= 1 and not re.search(r"[，。；]", line) and all(len(t) <= 24 for t in tokens)
 
 
 def _loose_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
@@ -564,7 +572,7 @@ def _loose_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
         line = text[own[j][0] : own[j][1]]
         if _is_loose_row(line):
             last = j
-        elif not (not line.strip() or _is_wordy_row(line)) or j - last > 3:
+        elif not (not line.strip() or _is_wordy_row(line)) or j - last > 8:
             break
         j += 1
     return last + 1 if last - i >= 1 else i

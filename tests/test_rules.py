@@ -153,9 +153,18 @@ def test_rules_only_micro_f1_on_sample_goldens() -> None:
     assert _score({s: read_report(s) for s in STEMS}) >= 0.95
 
 
-@pytest.mark.parametrize("variant", ["pdf_export", "space_aligned", "markdown_pipes"])
-def test_rules_keep_f1_on_retypeset_variants(variant: str) -> None:
-    assert _score({s: VARIANTS[variant](read_report(s)) for s in STEMS}) >= 0.90
+@pytest.mark.parametrize(
+    ("variant", "floor"),
+    [
+        pytest.param("pdf_export", 0.90, id="pdf_export"),
+        pytest.param("space_aligned", 0.90, id="space_aligned"),
+        pytest.param("markdown_pipes", 0.90, id="markdown_pipes"),
+        # cells run together with single spaces and empty cells dropped: column positions are lost (score tables)
+        pytest.param("run_together", 0.88, id="run_together"),
+    ],
+)
+def test_rules_keep_f1_on_retypeset_variants(variant: str, floor: float) -> None:
+    assert _score({s: VARIANTS[variant](read_report(s)) for s in STEMS}) >= floor
 
 
 @pytest.mark.parametrize("variant", [None, *VARIANTS])

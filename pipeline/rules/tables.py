@@ -48,6 +48,7 @@ class _Header:
     """
 
     names: dict[int, list[str]] = field(default_factory=dict)
+    partial: bool = False  # only the first number's column is known (cells ran together, empty ones vanished)
     label_col: int = 0
     has_codes: bool = False
     data_label_col: int = 0
@@ -142,7 +143,8 @@ def extract_tsv(
     loose: bool = False,
 ) -> None:
     """Emit figures of a tab-separated, space-aligned or pipe table (`loose`: cells run together, see below)."""
-    header, first = (_Header(), 0) if loose else _header(rows)
+    header, first = _header(rows)
+    value_names = _loose_value_names(rows[:first]) if loose else []
     title = section.title
     if "绩效目标" in title:
         _project_funds(em, rows, header, first, table_id, unit)
@@ -160,11 +162,36 @@ def extract_tsv(
         label = texts[label_col]
         if loose:
             label = _loose_label(texts, label_col)
+            header = _loose_header(texts, label_col, value_names)
         if "项目支出" in title and label not in ("合计",) and not concept_of(label):
             concept: str | None = f"project:{re.sub(r'项目$', '', label)}" if _looks_like_project(texts, label_col) else None
         else:
             concept = _row_concept(texts, label_col, title, func_ctx, header.has_codes)
         _emit_row(em, row, label_col, concept, header, unit, base_period, scope_table, table_id, r_index, title, label)
+
+
+def _loose_value_names(header_rows: list[list[Cell]]) -> list[str]:
+    """Value-column names of a table whose cells run together: the words after its label column's name."""
+    for row in header_rows:
+        words = [c.text for c in row]
+        at = next((k for k, w in enumerate(words) if ("名称" in w and "：" not in w and ":" not in w) or w == "项目"),
+                  None)
+        if at is not None and at + 1 < len(words):
+            return words[at + 1 :]
+    return []
+
+
+def _loose_header(texts: list[str], label_col: int, value_names: list[str]) -> _Header:
+    """Empty cells are gone, so columns are known only when a row has one number per named column; otherwise
+    only a first number under a plain value column (合计, 金额, 预算数) keeps its name."""
+    header = _Header(label_col=label_col, data_label_col=label_col)
+    numbers = [j for j, t in enumerate(texts) if j > label_col and is_number(t)]
+    if numbers and len(numbers) == len(value_names):
+        header.names = {j: [name] for j, name in zip(numbers, value_names, strict=True)}
+    elif numbers and value_names:
+        header.names = {numbers[0]: [value_names[0]]}
+        header.partial = True
+    return header
 
 
 def _loose_label(texts: list[str], label_col: int) -> str:
@@ -281,6 +308,8 @@ def _emit_total_row(
     """A 合计 row: each column's header names the concept (人员经费, 基本支出, a 三公 part, an economic class)."""
     for j, cell in enumerate(row):
         if j <= label_col or not is_number(cell.text):
+            continue
+        if header.partial and not all(_VALUE_HEADER.match(n) for n in header.names_of(j)):
             continue
         concept, col_period, measure, scope = _column_concept(header, j, title, period)
         if concept is None:
