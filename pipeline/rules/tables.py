@@ -182,8 +182,11 @@ def _loose_value_names(header_rows: list[list[Cell]]) -> list[str]:
 
 
 def _loose_header(texts: list[str], label_col: int, value_names: list[str]) -> _Header:
-    """Empty cells are gone, so columns are known only when a row has one number per named column; otherwise
-    only a first number under a plain value column (合计, 金额, 预算数) keeps its name."""
+    """Column names for one row of a table whose cells ran together.
+
+    Empty cells are gone, so columns are known only when a row has one number per named column; otherwise only the
+    first number keeps a name, and `partial` marks that the rest are unknown.
+    """
     header = _Header(label_col=label_col, data_label_col=label_col)
     numbers = [j for j, t in enumerate(texts) if j > label_col and is_number(t)]
     if numbers and len(numbers) == len(value_names):
