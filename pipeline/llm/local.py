@@ -12,15 +12,18 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from pipeline.errors import ConfigError
 
@@ -110,6 +113,10 @@ def assemble(size: str = "0.5b", target_dir: Path | None = None) -> Path:
     return target
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -126,6 +133,7 @@ class LocalServer:
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = model_dir() / "server.log"
+        self._previous: Any = None
 
     @property
     def base_url(self) -> str:
@@ -133,12 +141,18 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def __enter__(self) -> str:
+        # a plain `kill` must stop the server too: turn SIGTERM into SystemExit so that __exit__ runs
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         self.start()
         return self.base_url
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+            self._previous = None
 
     def start(self) -> None:
         """Start the server and wait until it lists its model."""
