@@ -3,6 +3,8 @@
 Layout of the output folder (DESIGN §3):
   docs/<stem>.json        one DocumentResult per input
   facts.jsonl, findings.jsonl, placeholders.jsonl   the dataset, one record per line, tagged with the document
+  facts.csv, findings.csv, placeholders.csv, *.parquet   the same rows as tables (pipeline/export.py)
+  review.html             a self-contained review page (pipeline/review.py)
   manifest.json           input path -> sha256, pipeline fingerprint, status, output file (what makes a rerun
                           skip finished work)
   summary.json            counts for the run
@@ -22,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import InputError, PipelineError
+from pipeline.export import write_tables
 from pipeline.ingest import SUPPORTED_SUFFIXES
+from pipeline.review import write_review
 from schemas.document import DocumentResult
 
 Progress = Callable[[int, int, str, str], None]
@@ -205,7 +209,7 @@ def load_results(out: Path) -> list[DocumentResult]:
 
 
 def _write_dataset(out: Path, manifest: dict[str, dict[str, str | None]], summary: RunSummary) -> None:
-    """Rebuild the JSONL files and the summary from every finished document (this run's and earlier ones)."""
+    """Rebuild the dataset files, summary and review page from every finished document (this run's and earlier)."""
     results = load_results(out)
     with (out / "facts.jsonl").open("w", encoding="utf-8") as facts, \
          (out / "findings.jsonl").open("w", encoding="utf-8") as findings, \
@@ -225,3 +229,5 @@ def _write_dataset(out: Path, manifest: dict[str, dict[str, str | None]], summar
         if entry.get("status") == "failed" and path not in summary.errors:
             summary.errors[path] = str(entry.get("error"))
     (out / "summary.json").write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    write_tables(out, results)
+    write_review(out, results, summary.errors)

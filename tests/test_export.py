@@ -1,0 +1,133 @@
+"""CSV and Parquet exports: same rows as the JSONL files, documented headers, money as exact strings."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import REPORTS
+
+from pipeline.cli import main
+from pipeline.export import KINDS, arrow_schema, columns, write_tables
+from schemas.document import DocumentResult, Finding, Meta, Source
+
+KIND_NAMES = list(KINDS)
+
+DOCUMENTED = {  # README "## Output": these columns, in this order, lead each file (new schema fields may follow)
+    "facts": ["doc", "sha256", "id", "concept", "period", "value", "unit", "value_wan", "decimals", "text",
+              "span_start", "span_end", "section", "extractor", "measure", "scope", "direction", "label", "table",
+              "row", "column"],
+    "findings": ["doc", "sha256", "rule", "severity", "message", "facts", "expected", "actual", "tolerance",
+                 "span_start", "span_end"],
+    "placeholders": ["doc", "sha256", "kind", "text", "span_start", "span_end", "section"],
+}  # fmt: skip
+MONEY = {"facts": ["value", "value_wan"], "findings": ["expected", "actual", "tolerance"], "placeholders": []}
+NUMBER = re.compile(r"-?\d+(\.\d+)?")  # a finding's expected/actual may also be words ("down", "<= 60.86")
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("run")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BUDGET_EXTRACT_LLM", "none")
+        mp.delenv("OPENAI_API_KEY", raising=False)
+        assert main(["run", str(REPORTS), "--out", str(folder), "--quiet"]) == 0
+    return folder
+
+
+def _jsonl(out: Path, kind: str) -> list[dict[str, object]]:
+    lines = (out / f"{kind}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def _csv(out: Path, kind: str) -> tuple[list[str], list[dict[str, str]]]:
+    with (out / f"{kind}.csv").open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+        return list(reader.fieldnames or []), rows
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_csv_has_bom_documented_header_and_one_row_per_jsonl_line(out: Path, kind: str) -> None:
+    assert (out / f"{kind}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    header, rows = _csv(out, kind)
+    assert header == columns(kind)
+    assert header[: len(DOCUMENTED[kind])] == DOCUMENTED[kind]
+    expected = _jsonl(out, kind)
+    assert expected, f"the sample reports give {kind}"
+    assert len(rows) == len(expected)
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_csv_rows_match_jsonl_records(out: Path, kind: str) -> None:
+    _, rows = _csv(out, kind)
+    for row, rec in zip(rows, _jsonl(out, kind), strict=True):
+        assert row["doc"] == rec["doc"] and row["sha256"] == rec["sha256"]
+        span = rec["span"]
+        assert (row["span_start"], row["span_end"]) == ((str(span[0]), str(span[1])) if span else ("", ""))  # type: ignore[index]
+        for col in MONEY[kind]:
+            assert row[col] == (rec[col] or "")  # the string as written, not a re-printed float
+            if NUMBER.fullmatch(row[col]):
+                assert Decimal(row[col]) == Decimal(str(rec[col]))
+        if kind == "findings":
+            assert row["facts"] == ";".join(rec["facts"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_parquet_reads_back_with_same_rows_and_no_float(out: Path, kind: str) -> None:
+    table = pq.read_table(out / f"{kind}.parquet")
+    expected = _jsonl(out, kind)
+    assert table.num_rows == len(expected)
+    assert table.schema.names == columns(kind)
+    assert not [f.name for f in table.schema if pa.types.is_floating(f.type)]
+    for col in MONEY[kind]:
+        assert table.schema.field(col).type == pa.string()
+        for got, rec in zip(table.column(col).to_pylist(), expected, strict=True):
+            assert got == rec[col]
+            if got is not None and NUMBER.fullmatch(got):
+                assert Decimal(got) == Decimal(str(rec[col]))
+    starts = table.column("span_start").to_pylist()
+    assert starts == [rec["span"][0] if rec["span"] else None for rec in expected]  # type: ignore[index]
+
+
+def test_fact_amounts_are_all_decimal_strings(out: Path) -> None:
+    table = pq.read_table(out / "facts.parquet", columns=["value", "value_wan"])
+    values = [v for v in table.column("value").to_pylist() + table.column("value_wan").to_pylist() if v is not None]
+    assert values and all(NUMBER.fullmatch(v) for v in values)
+    assert sum(Decimal(v) for v in values) > 0
+
+
+def test_parquet_keeps_trailing_zeros(out: Path) -> None:
+    values = pq.read_table(out / "facts.parquet", columns=["value", "decimals"]).to_pylist()
+    padded = [v for v in values if v["value"].endswith("0") and "." in v["value"]]
+    assert padded, "the sample reports write amounts such as 12.50"
+    assert all(len(v["value"].split(".")[1]) == v["decimals"] for v in padded)
+
+
+def test_empty_dataset_writes_headers_and_typed_empty_parquet(tmp_path: Path) -> None:
+    assert write_tables(tmp_path, []) == {kind: 0 for kind in KIND_NAMES}
+    for kind in KIND_NAMES:
+        header, rows = _csv(tmp_path, kind)
+        assert header == columns(kind) and rows == []
+        table = pq.read_table(tmp_path / f"{kind}.parquet")
+        assert table.num_rows == 0 and table.schema.equals(arrow_schema(KINDS[kind]))
+
+
+def test_finding_without_span_and_chinese_text_round_trip(tmp_path: Path) -> None:
+    doc = DocumentResult(
+        source=Source(path="测试/报告.txt", sha256="0" * 64, chars=10),
+        meta=Meta(unit_name="某县财政局"),
+        findings=[Finding(rule="r", severity="info", message="“三公”经费, 含逗号", expected="0.50")],
+    )
+    write_tables(tmp_path, [doc])
+    _, rows = _csv(tmp_path, "findings")
+    assert rows[0]["message"] == "“三公”经费, 含逗号" and rows[0]["expected"] == "0.50"
+    assert rows[0]["span_start"] == "" and rows[0]["facts"] == ""
+    row = pq.read_table(tmp_path / "findings.parquet").to_pylist()[0]
+    assert row["span_start"] is None and row["facts"] == [] and row["expected"] == "0.50"
