@@ -152,7 +152,7 @@ def run(
             summary.llm.update(result.llm)  # this run's usage only: a rerun that skips or hits the cache shows 0 calls
             manifest[str(path)] = {"sha256": digest, "status": "ok", "output": output, "pipeline": fingerprint}
             if progress:
-                progress(done, len(files), str(path), f"{len(result.facts)} facts, {len(result.findings)} findings")
+                progress(done, len(files), str(path), _status(result))
         _save_manifest(out, manifest)
     _write_dataset(out, manifest, summary)
     return summary
@@ -172,6 +172,13 @@ def _execute(
             path, digest, output = futures[fut]
             result, error = fut.result()
             yield path, digest, output, result, error
+
+
+def _status(result: DocumentResult) -> str:
+    """One progress line: what a document yielded."""
+    errors = sum(1 for f in result.findings if f.severity == "error")
+    return (f"{len(result.facts)} facts + {len(result.tables)} table rows + {len(result.indicators)} indicators, "
+            f"{len(result.findings)} findings ({errors} errors), {len(result.placeholders)} placeholders")
 
 
 def _safe(process: Processor, path: str) -> tuple[DocumentResult | None, str | None]:
