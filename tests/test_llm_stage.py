@@ -181,3 +181,20 @@ def test_run_summary_sums_this_runs_usage_and_a_rerun_makes_zero_calls(fake: Fak
     assert again.processed == 1
     skipped = run([str(tmp_path / "in")], tmp_path / "out2", process)  # same output: skipped, nothing counted
     assert skipped.skipped == 1 and skipped.llm.get("calls", 0) == 0
+
+
+def test_worker_processes_share_one_backend_config_and_cache(fake: FakeBackend, tmp_path: Path) -> None:
+    from functools import partial
+
+    from pipeline.document import process_file
+    from pipeline.runner import run
+
+    (tmp_path / "in").mkdir()
+    for n in range(3):
+        text = f"一、重点工作完成情况\n全年城乡居民养老保险参保人数26155{n}人。\n"
+        (tmp_path / "in" / f"d{n}.txt").write_text(text, encoding="utf-8")
+    process = partial(process_file, llm=stage(tmp_path))
+    summary = run([str(tmp_path / "in")], tmp_path / "out", process, workers=2)
+    assert summary.processed == 3 and summary.llm["calls"] == 3
+    again = run([str(tmp_path / "in")], tmp_path / "out2", process, workers=2)
+    assert again.llm.get("calls", 0) == 0 and again.llm["cache_hits"] == 3
