@@ -47,9 +47,12 @@ def process_raw(raw: RawDocument, llm: Stage | None = None) -> DocumentResult:
         artifacts=dict(parsed.clean.artifacts),
         sections=section_infos(parsed),
     )
-    stages = [*extract_stages(), *([llm] if llm is not None else []), *check_stages()]
-    for stage in stages:
+    for stage in [*extract_stages(), *([llm] if llm is not None else [])]:
         stage(parsed, result)
+    early = list(result.findings)  # e.g. llm.disagreement: kept even when a checker replaces the findings list
+    for stage in check_stages():
+        stage(parsed, result)
+    result.findings = [*early, *(f for f in result.findings if f not in early)]
     return result
 
 

@@ -195,6 +195,6 @@ def test_worker_processes_share_one_backend_config_and_cache(fake: FakeBackend, 
         (tmp_path / "in" / f"d{n}.txt").write_text(text, encoding="utf-8")
     process = partial(process_file, llm=stage(tmp_path))
     summary = run([str(tmp_path / "in")], tmp_path / "out", process, workers=2)
-    assert summary.processed == 3 and summary.llm["calls"] == 3
+    assert summary.errors == {} and summary.processed == 3 and summary.llm["calls"] == 3
     again = run([str(tmp_path / "in")], tmp_path / "out2", process, workers=2)
     assert again.llm.get("calls", 0) == 0 and again.llm["cache_hits"] == 3

@@ -61,19 +61,33 @@ class AnswerCache:
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT, prompt TEXT, schema TEXT,"
-                    " chunk TEXT, answer TEXT, tokens_in INTEGER, tokens_out INTEGER, created REAL)"
-                )
-                conn.commit()
-            except (OSError, sqlite3.Error) as e:
-                raise ConfigError(f"cannot open the LLM cache {self.path}: {e}; pass --cache PATH") from e
-            self._conn = conn
+            for attempt in range(50):
+                try:
+                    self._conn = self._open()
+                    break
+                except sqlite3.OperationalError as e:  # another process is switching the journal mode right now
+                    if "locked" not in str(e) or attempt == 49:
+                        raise ConfigError(f"cannot open the LLM cache {self.path}: {e}; pass --cache PATH") from e
+                    time.sleep(0.1)
+                except (OSError, sqlite3.Error) as e:
+                    raise ConfigError(f"cannot open the LLM cache {self.path}: {e}; pass --cache PATH") from e
+        assert self._conn is not None
         return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT, prompt TEXT, schema TEXT,"
+                " chunk TEXT, answer TEXT, tokens_in INTEGER, tokens_out INTEGER, created REAL)"
+            )
+            conn.commit()
+        except sqlite3.Error:
+            conn.close()
+            raise
+        return conn
 
     def get(self, key: CacheKey) -> Cached | None:
         """The stored answer for a key, or None."""

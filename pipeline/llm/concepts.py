@@ -67,6 +67,9 @@ _COUNT_ALIASES: list[tuple[str, str]] = [
     (r"在职|实有人数", "staff_actual"),
     (r"车辆|公务用车", "vehicles_count"),
 ]
+_COUNT_CONCEPT_UNITS = {"vehicles_count": ("辆",)} | {
+    c: ("人", "名") for c in ("staff_authorized", "staff_fully_funded", "staff_subsidized", "retirees", "staff_actual")
+}
 _COUNT_UNITS = {"人", "名", "辆", "个", "台", "次", "项", "批", "套", "件", "户", "家"}
 _CHANGE = re.compile(r"(增加|减少|增长|下降|上升|降低|节约|减幅|增幅)[了为]?\s*$")
 _PRIOR = re.compile(r"上年|上一年|上年度|同期")
@@ -108,11 +111,14 @@ def concept_in(text: str, unit: str | None) -> str | None:
     return best[2] if best else None
 
 
-def identify(label: str, unit: str | None, before: str, doc_type: str | None, section_kind: str) -> Identity | None:
+def identify(label: str, unit: str | None, before: str, doc_type: str | None, section_kind: str,
+             task: str = "money") -> Identity | None:
     """Concept, period and measure of a figure; `before` is the sentence text leading up to the number."""
     concept = concept_of(label, unit)
     if concept is None:
         return None
+    if unit in _COUNT_UNITS and (task != "staff" or unit not in _COUNT_CONCEPT_UNITS.get(concept, ())):
+        return None  # head counts only from the department overview, in people; vehicles in 辆
     if concept == "exp_basic" and section_kind == "一般公共预算财政拨款基本支出决算":
         concept = "gb_basic"
     change = _CHANGE.search(before[-8:])

@@ -81,7 +81,7 @@ class FactMaker:
         if loc is None:
             return
         # a figure without a written unit takes the table's unit only inside a table row
-        unit = loc.unit or (self._table_unit(chunk) if chunk.in_table_row(loc.start) else None)
+        unit = loc.unit or (self._table_unit(chunk, loc.start) if chunk.in_table_row(loc.start) else None)
         sentence = _SENTENCE_START.split(chunk.text[: loc.start])[-1]
         kind = self._section_kind(chunk, loc)
         # the model's label counts only if the text writes it before the number in the same sentence; otherwise
@@ -89,9 +89,11 @@ class FactMaker:
         sentence_start = loc.start - len(sentence)
         written = any(sentence_start <= a < loc.start for a in label_positions(f.label, chunk.text))
         label = f.label if written else (concept_in(sentence, unit) or "")
-        ident = identify(label, unit, sentence, self.result.meta.doc_type, kind) if label else None
+        ident = identify(label, unit, sentence, self.result.meta.doc_type, kind, chunk.task) if label else None
         if ident is None:
-            self._add(chunk, loc, f.label, f"indicator:{_compact(f.label)}", "current", "amount", unit, "indicators")
+            if unit is not None:  # a bare number (an item number, a count without its noun) is no indicator
+                self._add(chunk, loc, f.label, f"indicator:{_compact(f.label)}", "current", "amount", unit,
+                          "indicators")
             return
         target = "tables" if ":" in ident.concept else "facts"
         self._add(chunk, loc, f.label, ident.concept, ident.period, ident.measure, unit, target, ident.direction)
@@ -100,16 +102,23 @@ class FactMaker:
         loc = self._locate(chunk, label, value)
         if loc is None:
             return
-        if measure == "completion_rate":
-            unit: str | None = "%"
-        elif measure in ("score", "score_max"):
-            unit = "分"
-        else:
-            unit = loc.unit or self._table_unit(chunk)
+        unit = _row_unit(measure, loc.unit, self._table_unit(chunk, loc.start))
+        if unit is None or not _row_plausible(concept, measure, period, _context(chunk.text, loc.start)):
+            # grounded, but nothing in the text says it is this row's budget / execution / rate / score
+            self._add(chunk, loc, label, f"indicator:{_compact(label)}", "current", "amount", loc.unit, "indicators")
+            return
         self._add(chunk, loc, label, concept, period, measure, unit, "tables")
 
-    def _table_unit(self, chunk: Chunk) -> str | None:
-        m = _UNIT_LINE.search(chunk.text)
+    def _table_unit(self, chunk: Chunk, pos: int) -> str | None:
+        """The last unit stated (单位：元 / （万元）) before `pos` in the chunk or its section, else the report's."""
+        before = list(_UNIT_LINE.finditer(chunk.text, 0, pos))
+        m = before[-1] if before else None
+        if m is None and chunk.pieces:
+            start = chunk.pieces[0].clean_start
+            section = self.parsed.seg.section_at(start)
+            text = self.parsed.clean.text
+            found = list(_UNIT_LINE.finditer(text, section.start if section else 0, start))
+            m = found[-1] if found else None
         if m:
             return m.group(1) or m.group(2)
         return self.result.meta.unit
@@ -137,6 +146,41 @@ class FactMaker:
         self.facts.append(Candidate(fact, target))
 
 
+_ROW_CONTEXT = {
+    ("budget", "amount"): re.compile(r"预算|计划|安排"),
+    ("current", "amount"): re.compile(r"执行数|实际|支出数|决算"),
+    ("current", "completion_rate"): re.compile(r"执行率|完成率|完成预算|预算执行"),
+}
+_NAME = re.compile(r"^[\u3400-\u9fff（(“]")
+
+
+def _row_unit(measure: str, written: str | None, table_unit: str | None) -> str | None:
+    """The unit of a row figure, or None when the text writes a unit that does not fit the measure."""
+    if measure == "completion_rate":
+        return "%" if written == "%" else None
+    if measure in ("score", "score_max"):
+        return "分" if written in (None, "分") else None
+    if written is None:
+        return table_unit
+    return written if written in ("元", "万元", "亿元") else None
+
+
+def _row_plausible(concept: str, measure: str, period: str, context: str) -> bool:
+    """A row name that reads as a name, and the column or sentence word its figure needs before it."""
+    name = concept.split(":", 1)[1].split("/")[-1]
+    if not _NAME.match(name):
+        return False
+    pattern = _ROW_CONTEXT.get((period, measure))
+    return pattern is None or bool(pattern.search(context))
+
+
+def _context(text: str, pos: int) -> str:
+    """The line up to `pos` and the line above it (a table's header row)."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    above = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+    return text[above:pos]
+
+
 @dataclass(frozen=True)
 class MergeCounts:
     """What the merge did."""
@@ -144,13 +188,14 @@ class MergeCounts:
     added: int
     agreed: int
     disagreed: int
+    covered: int = 0
 
 
 def merge(result: DocumentResult, candidates: list[Candidate]) -> MergeCounts:
     """Add grounded LLM facts to the result; agreements are counted, disagreements become findings."""
     existing = [*result.facts, *result.tables, *result.indicators]
     ids = {f.id for f in existing}
-    added = agreed = disagreed = 0
+    added = agreed = disagreed = covered = 0
     seen: set[tuple[int, int]] = set()
     for cand in candidates:
         new = cand.fact
@@ -160,6 +205,9 @@ def merge(result: DocumentResult, candidates: list[Candidate]) -> MergeCounts:
         same_place = [f for f in existing if f.span[0] < new.span[1] and new.span[0] < f.span[1]]
         if any(_same(f, new) for f in same_place) or (not same_place and any(_same(f, new) for f in existing)):
             agreed += 1
+            continue
+        if same_place and cand.target == "indicators":
+            covered += 1  # the rules read this number as a fact already; an unnamed indicator adds nothing
             continue
         conflict = next((f for f in same_place if f.extractor != "llm"), None)
         if conflict is not None:
@@ -174,16 +222,24 @@ def merge(result: DocumentResult, candidates: list[Candidate]) -> MergeCounts:
         getattr(result, cand.target).append(fact)
         existing.append(fact)
         added += 1
-    return MergeCounts(added, agreed, disagreed)
+    return MergeCounts(added, agreed, disagreed, covered)
 
 
 def _same(a: Fact, b: Fact) -> bool:
-    if (a.concept, a.period, a.measure, a.scope) != (b.concept, b.period, b.measure, b.scope):
+    if (_row_name(a.concept), a.period, a.measure) != (_row_name(b.concept), b.period, b.measure):
+        return False
+    if ":" not in a.concept and a.scope != b.scope:
         return False
     try:
         return Decimal(a.value_wan or a.value) == Decimal(b.value_wan or b.value)
     except InvalidOperation:
         return a.value == b.value
+
+
+def _row_name(concept: str) -> str:
+    """A row concept without its group (score:预算配置/重点支出安排率 and score:重点支出安排率 name one row)."""
+    family, sep, name = concept.partition(":")
+    return f"{family}:{name.split('/')[-1]}" if sep else concept
 
 
 def _disagreement(rule_fact: Fact, llm_fact: Fact) -> Finding:

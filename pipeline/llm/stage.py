@@ -61,6 +61,7 @@ class LLMStage:
         result.ungrounded.extend(maker.ungrounded)
         result.errors.extend(run.errors)
         usage.update({"agreed": merged.agreed, "disagreed": merged.disagreed, "added": merged.added,
+                      "covered": merged.covered,
                       "ungrounded": len(maker.ungrounded), "errors": len(run.errors)})
         result.llm = {k: int(v) for k, v in usage.items()}
 
