@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from pipeline.document import Parsed, parse
 from pipeline.errors import LLMError
@@ -198,3 +199,48 @@ def test_worker_processes_share_one_backend_config_and_cache(fake: FakeBackend, 
     assert summary.errors == {} and summary.processed == 3 and summary.llm["calls"] == 3
     again = run([str(tmp_path / "in")], tmp_path / "out2", process, workers=2)
     assert again.llm.get("calls", 0) == 0 and again.llm["cache_hits"] == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "where", "key"),
+    [
+        pytest.param("（一）项目绩效目标完成情况表\n项目名称\t助征员费用\n满意度\t≥100%\n",
+                     ProjectTable(projects=[ProjectRow(name="助征员费用", rate="100%")]),
+                     "indicators", ("indicator:助征员费用", "100", "%"), id="rate-without-its-column-word"),
+        pytest.param("（一）项目绩效目标完成情况表\n项目名称\t预算数\n50,000.00\t50,000.00\n",
+                     ProjectTable(projects=[ProjectRow(name="50,000.00", budget="50,000.00")]),
+                     "indicators", None, id="a-number-is-no-project-name"),
+        pytest.param("（一）项目绩效目标完成情况表\n项目名称\t预算数\n聘请人员费用\t预算7人\n",
+                     ProjectTable(projects=[ProjectRow(name="聘请人员费用", budget="7")]),
+                     "indicators", ("indicator:聘请人员费用", "7", "人"), id="people-are-no-budget"),
+        pytest.param("一、重点工作完成情况\n新增退休652人。\n",
+                     MoneyFigures(figures=[fig("新增退休", "652人")]),
+                     "indicators", ("indicator:新增退休", "652", "人"), id="head-count-outside-the-overview"),
+        pytest.param("二、收入决算情况说明\n单位：万元\n项目\t金额\n合计\t1.5\n单位：元\n项目\t金额\n本年收入合计\t9,700.00\n",
+                     MoneyFigures(figures=[fig("本年收入合计", "9,700.00")]),
+                     "facts", ("income_total", "9700.00", "元"), id="unit-from-the-last-unit-line"),
+    ],
+)
+def test_figures_the_text_does_not_support_are_not_facts(
+    text: str, answer: BaseModel, where: str, key: tuple[str, str, str] | None, tmp_path: Path
+) -> None:
+    backends.register("fake", lambda config: FakeBackend(lambda request: Answer(answer)))
+    parsed, result = make(text)
+    stage(tmp_path)(parsed, result)
+    llm = [f for f in [*result.facts, *result.tables] if f.extractor == "llm"]
+    found = [(f.concept, f.value, f.unit) for f in getattr(result, where) if f.extractor == "llm"]
+    if where == "indicators":
+        assert llm == []
+    if key is not None:
+        assert key in found
+
+
+def test_findings_of_the_llm_stage_survive_the_checker() -> None:
+    from pipeline.document import process_raw
+    from schemas.document import Finding
+
+    def llm(parsed: Parsed, result: DocumentResult) -> None:
+        result.findings.append(Finding(rule="llm.disagreement", severity="warning", message="x"))
+
+    result = process_raw(RawDocument("t.txt", TEXT, "0" * 64, "txt"), llm=llm)
+    assert [f.rule for f in result.findings if f.rule.startswith("llm.")] == ["llm.disagreement"]
