@@ -62,3 +62,14 @@ def test_run_with_worker_processes(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["run", str(REPORTS), "--out", str(out), "--workers", "2", "--quiet"]) == 0
     assert len(list((out / "docs").glob("*.json"))) == len(STEMS)
+
+
+def test_rerun_with_other_settings_reprocesses(tmp_path: Path) -> None:
+    from pipeline.document import process_file
+    from pipeline.runner import run
+
+    out = tmp_path / "out"
+    first = run([str(REPORTS / f"{STEMS[0]}.txt")], out, process_file, config="llm=none")
+    same = run([str(REPORTS / f"{STEMS[0]}.txt")], out, process_file, config="llm=none")
+    other = run([str(REPORTS / f"{STEMS[0]}.txt")], out, process_file, config="llm=local")
+    assert (first.processed, same.skipped, other.processed) == (1, 1, 1)
