@@ -99,7 +99,8 @@ def _run(args: argparse.Namespace) -> int:
 
     with _llm_setup(args, default_none=False) as stage:
         process = partial(process_file, llm=stage) if stage is not None else process_file
-        summary = run(args.inputs, args.out, process, workers=max(1, args.workers), progress=progress)
+        settings = "llm=none" if stage is None else f"llm={args.llm}:{args.model}:{args.model_path}:{args.local_model}"
+        summary = run(args.inputs, args.out, process, workers=max(1, args.workers), progress=progress, config=settings)
     print(
         f"{summary.documents} documents: {summary.processed} processed, {summary.skipped} skipped (unchanged), "
         f"{summary.failed} failed; {summary.facts} facts; findings {dict(summary.findings)}; "
