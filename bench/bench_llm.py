@@ -92,6 +92,8 @@ def main() -> int:
         "per_report": first,
         "rules_micro": rules.facts_micro,
         "rules_llm_micro": with_llm.facts_micro,
+        "rules_indicators": rules.indicators,
+        "rules_llm_indicators": with_llm.indicators,
         "golden_facts_missed_by_rules": len(miss_rules),
         "recovered_by_llm": len(recovered),
         "recovered_share": round(len(recovered) / len(miss_rules), 4) if miss_rules else None,
@@ -124,12 +126,20 @@ def render(f: dict[str, object]) -> str:
         f"tp/fp/fn {rm['tp']}/{rm['fp']}/{rm['fn']})",
         f"micro-F1 rules + LLM  {lm['f1']:.4f}  (P {lm['precision']:.4f} R {lm['recall']:.4f}, "
         f"tp/fp/fn {lm['tp']}/{lm['fp']}/{lm['fn']})",
+        f"indicators rules only   {_score(f['rules_indicators'])}",
+        f"indicators rules + LLM  {_score(f['rules_llm_indicators'])}",
         f"golden facts the rules miss: {f['golden_facts_missed_by_rules']}; recovered by the LLM: "
         f"{f['recovered_by_llm']} (share {f['recovered_share']})",
         f"ungrounded answers rejected: {f['ungrounded_rejected']}; ungrounded facts accepted: {f['ungrounded_accepted']}",
         f"rerun with the same cache: {f['rerun_calls']} calls, {f['rerun_cache_hits']} cache hits",
     ]
     return "\n".join(lines)
+
+
+def _score(s: object) -> str:
+    if not isinstance(s, dict) or "f1" not in s:
+        return "(no indicator goldens)"
+    return f"F1 {s['f1']:.4f}  (P {s['precision']:.4f} R {s['recall']:.4f}, tp/fp/fn {s['tp']}/{s['fp']}/{s['fn']})"
 
 
 if __name__ == "__main__":
