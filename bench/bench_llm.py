@@ -1,8 +1,8 @@
 """LLM extraction on the sample goldens: per-report calls, tokens and wall time, and what the LLM adds.
 
-Prints rules-only micro-F1 vs rules + LLM micro-F1, the share of golden facts the rules miss that the LLM
-recovers, how many LLM facts were accepted without grounding (must be 0), and a rerun with the same cache
-(must make 0 calls). Figures are printed, never asserted.
+Prints rules-only micro-F1 vs rules + LLM micro-F1, the share of golden items the rules miss that the LLM
+recovers (vocabulary facts alone, and facts plus indicators), how many LLM facts were accepted without grounding
+(must be 0), and a rerun with the same cache (must make 0 calls). Figures are printed, never asserted.
 
     python bench/bench_llm.py                       # embedded 0.5B model (make install-local)
     python bench/bench_llm.py --local-model 1.5b
@@ -98,6 +98,10 @@ def main() -> int:
         "recovered_by_llm": len(recovered),
         "recovered_share": round(len(recovered) / len(miss_rules), 4) if miss_rules else None,
         "newly_missed_with_llm": sorted(miss_llm - miss_rules),
+        "golden_items_missed_by_rules": with_llm.missed_by_rules,
+        "items_recovered_by_llm": with_llm.recovered_by_llm,
+        "items_recovered_share": (round(with_llm.recovered_by_llm / with_llm.missed_by_rules, 4)
+                                  if with_llm.missed_by_rules else None),
         "ungrounded_accepted": sum(int(r.get("ungrounded_accepted", 0)) for r in first.values()),
         "ungrounded_rejected": sum(int(r.get("ungrounded", 0)) for r in first.values()),
         "rerun_calls": sum(int(r.get("calls", 0)) for r in rerun.values()),
@@ -128,8 +132,10 @@ def render(f: dict[str, object]) -> str:
         f"tp/fp/fn {lm['tp']}/{lm['fp']}/{lm['fn']})",
         f"indicators rules only   {_score(f['rules_indicators'])}",
         f"indicators rules + LLM  {_score(f['rules_llm_indicators'])}",
-        f"golden facts the rules miss: {f['golden_facts_missed_by_rules']}; recovered by the LLM: "
+        f"golden vocabulary facts the rules miss: {f['golden_facts_missed_by_rules']}; recovered by the LLM: "
         f"{f['recovered_by_llm']} (share {f['recovered_share']})",
+        f"golden items (facts + indicators) the rules miss: {f['golden_items_missed_by_rules']}; supplied by the "
+        f"LLM: {f['items_recovered_by_llm']} (share {f['items_recovered_share']})",
         f"ungrounded answers rejected: {f['ungrounded_rejected']}; ungrounded facts accepted: {f['ungrounded_accepted']}",
         f"rerun with the same cache: {f['rerun_calls']} calls, {f['rerun_cache_hits']} cache hits",
     ]

@@ -15,7 +15,7 @@ from pipeline.numbers import NUMBER_RE, Number, parse_number
 from pipeline.textutil import fold
 
 NOT_A_FIGURE = re.compile(r"\s*(年|月|日|号|届|季度)")
-UNIT_AFTER = re.compile(r"\s*(万元|亿元|元|%|万人|人次|人|名|辆|个|台|次|分|户|家|项|批|套|件)")
+UNIT_AFTER = re.compile(r"\s*(万元|亿元|元|%|万人次|万人|万户|人次|人|名|辆|个|台|次|分|户|家|项|批|套|件|条|科|室|所|场|篇|期|份|处|座)")
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,34 @@ def locate(value: str, text: str, anchors: list[int] | None = None) -> Located |
     if scored:
         return min(scored, key=lambda t: t[0])[1]
     return hits[0]
+
+
+def located_at(text: str, start: int, end: int) -> Located | None:
+    """The number the code found at text[start:end], with the unit written after it (None if it does not parse)."""
+    try:
+        number = parse_number(text[start:end])
+    except ValueError:
+        return None
+    unit = UNIT_AFTER.match(text, end)
+    return Located(start, end, number, unit.group(1) if unit else None)
+
+
+LABEL_MIN_SHARE = 0.6
+
+
+def label_in_text(label: str, text: str) -> bool:
+    """True when the label is made of the text's words: most of its character pairs occur in the text.
+
+    A model naming a figure may join the subject and the measure from two places of a sentence
+    (城镇企业职工基本养老保险 … 参保 … 人 → 城镇企业职工基本养老保险参保人数), so the check is on character pairs,
+    not on the whole label; a label the text does not support (an invented or echoed name) fails it.
+    """
+    compact = re.sub(r"[\s，,。、：:（）()“”]", "", label)
+    if len(compact) < 2:
+        return False
+    flat = re.sub(r"\s+", "", text)
+    pairs = [compact[i : i + 2] for i in range(len(compact) - 1)]
+    return sum(p in flat for p in pairs) >= LABEL_MIN_SHARE * len(pairs)
 
 
 def label_positions(label: str, text: str) -> list[int]:

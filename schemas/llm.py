@@ -84,12 +84,22 @@ class ScoreTable(_Answer):
     rows: list[ScoreRow] = Field(default_factory=list, description="Every scored row, in table order.")
 
 
-class Indicators(_Answer):
-    """Free-form performance indicators of a narrative (参保人数, 征缴金额, 满意度...)."""
+class FigureName(_Answer):
+    """The name of one numbered figure of the list the code found in the text."""
 
-    figures: list[Figure] = Field(
-        default_factory=list,
-        description="Every quantitative indicator stated in the text: what is measured (label) and its figure.",
+    figure: str = Field(description="The listed figure, copied as it is listed (e.g. '34736人', '100%').")
+    label: str = Field(
+        description="What the figure counts or measures, copied from the words of the text around it, with the "
+        "subject it is about (e.g. '城镇企业职工基本养老保险参保人数', '征收工伤保险基金', '离退休费社会化发放率'). "
+        "Empty when the number is not a measured figure (a date, an item number, part of a name)."
+    )
+
+
+class IndicatorNames(_Answer):
+    """Names for the figures of a narrative or indicator table (参保人数, 征缴金额, 满意度...)."""
+
+    labels: list[FigureName] = Field(
+        default_factory=list, description="One entry per listed figure, in list order."
     )
 
 
@@ -98,7 +108,7 @@ ANSWER_MODELS: dict[str, type[BaseModel]] = {
     "staff": StaffFigures,
     "projects": ProjectTable,
     "scores": ScoreTable,
-    "indicators": Indicators,
+    "indicators": IndicatorNames,
 }
 
 

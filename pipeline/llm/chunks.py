@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from pipeline.ground import NOT_A_FIGURE
+from pipeline.ground import NOT_A_FIGURE, UNIT_AFTER
 from pipeline.numbers import NUMBER_RE
 from pipeline.segment import Block, Cell, Section, Segmented
 from pipeline.textutil import CJK_RE
@@ -48,12 +48,24 @@ class Chunk:
     task: str
     text: str
     pieces: tuple[Piece, ...]
+    figures: tuple[tuple[int, int], ...] = ()  # chunk spans of the figures to name (task `indicators`)
 
     @property
     def digest(self) -> str:
-        """SHA-256 of the chunk text and its context (part of the cache key)."""
+        """SHA-256 of the chunk text, its context and its figure list as rendered (part of the cache key)."""
         key = f"{self.task}\x00{self.section_title}\x00{self.text}"
+        if self.figures:
+            key += f"\x00{self.figure_list()}"
         return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    def figure_list(self) -> str:
+        """The numbered figure list of the `indicators` prompt: figure, unit and the words right before it."""
+        lines = []
+        for n, (start, end) in enumerate(self.figures, 1):
+            unit = UNIT_AFTER.match(self.text, end)
+            figure = self.text[start : unit.end() if unit else end].strip()
+            lines.append(f"{n}. {figure} — {lead_in(self.text, start)}")
+        return "\n".join(lines)
 
     def in_table_row(self, pos: int) -> bool:
         """True when chunk position `pos` sits on a table row (cells joined by ' | ')."""
@@ -69,6 +81,21 @@ class Chunk:
         return None
 
 
+_CLAUSE_START = re.compile(r"[，,。；;：:、！？\n（(]")
+LEAD_IN_CHARS = 24
+
+
+def lead_in(text: str, pos: int) -> str:
+    """The words before position `pos`: the clause in prose, the row's cells before it on a table row."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    if " | " in text[line_start : line_end if line_end >= 0 else len(text)]:
+        return text[max(line_start, pos - 2 * LEAD_IN_CHARS) : pos].strip(" |")
+    window = text[max(line_start, pos - LEAD_IN_CHARS) : pos]
+    cut = [m.end() for m in _CLAUSE_START.finditer(window)]
+    return window[cut[-1] if cut else 0 :].strip()
+
+
 def estimate_tokens(text: str) -> int:
     """A cautious token estimate: one per CJK character, one per three other characters."""
     cjk = len(CJK_RE.findall(text))
@@ -82,8 +109,9 @@ def figure_spans(text: str) -> list[tuple[int, int]]:
         if NOT_A_FIGURE.match(text, m.end()):
             continue
         digits = m.group(0)
-        if "." not in digits and "," not in digits and len(digits) in (5, 7) and digits[0] in "23":
-            continue  # function / economic class codes (20801, 2080109)
+        code_like = "." not in digits and "," not in digits and len(digits) in (5, 7) and digits[0] in "23"
+        if code_like and not UNIT_AFTER.match(text, m.end()):
+            continue  # function / economic class codes (20801, 2080109); 34736人 is a figure
         spans.append((m.start(), m.end()))
     return spans
 

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from pipeline.ground import Located, label_positions, locate
+from pipeline.ground import Located, label_in_text, label_positions, locate, located_at, model_number
 from pipeline.llm.chunks import Chunk
 from pipeline.llm.concepts import concept_in, identify
 from pipeline.numbers import plain, to_wan
 from schemas.document import Fact, Finding
-from schemas.llm import Figure, ProjectTable, ScoreTable
+from schemas.llm import Figure, IndicatorNames, ProjectTable, ScoreTable
 
 if TYPE_CHECKING:
     from pipeline.document import Parsed
@@ -63,10 +63,14 @@ class FactMaker:
                 for value, measure in ((r.max_score, "score_max"), (r.score, "score")):
                     if value:
                         self._row(chunk, r.indicator, value, concept, "current", measure)
+        elif isinstance(answer, IndicatorNames):
+            self._named(chunk, answer)
         else:
             for f in getattr(answer, "figures", []):
                 if isinstance(f, Figure):
-                    self._figure(chunk, f)
+                    loc = self._locate(chunk, f.label, f.value)
+                    if loc is not None:
+                        self._figure(chunk, f.label, loc)
 
     def _locate(self, chunk: Chunk, label: str, value: str) -> Located | None:
         loc = locate(value, chunk.text, label_positions(label, chunk.text))
@@ -76,10 +80,33 @@ class FactMaker:
             return None
         return loc
 
-    def _figure(self, chunk: Chunk, f: Figure) -> None:
-        loc = self._locate(chunk, f.label, f.value)
-        if loc is None:
-            return
+    def _named(self, chunk: Chunk, answer: IndicatorNames) -> None:
+        """Names for the chunk's listed figures: each goes to the first listed figure with the same number.
+
+        A figure the list does not have, or a name the text's words do not support, is rejected and listed in
+        `ungrounded`; an empty name means the model says the number is not a measured figure.
+        """
+        listed = [located_at(chunk.text, s, e) for s, e in chunk.figures]
+        for item in answer.labels:
+            label = _strip_echo(item.label)
+            target = model_number(item.figure)
+            match = next((n for n, loc in enumerate(listed) if loc is not None and target is not None
+                          and loc.number.value == target.value), None)
+            if match is None:
+                self.ungrounded.append({"chunk": chunk.id, "section": chunk.section_title, "label": label,
+                                        "value": item.figure, "reason": "figure not in the list"})
+                continue
+            loc, listed[match] = listed[match], None
+            assert loc is not None
+            if not _compact(label):
+                continue
+            if not label_in_text(label, chunk.text):
+                self.ungrounded.append({"chunk": chunk.id, "section": chunk.section_title, "label": label,
+                                        "value": item.figure, "reason": "label not in chunk"})
+                continue
+            self._figure(chunk, label, loc)
+
+    def _figure(self, chunk: Chunk, model_label: str, loc: Located) -> None:
         # a figure without a written unit takes the table's unit only inside a table row
         unit = loc.unit or (self._table_unit(chunk, loc.start) if chunk.in_table_row(loc.start) else None)
         sentence = _SENTENCE_START.split(chunk.text[: loc.start])[-1]
@@ -87,16 +114,16 @@ class FactMaker:
         # the model's label counts only if the text writes it before the number in the same sentence; otherwise
         # the figure belongs to the vocabulary item written last before it (a label the model made up is ignored)
         sentence_start = loc.start - len(sentence)
-        written = any(sentence_start <= a < loc.start for a in label_positions(f.label, chunk.text))
-        label = f.label if written else (concept_in(sentence, unit) or "")
+        written = any(sentence_start <= a < loc.start for a in label_positions(model_label, chunk.text))
+        label = model_label if written else (concept_in(sentence, unit) or "")
         ident = identify(label, unit, sentence, self.result.meta.doc_type, kind, chunk.task) if label else None
         if ident is None:
             if unit is not None:  # a bare number (an item number, a count without its noun) is no indicator
-                self._add(chunk, loc, f.label, f"indicator:{_compact(f.label)}", "current", "amount", unit,
+                self._add(chunk, loc, model_label, f"indicator:{_compact(model_label)}", "current", "amount", unit,
                           "indicators")
             return
         target = "tables" if ":" in ident.concept else "facts"
-        self._add(chunk, loc, f.label, ident.concept, ident.period, ident.measure, unit, target, ident.direction)
+        self._add(chunk, loc, model_label, ident.concept, ident.period, ident.measure, unit, target, ident.direction)
 
     def _row(self, chunk: Chunk, label: str, value: str, concept: str, period: str, measure: str) -> None:
         loc = self._locate(chunk, label, value)
@@ -249,6 +276,14 @@ def _disagreement(rule_fact: Fact, llm_fact: Fact) -> Finding:
         f"LLM 读作 {llm_fact.concept}/{llm_fact.period}={llm_fact.value}{llm_fact.unit or ''}",
         facts=[rule_fact.id], expected=rule_fact.value, actual=llm_fact.value, span=llm_fact.span,
     )
+
+
+_ECHO = re.compile(r"^.*—\s*|^[\d.、\s]+")
+
+
+def _strip_echo(label: str) -> str:
+    """A name without an echoed list line ('54208万元 — 拨付离退休费' → '拨付离退休费') or item number."""
+    return _ECHO.sub("", label).strip()
 
 
 def _compact(text: str) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import LLMError
+from pipeline.ground import UNIT_AFTER
 from pipeline.llm.backends import BackendConfig, Request, TruncatedOutput, create
 from pipeline.llm.cache import AnswerCache, CacheKey
 from pipeline.llm.chunks import DEFAULT_BUDGET, Chunk, chunk_document, figure_spans, split_chunk
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 MAX_SPLIT_DEPTH = 3
 MAX_OUTPUT_TOKENS = 1024
+FIGURES_PER_CALL = 8
+NAMED_TASKS = ("indicators", "projects")  # chunks whose uncovered figures the model is asked to name
 
 
 @dataclass
@@ -48,9 +51,11 @@ class LLMStage:
         """The async body of the stage."""
         usage: Counter[str] = Counter()
         chunks = chunk_document(parsed.seg, parsed.clean.text, self.budget)
-        todo = _needs_llm(chunks, parsed, result)
+        covered = _covered(parsed, result)
+        todo = [c for c in chunks if _uncovered(c, covered)]
         usage["chunks"] = len(todo)
         usage["skipped_chunks"] = len(chunks) - len(todo)
+        todo = [part for c in todo for part in _figure_batches(c, covered)]
         limit = asyncio.Semaphore(max(1, self.config.concurrency))
         run = _DocumentRun(self, create(self.config), limit, usage, result.meta.unit or "未说明")
         answered = await asyncio.gather(*(run.answer(c, 0) for c in todo))
@@ -78,7 +83,8 @@ class _DocumentRun:
     async def answer(self, chunk: Chunk, depth: int) -> list[tuple[Chunk, BaseModel]]:
         """The answer for a chunk (cache first), split on truncation; [] after a recorded error."""
         model = ANSWER_MODELS[chunk.task]
-        prompt = render(chunk.task, section=chunk.section_title, unit=self.unit, text=chunk.text)
+        prompt = render(chunk.task, section=chunk.section_title, unit=self.unit, text=chunk.text,
+                        figures=chunk.figure_list())
         key = CacheKey(self.stage.config.model, prompt.id, schema_version(model), chunk.digest)
         cached = self.stage.cache.get(key) if self.stage.cache else None
         if cached is not None:
@@ -93,7 +99,7 @@ class _DocumentRun:
                 answer = await self.backend.complete(request)
         except TruncatedOutput as e:
             self._count(e.attempts, e.tokens_in, e.tokens_out)
-            parts = split_chunk(chunk) if depth < MAX_SPLIT_DEPTH else []
+            parts = _split(chunk) if depth < MAX_SPLIT_DEPTH else []
             if not parts:
                 self.errors.append(f"llm: {chunk.id} ({chunk.section_title}): answer truncated and chunk cannot be split")
                 return []
@@ -115,18 +121,53 @@ class _DocumentRun:
         self.usage["tokens_out"] += tokens_out
 
 
-def _needs_llm(chunks: list[Chunk], parsed: Parsed, result: DocumentResult) -> list[Chunk]:
-    """Chunks with at least one figure that no existing fact covers."""
+Spans = list[tuple[int, int]]
+
+
+def _covered(parsed: Parsed, result: DocumentResult) -> Spans:
+    """Clean-text spans of every fact the document has so far."""
     ct = parsed.clean
-    covered = sorted(
+    return sorted(
         (ct.clean_pos(f.span[0]), ct.clean_pos(f.span[1]))
         for f in [*result.facts, *result.tables, *result.indicators]
     )
-    todo = []
-    for chunk in chunks:
-        for s, e in figure_spans(chunk.text):
-            span = chunk.clean_span(s, e)
-            if span is not None and not any(a <= span[0] and span[1] <= b for a, b in covered):
-                todo.append(chunk)
-                break
-    return todo
+
+
+def _uncovered(chunk: Chunk, covered: Spans) -> Spans:
+    """Chunk spans of the figures that no existing fact covers."""
+    spans = []
+    for s, e in figure_spans(chunk.text):
+        span = chunk.clean_span(s, e)
+        if span is not None and not any(a <= span[0] and span[1] <= b for a, b in covered):
+            spans.append((s, e))
+    return spans
+
+
+def _figure_batches(chunk: Chunk, covered: Spans) -> list[Chunk]:
+    """The requests for a chunk: its uncovered figures to name, at most FIGURES_PER_CALL per request.
+
+    Narrative and project-table chunks are named; a project table is also asked for its budget / execution
+    rows, other chunks go out unchanged. Only figures with a unit written after them, or on a table row, are listed: a bare number in prose is an
+    item number or part of a name.
+    """
+    if chunk.task not in NAMED_TASKS:
+        return [chunk]
+    spans = [(s, e) for s, e in _uncovered(chunk, covered)
+             if UNIT_AFTER.match(chunk.text, e) or chunk.in_table_row(s)]
+    batches = [tuple(spans[i : i + FIGURES_PER_CALL]) for i in range(0, len(spans), FIGURES_PER_CALL)]
+    keep = [chunk] if chunk.task != "indicators" else []
+    if len(batches) == 1:
+        return [*keep, replace(chunk, id=f"{chunk.id}.n", task="indicators", figures=batches[0])]
+    return [*keep, *(replace(chunk, id=f"{chunk.id}.n{k}", task="indicators", figures=b)
+                     for k, b in enumerate(batches, 1))]
+
+
+def _split(chunk: Chunk) -> list[Chunk]:
+    """Two smaller requests for a truncated answer: halves of the figure list, else halves of the text."""
+    if len(chunk.figures) > 1:
+        half = len(chunk.figures) // 2
+        return [replace(chunk, id=f"{chunk.id}{tag}", figures=part)
+                for tag, part in (("a", chunk.figures[:half]), ("b", chunk.figures[half:]))]
+    if chunk.figures:
+        return []
+    return split_chunk(chunk)

@@ -1,0 +1,164 @@
+"""The `indicators` task: the code lists the figures of a narrative, the model names them, the code grounds the names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_llm_stage import make, stage
+
+from pipeline.ground import label_in_text
+from pipeline.llm import backends
+from pipeline.llm.backends import Answer, FakeBackend, Request, TruncatedOutput
+from pipeline.llm.chunks import lead_in
+from pipeline.llm.prompts import render
+from schemas.document import Fact
+from schemas.llm import FigureName, IndicatorNames
+
+TEXT = (
+    "一、部门概况\n"
+    "核定编制42名。\n"
+    "二、整体绩效目标完成情况\n"
+    "参加城镇企业职工基本养老保险34736人，征收基本养老保险基金48107万元；"
+    "全年撰写信息25条，第1季度完成；离退休费社会化发放率100%。\n"
+)
+SENTENCE = TEXT.split("\n")[3]
+
+
+def names(request: Request) -> Answer:
+    """A model that names each listed figure the way a careful reader would."""
+    if request.response_model is not IndicatorNames:
+        return Answer(request.response_model(), 10, 2)
+    wanted = {"34736人": "城镇企业职工基本养老保险参保人数", "48107万元": "征收基本养老保险基金",
+              "25条": "撰写信息", "100%": "离退休费社会化发放率"}
+    labels = []
+    for line in listed(request):
+        figure = line.split(". ", 1)[1].split(" — ")[0]
+        labels.append(FigureName(figure=figure, label=wanted.get(figure, "")))
+    return Answer(IndicatorNames(labels=labels), 100, 40)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBackend]:
+    backend = FakeBackend(names)
+    backends.register("fake", lambda config: backend)
+    yield backend
+
+
+def indicator_requests(fake: FakeBackend) -> list[Request]:
+    return [r for r in fake.requests if r.response_model is IndicatorNames]
+
+
+def listed(request: Request) -> list[str]:
+    """The figure list of an `indicators` request."""
+    block = request.user.split("Figures found in the text")[1].split("For every listed figure give")[0]
+    return [line for line in block.split("\n")[1:] if line.strip()]
+
+
+def test_the_code_lists_the_figures_and_the_model_only_names_them(fake: FakeBackend, tmp_path: Path) -> None:
+    parsed, result = make(TEXT)
+    stage(tmp_path)(parsed, result)
+    [request] = indicator_requests(fake)
+    assert "1. 34736人 — 参加城镇企业职工基本养老保险" in request.user
+    assert "4. 100% — 离退休费社会化发放率" in request.user
+    assert not any("第1" in line or line.startswith("5.") for line in listed(request))  # no bare numbers
+    by_label = {f.label: f for f in result.indicators}
+    members = by_label["城镇企业职工基本养老保险参保人数"]
+    assert (members.value, members.unit, members.extractor) == ("34736", "人", "llm")
+    assert TEXT[members.span[0] : members.span[1]] == "34736"
+    fund = by_label["征收基本养老保险基金"]
+    assert (fund.value, fund.unit, fund.value_wan) == ("48107", "万元", "48107")
+    assert by_label["离退休费社会化发放率"].unit == "%"
+
+
+def test_figures_the_rules_have_are_not_listed(fake: FakeBackend, tmp_path: Path) -> None:
+    parsed, result = make(TEXT)
+    start = TEXT.index("48107")
+    result.facts.append(Fact(id="f1", concept="x", period="current", value="48107", unit="万元",
+                             text="48107万元", span=(start, start + 5)))
+    stage(tmp_path)(parsed, result)
+    [request] = indicator_requests(fake)
+    assert not any("48107" in line for line in listed(request))
+    assert "征收基本养老保险基金" not in {f.label for f in result.indicators}
+
+
+def test_long_lists_go_out_in_batches(fake: FakeBackend, tmp_path: Path) -> None:
+    body = "，".join(f"第{n}街道参保{1000 + n}人" for n in range(1, 20))
+    parsed, result = make(f"一、整体绩效目标完成情况\n{body}。\n")
+    stage(tmp_path)(parsed, result)
+    sizes = [len(listed(r)) for r in indicator_requests(fake)]
+    assert sizes == [8, 8, 3]
+
+
+@pytest.mark.parametrize(("label", "reason"), [
+    pytest.param("城镇职工医疗保险报销人数", "label not in chunk", id="invented-label"),
+    pytest.param("x", "label not in chunk", id="too-short"),
+])
+def test_names_the_text_does_not_support_are_rejected(tmp_path: Path, label: str, reason: str) -> None:
+    backend = FakeBackend(lambda r: Answer(IndicatorNames(labels=[FigureName(figure="34736人", label=label)]), 10, 2)
+                          if r.response_model is IndicatorNames else Answer(r.response_model(), 1, 1))
+    backends.register("fake", lambda config: backend)
+    parsed, result = make(TEXT)
+    stage(tmp_path)(parsed, result)
+    assert [u["reason"] for u in result.ungrounded] == [reason]
+    assert result.indicators == []
+
+
+def test_a_figure_outside_the_list_is_rejected(tmp_path: Path) -> None:
+    backend = FakeBackend(lambda r: Answer(IndicatorNames(labels=[FigureName(figure="42名", label="编制")]), 10, 2)
+                          if r.response_model is IndicatorNames else Answer(r.response_model(), 1, 1))
+    backends.register("fake", lambda config: backend)
+    parsed, result = make(TEXT)
+    stage(tmp_path)(parsed, result)
+    assert [u["reason"] for u in result.ungrounded] == ["figure not in the list"]
+
+
+def test_a_truncated_answer_splits_the_figure_list(tmp_path: Path) -> None:
+    def answer(request: Request) -> Answer:
+        if request.response_model is IndicatorNames and len(listed(request)) > 2:
+            raise TruncatedOutput("cut", attempts=1, tokens_in=100, tokens_out=1024)
+        return names(request)
+
+    backend = FakeBackend(answer)
+    backends.register("fake", lambda config: backend)
+    parsed, result = make(TEXT)
+    stage(tmp_path)(parsed, result)
+    assert result.llm["splits"] == 1 and result.errors == []
+    assert len(result.indicators) == 4
+
+
+@pytest.mark.parametrize(("label", "ok"), [
+    pytest.param("征收基本养老保险基金", True, id="verbatim"),
+    pytest.param("城镇企业职工基本养老保险参保人数", True, id="subject-and-measure-joined"),
+    pytest.param("工伤保险待遇支出", False, id="words-not-in-text"),
+    pytest.param("基金", True, id="short-but-written"),
+    pytest.param("人", False, id="one-character"),
+])
+def test_label_in_text(label: str, ok: bool) -> None:
+    assert label_in_text(label, SENTENCE) is ok
+
+
+def test_lead_in_stops_at_the_clause_start() -> None:
+    assert lead_in(SENTENCE, SENTENCE.index("48107")) == "征收基本养老保险基金"
+    assert lead_in("甲" * 40 + "1", 40) == "甲" * 24
+
+
+def test_the_prompt_renders_the_figure_list() -> None:
+    prompt = render("indicators", section="绩效", unit="万元", text="参保34736人", figures="1. 34736人 — 参保")
+    assert prompt.id == "indicators.v2" and "1. 34736人 — 参保" in prompt.user
+
+
+def test_echoed_list_lines_and_repeated_figures(tmp_path: Path) -> None:
+    text = "一、整体绩效目标完成情况\n企业离退休费社会化发放率100%，机关事业单位离退休费社会化发放率100%。\n"
+    labels = [FigureName(figure="100%", label="100% — 企业离退休费社会化发放率"),
+              FigureName(figure="100%", label="机关事业单位离退休费社会化发放率"),
+              FigureName(figure="100%", label="社会化发放率")]  # a third 100% the list does not have
+    backend = FakeBackend(lambda r: Answer(IndicatorNames(labels=labels), 10, 2))
+    backends.register("fake", lambda config: backend)
+    parsed, result = make(text)
+    stage(tmp_path)(parsed, result)
+    got = sorted((f.span[0], f.label) for f in result.indicators)
+    assert got == [(text.index("100%"), "企业离退休费社会化发放率"),
+                   (text.rindex("100%"), "机关事业单位离退休费社会化发放率")]
+    assert [u["reason"] for u in result.ungrounded] == ["figure not in the list"]
