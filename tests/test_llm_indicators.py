@@ -11,7 +11,7 @@ from test_llm_stage import make, stage
 from pipeline.ground import label_in_text
 from pipeline.llm import backends
 from pipeline.llm.backends import Answer, FakeBackend, Request, TruncatedOutput
-from pipeline.llm.chunks import lead_in
+from pipeline.llm.chunks import cell_figure, lead_in
 from pipeline.llm.prompts import render
 from schemas.document import Fact
 from schemas.llm import FigureName, IndicatorNames
@@ -162,3 +162,24 @@ def test_echoed_list_lines_and_repeated_figures(tmp_path: Path) -> None:
     assert got == [(text.index("100%"), "企业离退休费社会化发放率"),
                    (text.rindex("100%"), "机关事业单位离退休费社会化发放率")]
     assert [u["reason"] for u in result.ungrounded] == ["figure not in the list"]
+
+
+ROW = "项目完成指标 | 数量指标 | 森工企业离退休人员数量 | 30533人 | 满意度≧90% | 1-12月 | 40"
+
+
+@pytest.mark.parametrize(("figure", "hint"), [
+    pytest.param("30533", "森工企业离退休人员数量", id="label-cell"),
+    pytest.param("90", "森工企业离退休人员数量 满意度≧", id="label-cell-and-own-cell-words"),
+])
+def test_lead_in_on_a_table_row(figure: str, hint: str) -> None:
+    assert lead_in(ROW, ROW.index(figure)) == hint
+
+
+@pytest.mark.parametrize(("figure", "alone"), [
+    pytest.param("30533", False, id="with-unit-is-not-bare"),
+    pytest.param("40", True, id="bare-cell"),
+    pytest.param("1", False, id="part-of-a-range"),
+])
+def test_cell_figure(figure: str, alone: bool) -> None:
+    start = ROW.rindex(figure) if figure == "40" else ROW.index(figure)
+    assert cell_figure(ROW, start, start + len(figure)) is alone

@@ -86,14 +86,37 @@ LEAD_IN_CHARS = 24
 
 
 def lead_in(text: str, pos: int) -> str:
-    """The words before position `pos`: the clause in prose, the row's cells before it on a table row."""
+    """The words before position `pos`, as a hint of what the figure there measures.
+
+    In prose, the clause before it; on a table row, the nearest cell before the figure's cell that holds no
+    number (the row's label) and the clause of the figure's own cell before it.
+    """
     line_start = text.rfind("\n", 0, pos) + 1
     line_end = text.find("\n", pos)
-    if " | " in text[line_start : line_end if line_end >= 0 else len(text)]:
-        return text[max(line_start, pos - 2 * LEAD_IN_CHARS) : pos].strip(" |")
-    window = text[max(line_start, pos - LEAD_IN_CHARS) : pos]
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if " | " not in line:
+        return _clause_before(text[line_start:pos])
+    cells = text[line_start:pos].split(" | ")
+    label = next((c.strip() for c in reversed(cells[:-1]) if c.strip() and not _DIGIT.search(c)), "")
+    return f"{label} {_clause_before(cells[-1])}".strip()
+
+
+def _clause_before(text: str) -> str:
+    window = text[-LEAD_IN_CHARS:]
     cut = [m.end() for m in _CLAUSE_START.finditer(window)]
     return window[cut[-1] if cut else 0 :].strip()
+
+
+def cell_figure(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] is the whole figure of its table cell (a comparison sign before it allowed)."""
+    cell_start = max(text.rfind(" | ", 0, start) + 3, text.rfind("\n", 0, start) + 1)
+    stops = [i for i in (text.find(" | ", end), text.find("\n", end)) if i >= 0]
+    cell_end = min(stops) if stops else len(text)
+    return bool(_BARE_CELL.fullmatch(text[cell_start:start] + "0" + text[end:cell_end]))
+
+
+_DIGIT = re.compile(r"\d")
+_BARE_CELL = re.compile(r"\s*[≥≤>＜<＞≧≦]?\s*0\s*")
 
 
 def estimate_tokens(text: str) -> int:

@@ -18,7 +18,7 @@ from pipeline.errors import LLMError
 from pipeline.ground import UNIT_AFTER
 from pipeline.llm.backends import BackendConfig, Request, TruncatedOutput, create
 from pipeline.llm.cache import AnswerCache, CacheKey
-from pipeline.llm.chunks import DEFAULT_BUDGET, Chunk, chunk_document, figure_spans, split_chunk
+from pipeline.llm.chunks import DEFAULT_BUDGET, Chunk, cell_figure, chunk_document, figure_spans, split_chunk
 from pipeline.llm.facts import FactMaker, merge
 from pipeline.llm.prompts import render
 from schemas.llm import ANSWER_MODELS, schema_version
@@ -153,7 +153,7 @@ def _figure_batches(chunk: Chunk, covered: Spans) -> list[Chunk]:
     if chunk.task not in NAMED_TASKS:
         return [chunk]
     spans = [(s, e) for s, e in _uncovered(chunk, covered)
-             if UNIT_AFTER.match(chunk.text, e) or chunk.in_table_row(s)]
+             if UNIT_AFTER.match(chunk.text, e) or (chunk.in_table_row(s) and cell_figure(chunk.text, s, e))]
     batches = [tuple(spans[i : i + FIGURES_PER_CALL]) for i in range(0, len(spans), FIGURES_PER_CALL)]
     keep = [chunk] if chunk.task != "indicators" else []
     if len(batches) == 1:
