@@ -183,3 +183,15 @@ def test_lead_in_on_a_table_row(figure: str, hint: str) -> None:
 def test_cell_figure(figure: str, alone: bool) -> None:
     start = ROW.rindex(figure) if figure == "40" else ROW.index(figure)
     assert cell_figure(ROW, start, start + len(figure)) is alone
+
+
+def test_a_project_table_is_asked_for_its_rows_and_its_figures_are_named(fake: FakeBackend, tmp_path: Path) -> None:
+    text = ("（一）项目绩效目标完成情况表\n项目名称\t预算数\t执行数\t执行率\n助征员费用\t40\t40\t100%\n"
+            "数量指标\t森工企业离退休人员数量\t30533人\t30533人\n")
+    parsed, result = make(text)
+    stage(tmp_path)(parsed, result)
+    tasks = sorted(r.response_model.__name__ for r in fake.requests)
+    assert tasks == ["IndicatorNames", "ProjectTable"]
+    [request] = indicator_requests(fake)
+    assert "1. 40 — 助征员费用" in listed(request)
+    assert "5. 30533人 — 森工企业离退休人员数量" in listed(request)
