@@ -52,6 +52,8 @@ lint: install
 bench: install
 	$(PY) bench/bench_clean_segment.py
 	$(PY) bench/bench_placeholders.py
+	$(PY) bench/checker_goldens.py
+	$(PY) bench/mutations.py
 
 bench-llm: install-local
 	$(PY) bench/bench_llm.py --local-model $(LOCAL_MODEL)
