@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from test_llm_stage import make
 
+from pipeline.ground import label_in_text
 from pipeline.llm import local
 from pipeline.llm.backends import BackendConfig, Request
 from pipeline.llm.cache import AnswerCache
@@ -88,6 +89,21 @@ def test_stage_on_a_small_document_accepts_only_grounded_figures(tmp_path: Path)
     for f in [*result.facts, *result.tables, *result.indicators]:
         assert f.extractor == "llm" and text[f.span[0] : f.span[1]].replace(",", "") == f.value
     assert result.llm["calls"] >= 1 and not result.errors
+
+
+@pytest.mark.vcr
+def test_narrative_figures_are_named_by_the_model(tmp_path: Path) -> None:
+    text = "二、整体绩效目标完成情况\n参加城镇企业职工基本养老保险34736人，征收基本养老保险基金48107万元。\n"
+    parsed, result = make(text)
+    stage = LLMStage(BackendConfig("local", MODEL, BASE_URL, "sk-test-dummy", concurrency=1, timeout=300),
+                     AnswerCache(tmp_path / "c.sqlite"))
+    stage(parsed, result)
+    by_value = {f.value: f for f in result.indicators}
+    assert set(by_value) == {"34736", "48107"}, result.ungrounded
+    for f in by_value.values():
+        assert f.extractor == "llm" and text[f.span[0] : f.span[1]] == f.value
+        assert f.label and label_in_text(f.label, text)
+    assert by_value["48107"].unit == "万元" and by_value["34736"].unit == "人"
 
 
 @pytest.mark.local_model
