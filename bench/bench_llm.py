@@ -1,7 +1,8 @@
 """LLM extraction on the sample goldens: per-report calls, tokens and wall time, and what the LLM adds.
 
 Prints rules-only micro-F1 vs rules + LLM micro-F1, the share of golden items the rules miss that the LLM
-recovers (vocabulary facts alone, and facts plus indicators), how many LLM facts were accepted without grounding
+recovers (vocabulary facts alone, and facts plus indicators), a model-free baseline (the listed figures named
+by the code's own hints, to show what the model's names add), how many LLM facts were accepted without grounding
 (must be 0), and a rerun with the same cache (must make 0 calls). Figures are printed, never asserted.
 
     python bench/bench_llm.py                       # embedded 0.5B model (make install-local)
@@ -25,10 +26,14 @@ sys.path.insert(0, str(ROOT))
 from pipeline.document import process_raw  # noqa: E402
 from pipeline.evaluate import EvalReport, evaluate_folder  # noqa: E402
 from pipeline.ingest import RawDocument  # noqa: E402
+from pipeline.llm import backends  # noqa: E402
+from pipeline.llm.backends import Answer, BackendConfig, FakeBackend, Request  # noqa: E402
 from pipeline.llm.setup import LLMOptions, llm_stage  # noqa: E402
+from pipeline.llm.stage import LLMStage  # noqa: E402
 from pipeline.numbers import parse_number  # noqa: E402
 from pipeline.stages import Stage  # noqa: E402
 from schemas.document import DocumentResult  # noqa: E402
+from schemas.llm import FigureName, IndicatorNames  # noqa: E402
 
 GOLDENS = ROOT / "goldens"
 
@@ -57,6 +62,18 @@ def _grounded(text: str, span: tuple[int, int], value: str) -> bool:
         return False
 
 
+def hint_names(request: Request) -> Answer:
+    """A model-free baseline: every listed figure named by the code's own hint (the words before it)."""
+    if request.response_model is not IndicatorNames:
+        return Answer(request.response_model(), 0, 0, 0)
+    block = request.user.split("Figures found in the text", 1)[1].split("\n\n", 1)[0]
+    labels = []
+    for line in block.split("\n")[1:]:
+        figure, _, hint = line.split(". ", 1)[1].partition(" — ")
+        labels.append(FigureName(figure=figure, label=hint))
+    return Answer(IndicatorNames(labels=labels), 0, 0, 0)
+
+
 def missed(report: EvalReport) -> set[str]:
     """Golden facts (keys) the run did not produce, over all reports."""
     return {f"{d.report}|{k}" for d in report.documents for k in d.missed_facts}
@@ -74,6 +91,8 @@ def main() -> int:
     args = ap.parse_args()
 
     rules = evaluate_folder(GOLDENS, processor=timed(None, {}))
+    backends.register("hints", lambda config: FakeBackend(hint_names))
+    hints = evaluate_folder(GOLDENS, processor=timed(LLMStage(BackendConfig("hints", "hints")), {}))
     with tempfile.TemporaryDirectory() as tmp:
         options = LLMOptions(args.llm, args.model, args.model_path, args.local_model,
                              args.cache or str(Path(tmp) / "cache.sqlite"), args.concurrency)
@@ -94,6 +113,10 @@ def main() -> int:
         "rules_llm_micro": with_llm.facts_micro,
         "rules_indicators": rules.indicators,
         "rules_llm_indicators": with_llm.indicators,
+        "rules_hint_names_indicators": hints.indicators,
+        "findings_rules": f"{rules.findings_matched}/{rules.findings_expected}, false alarms {rules.false_alarms}",
+        "findings_rules_llm": f"{with_llm.findings_matched}/{with_llm.findings_expected}, "
+        f"false alarms {with_llm.false_alarms}",
         "golden_facts_missed_by_rules": len(miss_rules),
         "recovered_by_llm": len(recovered),
         "recovered_share": round(len(recovered) / len(miss_rules), 4) if miss_rules else None,
@@ -132,8 +155,11 @@ def render(f: dict[str, object]) -> str:
         f"tp/fp/fn {lm['tp']}/{lm['fp']}/{lm['fn']})",
         f"indicators rules only   {_score(f['rules_indicators'])}",
         f"indicators rules + LLM  {_score(f['rules_llm_indicators'])}",
+        f"indicators rules + figure list named by the code's hints, no model (baseline)  "
+        f"{_score(f['rules_hint_names_indicators'])}",
         f"golden vocabulary facts the rules miss: {f['golden_facts_missed_by_rules']}; recovered by the LLM: "
         f"{f['recovered_by_llm']} (share {f['recovered_share']})",
+        f"expected findings reported: rules only {f['findings_rules']}; rules + LLM {f['findings_rules_llm']}",
         f"golden items (facts + indicators) the rules miss: {f['golden_items_missed_by_rules']}; supplied by the "
         f"LLM: {f['items_recovered_by_llm']} (share {f['items_recovered_share']})",
         f"ungrounded answers rejected: {f['ungrounded_rejected']}; ungrounded facts accepted: {f['ungrounded_accepted']}",

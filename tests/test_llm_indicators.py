@@ -195,3 +195,16 @@ def test_a_project_table_is_asked_for_its_rows_and_its_figures_are_named(fake: F
     [request] = indicator_requests(fake)
     assert "1. 40 — 助征员费用" in listed(request)
     assert "5. 30533人 — 森工企业离退休人员数量" in listed(request)
+
+
+def test_a_named_figure_stays_an_indicator_even_with_a_vocabulary_name(tmp_path: Path) -> None:
+    text = "一、部门整体支出绩效目标\n年度主要任务：日常公用经费预算金额250000.00元。\n"
+    labels = [FigureName(figure="250000.00元", label="日常公用经费")]
+    backend = FakeBackend(lambda r: Answer(IndicatorNames(labels=labels), 10, 2)
+                          if r.response_model is IndicatorNames else Answer(r.response_model(), 1, 1))
+    backends.register("fake", lambda config: backend)
+    parsed, result = make(text)
+    stage(tmp_path)(parsed, result)
+    assert result.facts == [] and result.tables == []
+    [ind] = result.indicators
+    assert (ind.concept, ind.value, ind.unit, ind.value_wan) == ("indicator:日常公用经费", "250000.00", "元", "25")

@@ -84,7 +84,8 @@ class FactMaker:
         """Names for the chunk's listed figures: each goes to the first listed figure with the same number.
 
         A figure the list does not have, or a name the text's words do not support, is rejected and listed in
-        `ungrounded`; an empty name means the model says the number is not a measured figure.
+        `ungrounded`; an empty name means the model says the number is not a measured figure. Named figures
+        become indicators.
         """
         listed = [located_at(chunk.text, s, e) for s, e in chunk.figures]
         for item in answer.labels:
@@ -104,7 +105,10 @@ class FactMaker:
                 self.ungrounded.append({"chunk": chunk.id, "section": chunk.section_title, "label": label,
                                         "value": item.figure, "reason": "label not in chunk"})
                 continue
-            self._figure(chunk, label, loc)
+            # a named figure is an indicator, never a vocabulary fact: the vocabulary comes from the rules and
+            # the money / staff tasks, whose sentences say which item a figure belongs to
+            unit = loc.unit or (self._table_unit(chunk, loc.start) if chunk.in_table_row(loc.start) else None)
+            self._add(chunk, loc, label, f"indicator:{_compact(label)}", "current", "amount", unit, "indicators")
 
     def _figure(self, chunk: Chunk, model_label: str, loc: Located) -> None:
         # a figure without a written unit takes the table's unit only inside a table row
