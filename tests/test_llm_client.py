@@ -68,6 +68,15 @@ def test_truncated_output_is_not_repeated() -> None:
     assert len(server.requests) == 1 and info.value.attempts == 1
 
 
+def test_context_overflow_splits_instead_of_failing() -> None:
+    too_long = Reply(status=400, body={"error": {"message": "This model's maximum context length is 4096 tokens.",
+                                                 "type": "invalid_request_error", "code": "context_length_exceeded"}})
+    with FakeOpenAI([too_long, tool_answer(GOOD)]) as server:
+        with pytest.raises(TruncatedOutput, match="context"):
+            complete(server)
+    assert len(server.requests) == 1
+
+
 def test_exhausted_transient_retries_raise_llm_error_with_attempts() -> None:
     with FakeOpenAI([Reply(status=500, body={"error": {"message": "boom"}})]) as server:
         with pytest.raises(LLMError) as info:

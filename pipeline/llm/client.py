@@ -4,7 +4,8 @@ Any OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen/DashScope, vLLM, Ollama, 
 One tenacity policy retries transient transport errors only — timeouts, connection errors, 429 (honouring
 Retry-After) and 5xx — with jittered exponential backoff; the SDK's own retries are off so that this is the only
 policy. Validation errors go back to the model through instructor's re-ask, bounded. An answer cut at the output
-limit (finish_reason "length") raises `TruncatedOutput` at once, so the caller splits the chunk. Every failure
+limit (finish_reason "length") raises `TruncatedOutput` at once, so the caller splits the chunk; so does a request
+the endpoint refuses as longer than the model's context (a re-ask carries the failed answer). Every failure
 leaves as our own `LLMError`, carrying attempts and token usage.
 """
 
@@ -42,6 +43,14 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(cause, (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError)):
         return True
     return isinstance(cause, openai.APIStatusError) and cause.status_code >= 500
+
+
+def is_context_overflow(exc: BaseException) -> bool:
+    """A 400 saying the messages and the answer budget exceed the model's context window."""
+    cause = _root(exc)
+    if not isinstance(cause, openai.BadRequestError):
+        return False
+    return cause.code == "context_length_exceeded" or "maximum context length" in str(cause)
 
 
 def _root(exc: BaseException) -> BaseException:
@@ -122,6 +131,9 @@ class OpenAIBackend:
             raise TruncatedOutput("answer cut at the output limit", usage.calls, usage.tokens_in,
                                   usage.tokens_out) from e
         except (openai.OpenAIError, InstructorRetryException) as e:
+            if is_context_overflow(e):  # prompt (with a re-ask's history) + answer do not fit: split, never repeat
+                raise TruncatedOutput("prompt and answer exceed the model's context", usage.calls, usage.tokens_in,
+                                      usage.tokens_out) from e
             raise LLMError(_describe(e, usage.calls), usage.calls, usage.tokens_in, usage.tokens_out) from e
         return Answer(value, usage.tokens_in, usage.tokens_out, usage.calls)
 

@@ -127,7 +127,7 @@ def free_port() -> int:
 class LocalServer:
     """`with LocalServer(path) as base_url:` — a llama.cpp server on loopback for the duration of the block."""
 
-    def __init__(self, model_path: Path, n_ctx: int = 4096, ready_timeout: float = 180.0,
+    def __init__(self, model_path: Path, n_ctx: int = 8192, ready_timeout: float = 180.0,
                  python: str = sys.executable) -> None:
         self.model_path, self.n_ctx, self.ready_timeout, self.python = model_path, n_ctx, ready_timeout, python
         self.port = 0
