@@ -100,6 +100,16 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
             set(),
             id="free-indicators-are-not-vocabulary",
         ),
+        pytest.param(
+            "2020年年初预算371.18万元，2020年财政实际拨款收入381.83万元，增加10.65万元。",
+            {("inc_fiscal", "current", "amount", "381.83", "")},
+            id="actual-against-budget-is-not-a-change-on-last-year",
+        ),
+        pytest.param(
+            "2020年年初预算300万元，2020年财政实际拨款收入320万元，比上年增加20万元。",
+            {("inc_fiscal", "current", "amount", "320", ""), ("inc_fiscal", "change", "amount", "20", "")},
+            id="a-change-on-last-year-after-budget-and-actual-stays",
+        ),
     ],
 )
 def test_narrative_cases(text: str, expected: set[tuple[str, str, str, str, str]]) -> None:

@@ -23,6 +23,7 @@ _TOKEN = re.compile(rf"(?P<num>{NUMBER})\s*(?P<unit>万元|亿元|元|%|人次|�
 _CHANGE = re.compile(r"(增加/减少|减少/增加|增加|减少|增长|下降|少支出|多支出|节约|超支|增支|减支)了?\s*$")
 _GROWTH = re.compile(r"(增长/下降|下降/增长|增长|下降|降幅|增幅|上升|减少|增加)(了|幅度为?|率为?)?\s*$")
 _PRIOR = re.compile(r"(比|较|与)\s*(上年度?|上一年度?|\d{4}\s*年度?)[^，,。；;]{0,12}$")
+_OTHER_YEAR = re.compile(r"上年|上一年|去年|同期|(比|较|与)\s*\d{4}\s*年")
 _BUDGET = re.compile(r"(年初预算|调整预算|预算总额|预算数|预算安排|预算)(数)?(为|是|共)?\s*$")
 _CURRENT_UNITLESS = re.compile(r"(决算数|决算|执行数)(为|是)\s*$")
 _COMPLETION = re.compile(r"完成(年初|调整)?预算(数)?的?\s*$")
@@ -46,6 +47,7 @@ class _Sentence:
     subject_period: Period | None = None
     scope: str | None = None
     budget_doc: bool = False
+    budget_then_actual: int = 0  # 1: a budget amount was stated; 2: then an actual one (年初预算X，实际Y，增加Z)
 
 
 def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, unit: str | None) -> None:
@@ -191,6 +193,15 @@ def _money(
 ) -> None:
     concept, _ = _label(ctx)
     period, scope, direction = _period(ctx, doc_type, adjusted)
+    if not state.budget_doc:
+        if period == "budget" and state.budget_then_actual == 0:
+            state.budget_then_actual = 1
+        elif period == "current" and state.budget_then_actual == 1:
+            state.budget_then_actual = 2
+        elif period == "prior":
+            state.budget_then_actual = -1
+    if period == "change" and state.budget_then_actual == 2 and not _OTHER_YEAR.search(ctx):
+        return  # actual against budget, not a change on last year: no vocabulary concept
     if concept is None and (period in ("prior", "change") or _NEUTRAL.match(re.sub(r"[\s，,：:]", "", ctx))):
         concept = state.subject
     if concept is None:
