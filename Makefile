@@ -36,6 +36,7 @@ schemas: install
 
 test: install
 	$(BIN)/ruff check pipeline schemas tests bench
+	$(BIN)/ruff format --check pipeline schemas tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest -q -m "not local_model"

@@ -25,8 +25,10 @@ def main(repeats: int = 7) -> None:
         for t in texts:
             segment(clean(t))
         best = min(best, time.perf_counter() - start)
-    print(f"clean+segment: {len(texts)} reports, {chars} chars, best of {repeats}: {best * 1000:.1f} ms total"
-          f" ({chars / best / 1e6:.2f} M chars/s)")
+    print(
+        f"clean+segment: {len(texts)} reports, {chars} chars, best of {repeats}: {best * 1000:.1f} ms total"
+        f" ({chars / best / 1e6:.2f} M chars/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -94,8 +94,14 @@ def main() -> int:
     backends.register("hints", lambda config: FakeBackend(hint_names))
     hints = evaluate_folder(GOLDENS, processor=timed(LLMStage(BackendConfig("hints", "hints")), {}))
     with tempfile.TemporaryDirectory() as tmp:
-        options = LLMOptions(args.llm, args.model, args.model_path, args.local_model,
-                             args.cache or str(Path(tmp) / "cache.sqlite"), args.concurrency)
+        options = LLMOptions(
+            args.llm,
+            args.model,
+            args.model_path,
+            args.local_model,
+            args.cache or str(Path(tmp) / "cache.sqlite"),
+            args.concurrency,
+        )
         first: dict[str, dict[str, float]] = {}
         rerun: dict[str, dict[str, float]] = {}
         t0 = time.perf_counter()
@@ -123,8 +129,9 @@ def main() -> int:
         "newly_missed_with_llm": sorted(miss_llm - miss_rules),
         "golden_items_missed_by_rules": with_llm.missed_by_rules,
         "items_recovered_by_llm": with_llm.recovered_by_llm,
-        "items_recovered_share": (round(with_llm.recovered_by_llm / with_llm.missed_by_rules, 4)
-                                  if with_llm.missed_by_rules else None),
+        "items_recovered_share": (
+            round(with_llm.recovered_by_llm / with_llm.missed_by_rules, 4) if with_llm.missed_by_rules else None
+        ),
         "ungrounded_accepted": sum(int(r.get("ungrounded_accepted", 0)) for r in first.values()),
         "ungrounded_rejected": sum(int(r.get("ungrounded", 0)) for r in first.values()),
         "rerun_calls": sum(int(r.get("calls", 0)) for r in rerun.values()),
@@ -136,15 +143,20 @@ def main() -> int:
 
 def render(f: dict[str, object]) -> str:
     """The figures as a terminal table."""
-    lines = [f"backend: {f['backend']} (server start {f['server_start_s']} s)", "",
-             f"{'report':<8}{'calls':>7}{'tok in':>9}{'tok out':>9}{'cached':>8}{'chunks':>8}{'skipped':>9}"
-             f"{'added':>7}{'rejected':>10}{'errors':>8}{'wall s':>8}"]
+    lines = [
+        f"backend: {f['backend']} (server start {f['server_start_s']} s)",
+        "",
+        f"{'report':<8}{'calls':>7}{'tok in':>9}{'tok out':>9}{'cached':>8}{'chunks':>8}{'skipped':>9}"
+        f"{'added':>7}{'rejected':>10}{'errors':>8}{'wall s':>8}",
+    ]
     per = f["per_report"]
     assert isinstance(per, dict)
     for name, r in per.items():
-        lines.append(f"{name:<8}{r.get('calls', 0):>7}{r.get('tokens_in', 0):>9}{r.get('tokens_out', 0):>9}"
-                     f"{r.get('cache_hits', 0):>8}{r.get('chunks', 0):>8}{r.get('skipped_chunks', 0):>9}"
-                     f"{r.get('added', 0):>7}{r.get('ungrounded', 0):>10}{r.get('errors', 0):>8}{r['wall_s']:>8}")
+        lines.append(
+            f"{name:<8}{r.get('calls', 0):>7}{r.get('tokens_in', 0):>9}{r.get('tokens_out', 0):>9}"
+            f"{r.get('cache_hits', 0):>8}{r.get('chunks', 0):>8}{r.get('skipped_chunks', 0):>9}"
+            f"{r.get('added', 0):>7}{r.get('ungrounded', 0):>10}{r.get('errors', 0):>8}{r['wall_s']:>8}"
+        )
     rm, lm = f["rules_micro"], f["rules_llm_micro"]
     assert isinstance(rm, dict) and isinstance(lm, dict)
     lines += [

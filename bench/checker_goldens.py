@@ -36,8 +36,9 @@ def main() -> int:
         gold = GoldenFindings.model_validate(yaml.safe_load((exp / "findings.yaml").read_text(encoding="utf-8")))
         unmatched = list(found)
         for g in gold.findings:
-            hit = next((x for x in unmatched if x.rule == g.rule and {concept[i] for i in x.facts} == set(g.concepts)),
-                       None)
+            hit = next(
+                (x for x in unmatched if x.rule == g.rule and {concept[i] for i in x.facts} == set(g.concepts)), None
+            )
             expected += 1
             if hit is None:
                 print(f"  missed {report.stem[:3]} {g.severity} {g.rule} {g.concepts}")

@@ -45,8 +45,18 @@ REPORTS = ROOT / "goldens" / "reports"
 EXPECTED = ROOT / "goldens" / "expected"
 SYNTHETIC = ROOT / "tests" / "data" / "synthetic_consistent.txt"
 KINDS = ("digit", "unit_slip", "direction", "percentage", "deleted_part")
-SWAPS = {"增加": "减少", "减少": "增加", "增长": "下降", "下降": "增长", "上升": "下降", "降低": "增加",
-         "增幅": "降幅", "降幅": "增幅", "少支出": "多支出", "多支出": "少支出"}
+SWAPS = {
+    "增加": "减少",
+    "减少": "增加",
+    "增长": "下降",
+    "下降": "增长",
+    "上升": "下降",
+    "降低": "增加",
+    "增幅": "降幅",
+    "降幅": "增幅",
+    "少支出": "多支出",
+    "多支出": "少支出",
+}
 _DIRECTION_WORD = re.compile("|".join(sorted(SWAPS, key=len, reverse=True)))
 _LEFT_STOPS, _RIGHT_STOPS = "，,；;。：:\n\t、", "，,；;。\n\t、"
 NEAR = 24  # characters: how close a finding's fact must be to the mutated text to count as noticing it
@@ -122,8 +132,9 @@ def mutations(raw: str, facts: list[Fact], kinds: Iterable[str] = KINDS) -> list
     return out
 
 
-def _mutation(kind: str, raw: str, f: Fact, ids: tuple[str, ...], start: int, end: int, written: str,
-              is_rate: bool) -> Mutation | None:
+def _mutation(
+    kind: str, raw: str, f: Fact, ids: tuple[str, ...], start: int, end: int, written: str, is_rate: bool
+) -> Mutation | None:
     if kind in ("digit", "percentage") and is_rate == (kind == "percentage"):
         new = _change_digit(written)
         return None if new is None else Mutation(kind, start, end, new, ids, (start, end), parse_number(new).text)
@@ -166,8 +177,9 @@ Signature = tuple[str, str, frozenset[str], str | None, str | None]
 def signatures(findings: list[Finding], facts: list[Fact]) -> dict[Signature, Finding]:
     """Findings keyed by what they say (rule, severity, concepts, expected, actual), not by fact ids."""
     concept = {f.id: f"{f.concept}|{f.period}|{f.measure}|{f.scope}" for f in facts}
-    return {(x.rule, x.severity, frozenset(concept.get(i, i) for i in x.facts), x.expected, x.actual): x
-            for x in findings}
+    return {
+        (x.rule, x.severity, frozenset(concept.get(i, i) for i in x.facts), x.expected, x.actual): x for x in findings
+    }
 
 
 def _new(before: dict[Signature, Finding], after: dict[Signature, Finding]) -> list[Finding]:
@@ -200,8 +212,9 @@ def detected(raw: str, base: dict[Signature, Finding], m: Mutation) -> bool:
     spans = {f.id: f.span for f in facts}
     site = (m.start - NEAR, m.start + len(m.replacement) + NEAR)
     for x in _new(base, signatures(result.findings, facts)):
-        if m.kind == "deleted_part" or any(site[0] <= spans[i][1] and spans[i][0] <= site[1] for i in x.facts
-                                           if i in spans):
+        if m.kind == "deleted_part" or any(
+            site[0] <= spans[i][1] and spans[i][0] <= site[1] for i in x.facts if i in spans
+        ):
             return True
     return False
 
@@ -229,8 +242,9 @@ def pipeline_baseline(raw: str) -> tuple[DocumentResult, dict[Signature, Finding
     return result, signatures(result.findings, [*result.facts, *result.tables])
 
 
-def run_report(stem: str, kinds: Iterable[str] = KINDS, limit: int | None = None,
-               end_to_end: bool = True) -> dict[str, Tally]:
+def run_report(
+    stem: str, kinds: Iterable[str] = KINDS, limit: int | None = None, end_to_end: bool = True
+) -> dict[str, Tally]:
     """Tallies per kind for one sample report."""
     raw = (REPORTS / f"{stem}.txt").read_text(encoding="utf-8")
     facts = golden_facts(EXPECTED / stem, raw)
@@ -267,22 +281,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--missed", action="store_true", help="list identity-breaking mutations not detected")
     args = ap.parse_args(argv)
     kinds = tuple(args.kind or KINDS)
-    print(f"{'report':<22} {'kind':<13} {'mutations':>9} {'restated':>9} {'breaking':>9} {'detected':>9} {'share':>7} "
-          f"{'noticed*':>9}")
+    print(
+        f"{'report':<22} {'kind':<13} {'mutations':>9} {'restated':>9} {'breaking':>9} {'detected':>9} {'share':>7} "
+        f"{'noticed*':>9}"
+    )
     for path in sorted(REPORTS.glob("*.txt")):
         if args.stem and not path.stem.startswith(args.stem):
             continue
         tallies = run_report(path.stem, kinds, args.limit)
         for kind, t in tallies.items():
             share = "-" if t.share is None else f"{t.share:.1%}"
-            print(f"{path.stem:<22} {kind:<13} {t.mutations:>9} {t.restated:>9} {t.breaking:>9} {t.detected:>9} "
-                  f"{share:>7} {t.noticed_harmless:>9}")
+            print(
+                f"{path.stem:<22} {kind:<13} {t.mutations:>9} {t.restated:>9} {t.breaking:>9} {t.detected:>9} "
+                f"{share:>7} {t.noticed_harmless:>9}"
+            )
             for line in t.missed if args.missed else []:
                 print(f"    missed {line}")
         b = sum(t.breaking for t in tallies.values())
         d = sum(t.detected for t in tallies.values())
-        print(f"{path.stem:<22} {'ALL':<13} {sum(t.mutations for t in tallies.values()):>9} "
-              f"{sum(t.restated for t in tallies.values()):>9} {b:>9} {d:>9} {(d / b if b else 1):>7.1%}")
+        print(
+            f"{path.stem:<22} {'ALL':<13} {sum(t.mutations for t in tallies.values()):>9} "
+            f"{sum(t.restated for t in tallies.values()):>9} {b:>9} {d:>9} {(d / b if b else 1):>7.1%}"
+        )
     print("restated: deletions of a number still written elsewhere (not counted as identity-breaking);")
     print("* noticed: mutations that break no identity on the golden facts yet change the pipeline's findings")
     found = synthetic_findings()

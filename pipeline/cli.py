@@ -59,8 +59,9 @@ def _llm_setup(args: argparse.Namespace, default_none: bool) -> AbstractContextM
         return nullcontext(None)
     from pipeline.llm.setup import LLMOptions, llm_stage
 
-    return llm_stage(LLMOptions(args.llm, args.model, args.model_path, args.local_model, args.cache,
-                                max(1, args.concurrency)))
+    return llm_stage(
+        LLMOptions(args.llm, args.model, args.model_path, args.local_model, args.cache, max(1, args.concurrency))
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,9 +110,11 @@ def _run(args: argparse.Namespace) -> int:
     )
     if summary.llm:
         u = summary.llm
-        print(f"LLM: {u['calls']} calls, {u['tokens_in']} tokens in, {u['tokens_out']} tokens out, "
-              f"{u['cache_hits']} cache hits, {u['added']} facts added, {u['ungrounded']} ungrounded rejected",
-              file=sys.stderr)
+        print(
+            f"LLM: {u['calls']} calls, {u['tokens_in']} tokens in, {u['tokens_out']} tokens out, "
+            f"{u['cache_hits']} cache hits, {u['added']} facts added, {u['ungrounded']} ungrounded rejected",
+            file=sys.stderr,
+        )
     for path, error in summary.errors.items():
         print(f"budget-extract: {path}: {error}", file=sys.stderr)
     return 0 if summary.failed == 0 else 1

@@ -41,8 +41,14 @@ def process_raw(raw: RawDocument, llm: Stage | None = None) -> DocumentResult:
     """Run the pipeline on an already decoded document: extraction, the optional LLM stage, then checks."""
     parsed = parse(raw)
     result = DocumentResult(
-        source=Source(path=raw.path, sha256=raw.sha256, chars=len(raw.text), format=raw.format,
-                      encoding=raw.encoding, pages=raw.pages),
+        source=Source(
+            path=raw.path,
+            sha256=raw.sha256,
+            chars=len(raw.text),
+            format=raw.format,
+            encoding=raw.encoding,
+            pages=raw.pages,
+        ),
         meta=detect_meta(parsed.clean.text, parsed.seg),
         artifacts=dict(parsed.clean.artifacts),
         sections=section_infos(parsed),
@@ -63,9 +69,17 @@ def section_infos(parsed: Parsed) -> list[SectionInfo]:
     for n, s in enumerate(sections):
         parent = sections[s.parent].id if s.parent is not None else None
         infos.append(
-            SectionInfo(id=s.id, title=s.title, heading=s.heading, kind=s.kind, depth=s.depth, parent=parent,
-                        span=ct.raw_span(s.start, _trim_end(ct, s)), unit=section_unit(ct.text, parsed.seg, n),
-                        blocks=[b.kind for b in s.blocks])
+            SectionInfo(
+                id=s.id,
+                title=s.title,
+                heading=s.heading,
+                kind=s.kind,
+                depth=s.depth,
+                parent=parent,
+                span=ct.raw_span(s.start, _trim_end(ct, s)),
+                unit=section_unit(ct.text, parsed.seg, n),
+                blocks=[b.kind for b in s.blocks],
+            )
         )
     return infos
 

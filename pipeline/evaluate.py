@@ -64,8 +64,14 @@ class Score(BaseModel):
 
     def summary(self) -> dict[str, float | int]:
         """Counts and rounded ratios for printing."""
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 class DocEval(BaseModel):
@@ -145,9 +151,7 @@ def score_facts(gold: Iterable[FactKey], pred: Iterable[FactKey]) -> tuple[Score
     return micro, dict(per)
 
 
-def score_placeholders(
-    gold: GoldenPlaceholders, pred: DocumentResult
-) -> tuple[Score, dict[str, Score]]:
+def score_placeholders(gold: GoldenPlaceholders, pred: DocumentResult) -> tuple[Score, dict[str, Score]]:
     """One-to-one matching on kind and overlapping raw spans."""
     per: dict[str, Score] = defaultdict(Score)
     unmatched = list(pred.placeholders)
@@ -200,6 +204,7 @@ def _default_processor() -> Processor:
 
 def bigram_overlap(a: str, b: str) -> float:
     """Dice coefficient of the character bigrams of two labels (1.0 for equal labels)."""
+
     def grams(t: str) -> set[str]:
         t = re.sub(r"[\s（）()“”\"：:，,、]", "", t)
         return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
@@ -285,11 +290,17 @@ def _evaluate_doc(report: Path, exp: Path, result: DocumentResult, totals: _Tota
     totals.findings_matched += n_match
     totals.false_alarms += len(false_alarms)
     doc = DocEval(
-        report=report.stem, facts=doc_micro.summary(), indicators=ind_score.summary(),
+        report=report.stem,
+        facts=doc_micro.summary(),
+        indicators=ind_score.summary(),
         missed_facts=sorted("|".join(k) for k in gold_keys - pred_keys),
         extra_facts=sorted("|".join(k) for k in pred_keys - gold_keys),
-        placeholders=ph_score.summary(), findings_expected=n_match + len(missed_f), findings_matched=n_match,
-        missed_findings=missed_f, false_alarms=false_alarms, llm=dict(result.llm),
+        placeholders=ph_score.summary(),
+        findings_expected=n_match + len(missed_f),
+        findings_matched=n_match,
+        missed_findings=missed_f,
+        false_alarms=false_alarms,
+        llm=dict(result.llm),
     )
     return doc, gold_keys
 
@@ -306,15 +317,22 @@ def evaluate_folder(goldens: str | Path, variants: bool = False, processor: Proc
         docs.append(doc)
         all_gold[report.stem] = gold_keys
     report_model = EvalReport(
-        documents=docs, facts_micro=totals.micro.summary(),
+        documents=docs,
+        facts_micro=totals.micro.summary(),
         facts_by_concept={k: v.summary() for k, v in sorted(totals.per_concept.items())},
-        indicators=totals.indicators.summary(), all_micro=totals.everything.summary(),
+        indicators=totals.indicators.summary(),
+        all_micro=totals.everything.summary(),
         placeholders_overall=totals.placeholders.summary(),
         placeholders_by_kind={k: v.summary() for k, v in sorted(totals.per_kind.items())},
-        finding_recall=round(totals.findings_matched / totals.findings_expected, 4) if totals.findings_expected else 1.0,
-        findings_expected=totals.findings_expected, findings_matched=totals.findings_matched,
-        false_alarms=totals.false_alarms, missed_by_rules=totals.missed_by_rules,
-        recovered_by_llm=totals.recovered_by_llm, ungrounded_rejected=totals.ungrounded,
+        finding_recall=round(totals.findings_matched / totals.findings_expected, 4)
+        if totals.findings_expected
+        else 1.0,
+        findings_expected=totals.findings_expected,
+        findings_matched=totals.findings_matched,
+        false_alarms=totals.false_alarms,
+        missed_by_rules=totals.missed_by_rules,
+        recovered_by_llm=totals.recovered_by_llm,
+        ungrounded_rejected=totals.ungrounded,
     )
     if variants:
         report_model.variants = _score_variants(root, all_gold, process)
@@ -349,8 +367,10 @@ def render(report: EvalReport) -> str:
     if i:
         lines.append(_row("indicators", i["precision"], i["recall"], i["f1"], f"{i['tp']}/{i['fp']}/{i['fn']}"))
         lines.append(_row("facts + indicators", a["precision"], a["recall"], a["f1"], f"{a['tp']}/{a['fp']}/{a['fn']}"))
-    lines.append(f"golden items the rules miss: {report.missed_by_rules}; supplied by the LLM: {report.recovered_by_llm}; "
-                 f"LLM answers rejected as ungrounded: {report.ungrounded_rejected}")
+    lines.append(
+        f"golden items the rules miss: {report.missed_by_rules}; supplied by the LLM: {report.recovered_by_llm}; "
+        f"LLM answers rejected as ungrounded: {report.ungrounded_rejected}"
+    )
     lines += ["", "facts by concept", _row("concept", "P", "R", "F1", "tp/fp/fn")]
     for concept, s in report.facts_by_concept.items():
         lines.append(_row(concept, s["precision"], s["recall"], s["f1"], f"{s['tp']}/{s['fp']}/{s['fn']}"))
@@ -359,8 +379,11 @@ def render(report: EvalReport) -> str:
         lines.append(_row(kind, s["precision"], s["recall"], s["f1"], f"{s['tp']}/{s['fp']}/{s['fn']}"))
     p = report.placeholders_overall
     lines.append(_row("OVERALL", p["precision"], p["recall"], p["f1"], f"{p['tp']}/{p['fp']}/{p['fn']}"))
-    lines += ["", f"findings: recall {report.finding_recall:.4f} ({report.findings_matched}/{report.findings_expected}),"
-              f" false alarms (error findings matching nothing): {report.false_alarms}"]
+    lines += [
+        "",
+        f"findings: recall {report.finding_recall:.4f} ({report.findings_matched}/{report.findings_expected}),"
+        f" false alarms (error findings matching nothing): {report.false_alarms}",
+    ]
     for d in report.documents:
         for missed in d.missed_findings:
             lines.append(f"  missed  {d.report[:3]} {missed}")

@@ -15,7 +15,9 @@ from pipeline.numbers import NUMBER_RE, Number, parse_number
 from pipeline.textutil import fold
 
 NOT_A_FIGURE = re.compile(r"\s*(年|月|日|号|届|季度)")
-UNIT_AFTER = re.compile(r"\s*(万元|亿元|元|%|万人次|万人|万户|人次|人|名|辆|个|台|次|分|户|家|项|批|套|件|条|科|室|所|场|篇|期|份|处|座)")
+UNIT_AFTER = re.compile(
+    r"\s*(万元|亿元|元|%|万人次|万人|万户|人次|人|名|辆|个|台|次|分|户|家|项|批|套|件|条|科|室|所|场|篇|期|份|处|座)"
+)
 
 
 @dataclass(frozen=True)

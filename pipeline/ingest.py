@@ -133,7 +133,9 @@ def _read_pdf(p: Path) -> tuple[str, int]:
         raise InputError(str(p), "not a PDF file (no %PDF header)")
     try:
         with pdfplumber.open(str(p)) as pdf:
-            pages = [page.extract_text(layout=False, x_tolerance=1.5, keep_blank_chars=False) or "" for page in pdf.pages]
+            pages = [
+                page.extract_text(layout=False, x_tolerance=1.5, keep_blank_chars=False) or "" for page in pdf.pages
+            ]
     except PDFPasswordIncorrect as e:
         raise InputError(str(p), "encrypted PDF: a password is required") from e
     except PDFSyntaxError as e:

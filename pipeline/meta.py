@@ -20,7 +20,9 @@ _MONEY_UNIT = re.compile(r"\d\s*(亿元|万元|元)")
 
 def detect_meta(text: str, seg: Segmented) -> Meta:
     """Find unit name, fiscal year, document type and amount unit from the clean text and its sections."""
-    return Meta(unit_name=unit_name(text), fiscal_year=fiscal_year(text), doc_type=doc_type(seg), unit=amount_unit(text, seg))
+    return Meta(
+        unit_name=unit_name(text), fiscal_year=fiscal_year(text), doc_type=doc_type(seg), unit=amount_unit(text, seg)
+    )
 
 
 def unit_name(text: str) -> str | None:

@@ -50,9 +50,15 @@ class RunSummary:
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return {
-            "documents": self.documents, "processed": self.processed, "skipped": self.skipped,
-            "failed": self.failed, "facts": self.facts, "findings_by_severity": dict(self.findings),
-            "placeholders_by_kind": dict(self.placeholders), "errors": self.errors, "llm": dict(self.llm),
+            "documents": self.documents,
+            "processed": self.processed,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "facts": self.facts,
+            "findings_by_severity": dict(self.findings),
+            "placeholders_by_kind": dict(self.placeholders),
+            "errors": self.errors,
+            "llm": dict(self.llm),
         }
 
 
@@ -141,8 +147,13 @@ def run(
         if error is not None:
             summary.failed += 1
             summary.errors[str(path)] = error
-            manifest[str(path)] = {"sha256": digest, "status": "failed", "error": error, "output": None,
-                                   "pipeline": fingerprint}
+            manifest[str(path)] = {
+                "sha256": digest,
+                "status": "failed",
+                "error": error,
+                "output": None,
+                "pipeline": fingerprint,
+            }
             if progress:
                 progress(done, len(files), str(path), f"failed: {error}")
         else:
@@ -177,8 +188,10 @@ def _execute(
 def _status(result: DocumentResult) -> str:
     """One progress line: what a document yielded."""
     errors = sum(1 for f in result.findings if f.severity == "error")
-    return (f"{len(result.facts)} facts + {len(result.tables)} table rows + {len(result.indicators)} indicators, "
-            f"{len(result.findings)} findings ({errors} errors), {len(result.placeholders)} placeholders")
+    return (
+        f"{len(result.facts)} facts + {len(result.tables)} table rows + {len(result.indicators)} indicators, "
+        f"{len(result.findings)} findings ({errors} errors), {len(result.placeholders)} placeholders"
+    )
 
 
 def _safe(process: Processor, path: str) -> tuple[DocumentResult | None, str | None]:
@@ -218,9 +231,11 @@ def load_results(out: Path) -> list[DocumentResult]:
 def _write_dataset(out: Path, manifest: dict[str, dict[str, str | None]], summary: RunSummary) -> None:
     """Rebuild the dataset files, summary and review page from every finished document (this run's and earlier)."""
     results = load_results(out)
-    with (out / "facts.jsonl").open("w", encoding="utf-8") as facts, \
-         (out / "findings.jsonl").open("w", encoding="utf-8") as findings, \
-         (out / "placeholders.jsonl").open("w", encoding="utf-8") as placeholders:
+    with (
+        (out / "facts.jsonl").open("w", encoding="utf-8") as facts,
+        (out / "findings.jsonl").open("w", encoding="utf-8") as findings,
+        (out / "placeholders.jsonl").open("w", encoding="utf-8") as placeholders,
+    ):
         for r in results:
             tag = {"doc": r.source.path, "sha256": r.source.sha256}
             for f in [*r.facts, *r.tables, *r.indicators]:

@@ -66,7 +66,10 @@ SECTION_KINDS: list[tuple[str, re.Pattern[str]]] = [
         ("预算绩效管理", r"预算绩效管理|项目绩效目标完成情况|绩效评价结果"),
         ("收支预算总体情况", r"收支预算总体情况"),
         ("支出预算安排情况", r"支出预算(安排)?情况"),
-        ("部门概况", r"(部门|单位)(（单位）)?概况|基本职能|机构设置|职能简介|主要职能|机构职能|机构(组成|情况)|人员(概况|情况)"),
+        (
+            "部门概况",
+            r"(部门|单位)(（单位）)?概况|基本职能|机构设置|职能简介|主要职能|机构职能|机构(组成|情况)|人员(概况|情况)",
+        ),
     ]
 ]
 
@@ -207,8 +210,15 @@ def _list_item(h: _Head, text: str, lines: list[tuple[int, int]]) -> bool:
 
 
 _CHAPTER_KINDS = {
-    "收入支出决算总体情况", "收入决算", "支出决算", "财政拨款收入支出决算总体情况", "一般公共预算财政拨款支出决算",
-    "一般公共预算财政拨款基本支出决算", "政府性基金", "国有资本经营", "其他重要事项",
+    "收入支出决算总体情况",
+    "收入决算",
+    "支出决算",
+    "财政拨款收入支出决算总体情况",
+    "一般公共预算财政拨款支出决算",
+    "一般公共预算财政拨款基本支出决算",
+    "政府性基金",
+    "国有资本经营",
+    "其他重要事项",
 }
 
 
@@ -273,7 +283,9 @@ def _place_tables(heads: list[_Head]) -> None:
         previous = heads[i - 1] if i else None
         if previous is None:
             h.rank = PART
-        elif previous.rank == TABLE or (previous.rank == PART and previous.kind in {"部门预算表", "评分表", "项目绩效表"}):
+        elif previous.rank == TABLE or (
+            previous.rank == PART and previous.kind in {"部门预算表", "评分表", "项目绩效表"}
+        ):
             h.rank = previous.rank
         elif previous.kind in containers or any(p.kind in containers for p in heads[max(0, i - 3) : i]):
             h.rank = TABLE
@@ -290,7 +302,9 @@ def _build_tree(heads: list[_Head], text_len: int) -> list[Section]:
         parent = stack[-1] if stack else None
         depth = sections[parent].depth + 1 if parent is not None else 1
         body_start = min(h.end + 1, text_len)
-        sections.append(Section(f"s{n + 1}", h.title, h.heading, h.kind, h.rank, h.start, body_start, parent=parent, depth=depth))
+        sections.append(
+            Section(f"s{n + 1}", h.title, h.heading, h.kind, h.rank, h.start, body_start, parent=parent, depth=depth)
+        )
         stack.append(n)
     for idx in stack:
         sections[idx].end = text_len
@@ -340,8 +354,11 @@ def _blocks(text: str, lines: list[tuple[int, int]], start: int, end: int) -> li
         elif _loose_extent(text, own, i) > i + 1:
             j = _loose_extent(text, own, i)
             head = i
-            while blocks and blocks[-1].kind == "paragraph" and i - head < 4 and _is_wordy_row(
-                text[blocks[-1].start : blocks[-1].end]
+            while (
+                blocks
+                and blocks[-1].kind == "paragraph"
+                and i - head < 4
+                and _is_wordy_row(text[blocks[-1].start : blocks[-1].end])
             ):
                 blocks.pop()  # header rows of the table: words only
                 head -= 1
@@ -492,8 +509,12 @@ def _spaced_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
         line = text[own[j][0] : own[j][1]]
         if _is_spaced_row(line):
             j += 1
-        elif j > i and len(line.strip()) <= 6 and line.strip() and j + 1 < len(own) and _is_spaced_row(
-            text[own[j + 1][0] : own[j + 1][1]]
+        elif (
+            j > i
+            and len(line.strip()) <= 6
+            and line.strip()
+            and j + 1 < len(own)
+            and _is_spaced_row(text[own[j + 1][0] : own[j + 1][1]])
         ):
             j += 1
         else:

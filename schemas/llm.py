@@ -56,7 +56,9 @@ class ProjectRow(_Answer):
     name: str = Field(description="The project name copied verbatim (e.g. '助征员费用').")
     budget: str | None = Field(default=None, description="预算数 / 年初预算数 of the project. " + _VERBATIM_NUMBER)
     executed: str | None = Field(default=None, description="执行数 / 实际支出 of the project. " + _VERBATIM_NUMBER)
-    rate: str | None = Field(default=None, description="执行率 / 完成率 of the project, e.g. '100%'. " + _VERBATIM_NUMBER)
+    rate: str | None = Field(
+        default=None, description="执行率 / 完成率 of the project, e.g. '100%'. " + _VERBATIM_NUMBER
+    )
 
 
 class ProjectTable(_Answer):
@@ -98,9 +100,7 @@ class FigureName(_Answer):
 class IndicatorNames(_Answer):
     """Names for the figures of a narrative or indicator table (参保人数, 征缴金额, 满意度...)."""
 
-    labels: list[FigureName] = Field(
-        default_factory=list, description="One entry per listed figure, in list order."
-    )
+    labels: list[FigureName] = Field(default_factory=list, description="One entry per listed figure, in list order.")
 
 
 ANSWER_MODELS: dict[str, type[BaseModel]] = {

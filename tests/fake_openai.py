@@ -22,16 +22,33 @@ class Reply:
     delay: float = 0.0
 
 
-def tool_answer(arguments: str | dict[str, Any], finish_reason: str = "tool_calls", name: str = "MoneyFigures") -> Reply:
+def tool_answer(
+    arguments: str | dict[str, Any], finish_reason: str = "tool_calls", name: str = "MoneyFigures"
+) -> Reply:
     """A chat completion whose single tool call carries `arguments` (a JSON string, possibly malformed)."""
     args = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
-    return Reply(body={
-        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "fake",
-        "choices": [{"index": 0, "finish_reason": finish_reason, "message": {
-            "role": "assistant", "content": None,
-            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": args}}]}}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-    })
+    return Reply(
+        body={
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "fake",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish_reason,
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {"id": "call_1", "type": "function", "function": {"name": name, "arguments": args}}
+                        ],
+                    },
+                }
+            ],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+        }
+    )
 
 
 class FakeOpenAI:

@@ -25,13 +25,35 @@ sys.path.insert(0, str(ROOT))
 from bench import mutations as harness
 
 
-def F(concept: str, value: str, unit: str | None = "万元", period: str = "current", measure: str = "amount",
-      scope: str | None = None, direction: str | None = None, text: str = "", **table: object) -> Fact:
+def F(
+    concept: str,
+    value: str,
+    unit: str | None = "万元",
+    period: str = "current",
+    measure: str = "amount",
+    scope: str | None = None,
+    direction: str | None = None,
+    text: str = "",
+    **table: object,
+) -> Fact:
     """A fact for a test case; ids and spans are assigned by `_numbered`."""
     decimals = len(value.split(".", 1)[1]) if "." in value else 0
-    return Fact.model_validate({"id": "?", "concept": concept, "period": period, "value": value, "unit": unit,
-                                "decimals": decimals, "text": text or value, "span": (0, 0), "measure": measure,
-                                "scope": scope, "direction": direction, **table})
+    return Fact.model_validate(
+        {
+            "id": "?",
+            "concept": concept,
+            "period": period,
+            "value": value,
+            "unit": unit,
+            "decimals": decimals,
+            "text": text or value,
+            "span": (0, 0),
+            "measure": measure,
+            "scope": scope,
+            "direction": direction,
+            **table,
+        }
+    )
 
 
 def P(concept: str, value: str, **kw: object) -> Fact:
@@ -50,13 +72,16 @@ def _run(facts: list[Fact], text: str | None = None, year: int | None = None) ->
 # ---- interval arithmetic --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "unit", "lo", "hi"), [
-    pytest.param("381.13", "万元", "381.125", "381.135", id="two-decimals"),
-    pytest.param("0.50", "万元", "0.495", "0.505", id="trailing-zero-keeps-precision"),
-    pytest.param("9700.00", "元", "0.9699995", "0.9700005", id="yuan-half-ulp-in-yuan"),
-    pytest.param("0", "万元", "0", "0.5", id="zero-clipped-at-zero"),
-    pytest.param("1.5", "亿元", "14500", "15500", id="yi-yuan"),
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "lo", "hi"),
+    [
+        pytest.param("381.13", "万元", "381.125", "381.135", id="two-decimals"),
+        pytest.param("0.50", "万元", "0.495", "0.505", id="trailing-zero-keeps-precision"),
+        pytest.param("9700.00", "元", "0.9699995", "0.9700005", id="yuan-half-ulp-in-yuan"),
+        pytest.param("0", "万元", "0", "0.5", id="zero-clipped-at-zero"),
+        pytest.param("1.5", "亿元", "14500", "15500", id="yi-yuan"),
+    ],
+)
 def test_interval_of_a_stated_figure(value: str, unit: str, lo: str, hi: str) -> None:
     q = measure(F("x", value, unit=unit))
     assert q is not None
@@ -75,8 +100,9 @@ def test_interval_operations() -> None:
 
 def test_every_rule_is_documented_in_the_goldens_readme_and_the_readme() -> None:
     goldens_readme = (ROOT / "goldens" / "README.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"`((?:sum|balance|share|yoy|completion|consistency|unit|impossible)\.[a-z_0-9]+)`",
-                            goldens_readme))
+    listed = set(
+        re.findall(r"`((?:sum|balance|share|yoy|completion|consistency|unit|impossible)\.[a-z_0-9]+)`", goldens_readme)
+    )
     assert listed <= set(RULES), listed - set(RULES)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = [f"| `{r.id}` | {r.family} | {r.description} | {r.severity} |" for r in RULES.values()]
@@ -86,44 +112,106 @@ def test_every_rule_is_documented_in_the_goldens_readme_and_the_readme() -> None
 # ---- sums -----------------------------------------------------------------------------------------------------
 
 SUMS = [
-    pytest.param([F("gb_basic", "381.03"), F("gb_personnel", "320.17"), F("gb_public", "60.86")], [],
-                 id="basic-holds"),
-    pytest.param([F("gb_basic", "381.13"), F("gb_personnel", "320.17"), F("gb_public", "60.86")],
-                 [("sum.basic_expenditure", "error")], id="basic-off-by-0.10"),
-    pytest.param([F("expenditure_total", "434.72"), F("exp_basic", "434.16"), F("exp_project", "0.00"),
-                  F("exp_operating", "0.55")], [], id="rounding-434.16+0.00+0.55=434.72"),
-    pytest.param([F("income_total", "100.00"), F("inc_general_budget", "90.00")], [],
-                 id="income-single-source-shortfall-silent"),
-    pytest.param([F("income_total", "100.00"), F("inc_general_budget", "120.00")],
-                 [("sum.income_sources", "error")], id="income-source-above-total"),
-    pytest.param([F("income_total", "556.55"), F("inc_fiscal", "550.95"), F("inc_other", "5.6")], [],
-                 id="income-fiscal-stand-in-holds"),
-    pytest.param([F("income_total", "550.95"), F("inc_fiscal", "550.95"), F("inc_gov_fund", "0")], [],
-                 id="income-fiscal-whole-and-partial-split"),
-    pytest.param([F("income_total", "556.55"), F("inc_fiscal", "550.95"), F("inc_other", "4.6")],
-                 [("sum.income_sources", "error")], id="income-two-sources-short"),
-    pytest.param([F("sangong_total", "3.00"), F("sg_overseas", "0"), F("sg_vehicle_purchase", "0.50"),
-                  F("sg_vehicle_operation", "1.50"), F("sg_reception", "1.00")], [], id="sangong-vehicle-split"),
-    pytest.param([F("sangong_total", "3.00"), F("sg_overseas", "0.20"), F("sg_vehicle", "2.00"),
-                  F("sg_reception", "1.00")], [("sum.sangong", "error")], id="sangong-broken"),
-    pytest.param([F("sg_vehicle", "2.00"), F("sg_vehicle_purchase", "0.50"), F("sg_vehicle_operation", "1.60")],
-                 [("sum.vehicle", "error")], id="vehicle-broken"),
-    pytest.param([F("procurement_total", "50.00"), F("proc_goods", "20.00"), F("proc_works", "0"),
-                  F("proc_services", "30.00")], [], id="procurement-holds"),
-    pytest.param([F("procurement_total", "50.00"), F("proc_goods", "20.00"), F("proc_works", "0"),
-                  F("proc_services", "35.00")], [("sum.procurement", "error")], id="procurement-broken"),
-    pytest.param([F("staff_actual", "28", "人", measure="count"), F("staff_fully_funded", "25", "人", measure="count"),
-                  F("staff_subsidized", "4", "人", measure="count")], [("sum.headcount", "error")],
-                 id="headcount-broken"),
-    pytest.param([F("staff_actual", "34", "人", measure="count"), F("staff_actual", "37", "人", measure="count"),
-                  F("staff_fully_funded", "27", "人", measure="count"),
-                  F("staff_fully_funded", "30", "人", measure="count"),
-                  F("staff_subsidized", "7", "人", measure="count")],
-                 [("consistency.same_concept", "error")] * 2, id="headcount-conflicts-reported-once-each"),
-    pytest.param([F("gb_expenditure", "381.13"), F("func:208", "337.75"), F("func:210", "21.68"),
-                  F("func:221", "21.7")], [], id="function-classes-one-decimal-part"),
-    pytest.param([F("gb_expenditure", "381.13"), F("func:208", "337.75"), F("func:210", "21.68"),
-                  F("func:221", "22.7")], [("sum.function_classes", "error")], id="function-classes-broken"),
+    pytest.param([F("gb_basic", "381.03"), F("gb_personnel", "320.17"), F("gb_public", "60.86")], [], id="basic-holds"),
+    pytest.param(
+        [F("gb_basic", "381.13"), F("gb_personnel", "320.17"), F("gb_public", "60.86")],
+        [("sum.basic_expenditure", "error")],
+        id="basic-off-by-0.10",
+    ),
+    pytest.param(
+        [
+            F("expenditure_total", "434.72"),
+            F("exp_basic", "434.16"),
+            F("exp_project", "0.00"),
+            F("exp_operating", "0.55"),
+        ],
+        [],
+        id="rounding-434.16+0.00+0.55=434.72",
+    ),
+    pytest.param(
+        [F("income_total", "100.00"), F("inc_general_budget", "90.00")], [], id="income-single-source-shortfall-silent"
+    ),
+    pytest.param(
+        [F("income_total", "100.00"), F("inc_general_budget", "120.00")],
+        [("sum.income_sources", "error")],
+        id="income-source-above-total",
+    ),
+    pytest.param(
+        [F("income_total", "556.55"), F("inc_fiscal", "550.95"), F("inc_other", "5.6")],
+        [],
+        id="income-fiscal-stand-in-holds",
+    ),
+    pytest.param(
+        [F("income_total", "550.95"), F("inc_fiscal", "550.95"), F("inc_gov_fund", "0")],
+        [],
+        id="income-fiscal-whole-and-partial-split",
+    ),
+    pytest.param(
+        [F("income_total", "556.55"), F("inc_fiscal", "550.95"), F("inc_other", "4.6")],
+        [("sum.income_sources", "error")],
+        id="income-two-sources-short",
+    ),
+    pytest.param(
+        [
+            F("sangong_total", "3.00"),
+            F("sg_overseas", "0"),
+            F("sg_vehicle_purchase", "0.50"),
+            F("sg_vehicle_operation", "1.50"),
+            F("sg_reception", "1.00"),
+        ],
+        [],
+        id="sangong-vehicle-split",
+    ),
+    pytest.param(
+        [F("sangong_total", "3.00"), F("sg_overseas", "0.20"), F("sg_vehicle", "2.00"), F("sg_reception", "1.00")],
+        [("sum.sangong", "error")],
+        id="sangong-broken",
+    ),
+    pytest.param(
+        [F("sg_vehicle", "2.00"), F("sg_vehicle_purchase", "0.50"), F("sg_vehicle_operation", "1.60")],
+        [("sum.vehicle", "error")],
+        id="vehicle-broken",
+    ),
+    pytest.param(
+        [F("procurement_total", "50.00"), F("proc_goods", "20.00"), F("proc_works", "0"), F("proc_services", "30.00")],
+        [],
+        id="procurement-holds",
+    ),
+    pytest.param(
+        [F("procurement_total", "50.00"), F("proc_goods", "20.00"), F("proc_works", "0"), F("proc_services", "35.00")],
+        [("sum.procurement", "error")],
+        id="procurement-broken",
+    ),
+    pytest.param(
+        [
+            F("staff_actual", "28", "人", measure="count"),
+            F("staff_fully_funded", "25", "人", measure="count"),
+            F("staff_subsidized", "4", "人", measure="count"),
+        ],
+        [("sum.headcount", "error")],
+        id="headcount-broken",
+    ),
+    pytest.param(
+        [
+            F("staff_actual", "34", "人", measure="count"),
+            F("staff_actual", "37", "人", measure="count"),
+            F("staff_fully_funded", "27", "人", measure="count"),
+            F("staff_fully_funded", "30", "人", measure="count"),
+            F("staff_subsidized", "7", "人", measure="count"),
+        ],
+        [("consistency.same_concept", "error")] * 2,
+        id="headcount-conflicts-reported-once-each",
+    ),
+    pytest.param(
+        [F("gb_expenditure", "381.13"), F("func:208", "337.75"), F("func:210", "21.68"), F("func:221", "21.7")],
+        [],
+        id="function-classes-one-decimal-part",
+    ),
+    pytest.param(
+        [F("gb_expenditure", "381.13"), F("func:208", "337.75"), F("func:210", "21.68"), F("func:221", "22.7")],
+        [("sum.function_classes", "error")],
+        id="function-classes-broken",
+    ),
 ]
 
 
@@ -133,39 +221,107 @@ def test_sums(facts: list[Fact], expected: list[tuple[str, str]]) -> None:
 
 
 BREAKDOWNS = [
-    pytest.param([F("func:208", "2875129.00", "元", "budget"), F("func:20801", "2592139.00", "元", "budget"),
-                  F("func:20805", "257070.00", "元", "budget"), F("func:20808", "25920.00", "元", "budget")], [],
-                 id="hierarchy-holds-in-yuan"),
-    pytest.param([F("func:208", "1183.11"), F("func:2080101", "976.43"), F("func:2080107", "26.5"),
-                  F("func:2080109", "70.2"), F("func:2080504", "30.82"), F("func:2080505", "79.56")],
-                 [("sum.code_hierarchy", "error")], id="hierarchy-items-skip-absent-kuan"),
+    pytest.param(
+        [
+            F("func:208", "2875129.00", "元", "budget"),
+            F("func:20801", "2592139.00", "元", "budget"),
+            F("func:20805", "257070.00", "元", "budget"),
+            F("func:20808", "25920.00", "元", "budget"),
+        ],
+        [],
+        id="hierarchy-holds-in-yuan",
+    ),
+    pytest.param(
+        [
+            F("func:208", "1183.11"),
+            F("func:2080101", "976.43"),
+            F("func:2080107", "26.5"),
+            F("func:2080109", "70.2"),
+            F("func:2080504", "30.82"),
+            F("func:2080505", "79.56"),
+        ],
+        [("sum.code_hierarchy", "error")],
+        id="hierarchy-items-skip-absent-kuan",
+    ),
     pytest.param([F("func:221", "82.42"), F("func:2210201", "80.00")], [], id="hierarchy-one-child-short-silent"),
-    pytest.param([F("func:221", "82.42"), F("func:2210201", "90.00")], [("sum.code_hierarchy", "error")],
-                 id="hierarchy-one-child-above"),
-    pytest.param([F("econ:301", "100.00", scope="basic"), F("econ:30101", "60.00", scope="basic"),
-                  F("econ:30102", "40.00", scope="basic")], [], id="hierarchy-economic-codes"),
-    pytest.param([F("exp_basic", "427.57"), F("econ:301", "372.46", scope="basic"),
-                  F("econ:302", "46.19", scope="basic"), F("econ:303", "6.92", scope="basic")],
-                 [("sum.basic_by_economic", "error")], id="basic-by-economic-off-by-2"),
-    pytest.param([F("exp_project", "131"), F("func:208", "99", scope="project"),
-                  F("func:210", "0.33", scope="project"), F("econ:303", "30.35", scope="project"),
-                  F("econ:310", "1.65", scope="project")], [("sum.project_by_class", "warning")],
-                 id="project-by-class-mixed-cuts"),
-    pytest.param([F("exp_project", "50000.00", "元", "budget"),
-                  F("func:2080109", "50000.00", "元", "budget", scope="project")], [], id="project-by-class-one-cut"),
-    pytest.param([F("exp_project", "96.70"), F("project:a", "40"), F("project:b", "16"), F("project:c", "34.19")],
-                 [("sum.projects", "warning")], id="projects-short-may-be-selection"),
-    pytest.param([F("exp_project", "80.00"), F("project:a", "40"), F("project:b", "46")],
-                 [("sum.projects", "error")], id="projects-above-project-spending"),
-    pytest.param([F("project:a", "5", "万元", "budget", text="预算数: 5 执行数: 4.64"),
-                  F("project:a", "5", "万元", "budget", scope="fiscal", text="5"),
-                  F("project:a", "0", "万元", "budget", scope="other", text="0")], [], id="project-fund-split"),
-    pytest.param([F("project:a", "40.00", "万元", "budget"), F("project:a", "30.00", "万元", "budget", scope="fiscal"),
-                  F("project:a", "5.00", "万元", "budget", scope="other")], [("sum.listed_parts", "error")],
-                 id="project-fund-split-broken"),
-    pytest.param([F("inc_fiscal", "381.83"), F("func:2080109", "304.51", scope="income"),
-                  F("func:2101101", "11.92", scope="income"), F("func:2210201", "21.7", scope="income")],
-                 [("sum.listed_parts", "error")], id="listed-income-items-short"),
+    pytest.param(
+        [F("func:221", "82.42"), F("func:2210201", "90.00")],
+        [("sum.code_hierarchy", "error")],
+        id="hierarchy-one-child-above",
+    ),
+    pytest.param(
+        [
+            F("econ:301", "100.00", scope="basic"),
+            F("econ:30101", "60.00", scope="basic"),
+            F("econ:30102", "40.00", scope="basic"),
+        ],
+        [],
+        id="hierarchy-economic-codes",
+    ),
+    pytest.param(
+        [
+            F("exp_basic", "427.57"),
+            F("econ:301", "372.46", scope="basic"),
+            F("econ:302", "46.19", scope="basic"),
+            F("econ:303", "6.92", scope="basic"),
+        ],
+        [("sum.basic_by_economic", "error")],
+        id="basic-by-economic-off-by-2",
+    ),
+    pytest.param(
+        [
+            F("exp_project", "131"),
+            F("func:208", "99", scope="project"),
+            F("func:210", "0.33", scope="project"),
+            F("econ:303", "30.35", scope="project"),
+            F("econ:310", "1.65", scope="project"),
+        ],
+        [("sum.project_by_class", "warning")],
+        id="project-by-class-mixed-cuts",
+    ),
+    pytest.param(
+        [F("exp_project", "50000.00", "元", "budget"), F("func:2080109", "50000.00", "元", "budget", scope="project")],
+        [],
+        id="project-by-class-one-cut",
+    ),
+    pytest.param(
+        [F("exp_project", "96.70"), F("project:a", "40"), F("project:b", "16"), F("project:c", "34.19")],
+        [("sum.projects", "warning")],
+        id="projects-short-may-be-selection",
+    ),
+    pytest.param(
+        [F("exp_project", "80.00"), F("project:a", "40"), F("project:b", "46")],
+        [("sum.projects", "error")],
+        id="projects-above-project-spending",
+    ),
+    pytest.param(
+        [
+            F("project:a", "5", "万元", "budget", text="预算数: 5 执行数: 4.64"),
+            F("project:a", "5", "万元", "budget", scope="fiscal", text="5"),
+            F("project:a", "0", "万元", "budget", scope="other", text="0"),
+        ],
+        [],
+        id="project-fund-split",
+    ),
+    pytest.param(
+        [
+            F("project:a", "40.00", "万元", "budget"),
+            F("project:a", "30.00", "万元", "budget", scope="fiscal"),
+            F("project:a", "5.00", "万元", "budget", scope="other"),
+        ],
+        [("sum.listed_parts", "error")],
+        id="project-fund-split-broken",
+    ),
+    pytest.param(
+        [
+            F("inc_fiscal", "381.83"),
+            F("func:2080109", "304.51", scope="income"),
+            F("func:2101101", "11.92", scope="income"),
+            F("func:2210201", "21.7", scope="income"),
+        ],
+        [("sum.listed_parts", "error")],
+        id="listed-income-items-short",
+    ),
 ]
 
 
@@ -175,34 +331,70 @@ def test_breakdowns(facts: list[Fact], expected: list[tuple[str, str]]) -> None:
 
 
 SCORES_AND_TABLES = [
-    pytest.param([F("score:预算执行", "7", "分", measure="score_max"),
-                  F("score:预算执行/控制率", "3", "分", measure="score_max"),
-                  F("score:预算执行/执行率", "4", "分", measure="score_max")], [], id="score-subtotal-holds"),
-    pytest.param([F("score:预算执行", "8", "分", measure="score_max"),
-                  F("score:预算执行/控制率", "3", "分", measure="score_max"),
-                  F("score:预算执行/执行率", "4", "分", measure="score_max")], [("sum.score_table", "error")],
-                 id="score-subtotal-broken"),
-    pytest.param([F("score_total", "98.5", "分", measure="score"), F("score:a", "48.5", "分", measure="score"),
-                  F("score:b", "26", "分", measure="score"), F("score:c", "24", "分", measure="score")], [],
-                 id="score-total-holds"),
-    pytest.param([F("score:a/x", "5", "分", measure="score"), F("score:a/x", "4", "分", measure="score_max")],
-                 [("impossible.value", "error")], id="score-above-max"),
-    pytest.param([F("expenditure_total", "3162923.00", "元", "budget", table="t1", row=0, column="合计"),
-                  F("exp_basic", "3112923.00", "元", "budget", table="t1", row=0, column="基本支出"),
-                  F("exp_project", "60000.00", "元", "budget", table="t1", row=0, column="项目支出")],
-                 [("sum.expenditure_types", "error"), ("sum.table_rows", "error")], id="table-row-broken"),
-    pytest.param([F("sangong_total", "10000.00", "元", "prior", table="t3", row=0, column="上年预算数/小计"),
-                  F("x1", "10000.00", "元", "prior", table="t3", row=0, column="上年预算数/基本支出"),
-                  F("x2", "0.00", "元", "prior", table="t3", row=0, column="上年预算数/项目支出"),
-                  F("sangong_total", "9700.00", "元", "budget", table="t3", row=0, column="本年预算数/小计"),
-                  F("x1", "9600.00", "元", "budget", table="t3", row=0, column="本年预算数/基本支出"),
-                  F("x2", "0.00", "元", "budget", table="t3", row=0, column="本年预算数/项目支出")],
-                 [("sum.table_rows", "error")], id="table-row-column-groups"),
-    pytest.param([F("gb_expenditure", "300.00", table="t2", row=0, column="金额", label="合计"),
-                  F("func:208", "200.00", table="t2", row=1, column="金额", label="社会保障和就业"),
-                  F("func:2080109", "200.00", table="t2", row=2, column="金额", label="社会保险经办机构"),
-                  F("func:221", "90.00", table="t2", row=3, column="金额", label="住房保障")],
-                 [("sum.function_classes", "error"), ("sum.table_columns", "error")], id="table-column-broken"),
+    pytest.param(
+        [
+            F("score:预算执行", "7", "分", measure="score_max"),
+            F("score:预算执行/控制率", "3", "分", measure="score_max"),
+            F("score:预算执行/执行率", "4", "分", measure="score_max"),
+        ],
+        [],
+        id="score-subtotal-holds",
+    ),
+    pytest.param(
+        [
+            F("score:预算执行", "8", "分", measure="score_max"),
+            F("score:预算执行/控制率", "3", "分", measure="score_max"),
+            F("score:预算执行/执行率", "4", "分", measure="score_max"),
+        ],
+        [("sum.score_table", "error")],
+        id="score-subtotal-broken",
+    ),
+    pytest.param(
+        [
+            F("score_total", "98.5", "分", measure="score"),
+            F("score:a", "48.5", "分", measure="score"),
+            F("score:b", "26", "分", measure="score"),
+            F("score:c", "24", "分", measure="score"),
+        ],
+        [],
+        id="score-total-holds",
+    ),
+    pytest.param(
+        [F("score:a/x", "5", "分", measure="score"), F("score:a/x", "4", "分", measure="score_max")],
+        [("impossible.value", "error")],
+        id="score-above-max",
+    ),
+    pytest.param(
+        [
+            F("expenditure_total", "3162923.00", "元", "budget", table="t1", row=0, column="合计"),
+            F("exp_basic", "3112923.00", "元", "budget", table="t1", row=0, column="基本支出"),
+            F("exp_project", "60000.00", "元", "budget", table="t1", row=0, column="项目支出"),
+        ],
+        [("sum.expenditure_types", "error"), ("sum.table_rows", "error")],
+        id="table-row-broken",
+    ),
+    pytest.param(
+        [
+            F("sangong_total", "10000.00", "元", "prior", table="t3", row=0, column="上年预算数/小计"),
+            F("x1", "10000.00", "元", "prior", table="t3", row=0, column="上年预算数/基本支出"),
+            F("x2", "0.00", "元", "prior", table="t3", row=0, column="上年预算数/项目支出"),
+            F("sangong_total", "9700.00", "元", "budget", table="t3", row=0, column="本年预算数/小计"),
+            F("x1", "9600.00", "元", "budget", table="t3", row=0, column="本年预算数/基本支出"),
+            F("x2", "0.00", "元", "budget", table="t3", row=0, column="本年预算数/项目支出"),
+        ],
+        [("sum.table_rows", "error")],
+        id="table-row-column-groups",
+    ),
+    pytest.param(
+        [
+            F("gb_expenditure", "300.00", table="t2", row=0, column="金额", label="合计"),
+            F("func:208", "200.00", table="t2", row=1, column="金额", label="社会保障和就业"),
+            F("func:2080109", "200.00", table="t2", row=2, column="金额", label="社会保险经办机构"),
+            F("func:221", "90.00", table="t2", row=3, column="金额", label="住房保障"),
+        ],
+        [("sum.function_classes", "error"), ("sum.table_columns", "error")],
+        id="table-column-broken",
+    ),
 ]
 
 
@@ -212,16 +404,31 @@ def test_scores_and_tables(facts: list[Fact], expected: list[tuple[str, str]]) -
 
 
 BALANCE = [
-    pytest.param([F("grand_total", "500.00"), F("income_total", "480.00"), F("carryover_begin", "20.00")], [],
-                 id="grand-total-with-carryover"),
-    pytest.param([F("grand_total", "500.00"), F("income_total", "480.00"), F("carryover_begin", "10.00")],
-                 [("balance.grand_total", "error")], id="grand-total-carryover-broken"),
-    pytest.param([F("grand_total", "1265.78"), F("income_total", "1259.18"), F("expenditure_total", "1265.62")], [],
-                 id="carryover-unstated-silent"),
-    pytest.param([F("grand_total", "762.26"), F("income_total", "381.13"), F("expenditure_total", "381.13")],
-                 [("balance.grand_total", "error")], id="income-and-expenditure-added"),
-    pytest.param([F("grand_total", "300.00"), F("income_total", "381.13")], [("balance.grand_total", "error")],
-                 id="grand-total-below-income"),
+    pytest.param(
+        [F("grand_total", "500.00"), F("income_total", "480.00"), F("carryover_begin", "20.00")],
+        [],
+        id="grand-total-with-carryover",
+    ),
+    pytest.param(
+        [F("grand_total", "500.00"), F("income_total", "480.00"), F("carryover_begin", "10.00")],
+        [("balance.grand_total", "error")],
+        id="grand-total-carryover-broken",
+    ),
+    pytest.param(
+        [F("grand_total", "1265.78"), F("income_total", "1259.18"), F("expenditure_total", "1265.62")],
+        [],
+        id="carryover-unstated-silent",
+    ),
+    pytest.param(
+        [F("grand_total", "762.26"), F("income_total", "381.13"), F("expenditure_total", "381.13")],
+        [("balance.grand_total", "error")],
+        id="income-and-expenditure-added",
+    ),
+    pytest.param(
+        [F("grand_total", "300.00"), F("income_total", "381.13")],
+        [("balance.grand_total", "error")],
+        id="grand-total-below-income",
+    ),
 ]
 
 
@@ -233,24 +440,73 @@ def test_balance(facts: list[Fact], expected: list[tuple[str, str]]) -> None:
 # ---- shares ---------------------------------------------------------------------------------------------------
 
 SHARES = [
-    pytest.param([F("gb_expenditure", "381.13"), F("func:221", "21.7"), P("func:221", "5.69", measure="share")], [],
-                 id="share-holds"),
-    pytest.param([F("gb_expenditure", "381.13"), F("func:221", "21.7"), P("func:221", "6.69", measure="share")],
-                 [("share.stated", "error")], id="share-wrong"),
-    pytest.param([F("gb_expenditure", "260.70"), F("func:208", "237.57"), P("func:208", "91.13", measure="share"),
-                  F("func:210", "8.75"), P("func:210", "3.36", measure="share"), F("func:221", "14.38"),
-                  P("func:221", "5.51", measure="share")], [("share.stated", "warning")],
-                 id="share-nudged-to-sum-100"),
-    pytest.param([F("gb_expenditure", "1265.53"), F("func:208", "1183.11"), P("func:208", "93", measure="share"),
-                  F("func:221", "82.42"), P("func:221", "7", measure="share")], [], id="shares-whole-percent"),
-    pytest.param([F("sangong_total", "0"), F("sg_overseas", "0"), P("sg_overseas", "0", measure="share"),
-                  F("sg_reception", "0"), P("sg_reception", "0", measure="share")], [], id="share-of-zero-undefined"),
-    pytest.param([F("income_total", "100.00"), P("inc_general_budget", "80", measure="share"),
-                  P("inc_other", "30", measure="share")], [("share.sum_100", "error")], id="shares-above-100"),
-    pytest.param([F("income_total", "480.00"), F("inc_general_budget", "460.00"),
-                  P("inc_general_budget", "95.83", measure="share"), F("inc_business", "15.00"),
-                  P("inc_business", "3.13", measure="share"), F("inc_other", "5.00"),
-                  P("inc_other", "1.04", measure="share")], [], id="share-exactly-half-rounds-either-way"),
+    pytest.param(
+        [F("gb_expenditure", "381.13"), F("func:221", "21.7"), P("func:221", "5.69", measure="share")],
+        [],
+        id="share-holds",
+    ),
+    pytest.param(
+        [F("gb_expenditure", "381.13"), F("func:221", "21.7"), P("func:221", "6.69", measure="share")],
+        [("share.stated", "error")],
+        id="share-wrong",
+    ),
+    pytest.param(
+        [
+            F("gb_expenditure", "260.70"),
+            F("func:208", "237.57"),
+            P("func:208", "91.13", measure="share"),
+            F("func:210", "8.75"),
+            P("func:210", "3.36", measure="share"),
+            F("func:221", "14.38"),
+            P("func:221", "5.51", measure="share"),
+        ],
+        [("share.stated", "warning")],
+        id="share-nudged-to-sum-100",
+    ),
+    pytest.param(
+        [
+            F("gb_expenditure", "1265.53"),
+            F("func:208", "1183.11"),
+            P("func:208", "93", measure="share"),
+            F("func:221", "82.42"),
+            P("func:221", "7", measure="share"),
+        ],
+        [],
+        id="shares-whole-percent",
+    ),
+    pytest.param(
+        [
+            F("sangong_total", "0"),
+            F("sg_overseas", "0"),
+            P("sg_overseas", "0", measure="share"),
+            F("sg_reception", "0"),
+            P("sg_reception", "0", measure="share"),
+        ],
+        [],
+        id="share-of-zero-undefined",
+    ),
+    pytest.param(
+        [
+            F("income_total", "100.00"),
+            P("inc_general_budget", "80", measure="share"),
+            P("inc_other", "30", measure="share"),
+        ],
+        [("share.sum_100", "error")],
+        id="shares-above-100",
+    ),
+    pytest.param(
+        [
+            F("income_total", "480.00"),
+            F("inc_general_budget", "460.00"),
+            P("inc_general_budget", "95.83", measure="share"),
+            F("inc_business", "15.00"),
+            P("inc_business", "3.13", measure="share"),
+            F("inc_other", "5.00"),
+            P("inc_other", "1.04", measure="share"),
+        ],
+        [],
+        id="share-exactly-half-rounds-either-way",
+    ),
     pytest.param([P("sg_reception", "120", measure="share")], [("impossible.value", "error")], id="share-above-100"),
 ]
 
@@ -263,35 +519,85 @@ def test_shares(facts: list[Fact], expected: list[tuple[str, str]]) -> None:
 # ---- year on year ---------------------------------------------------------------------------------------------
 
 YOY = [
-    pytest.param([F("gb_expenditure", "1265.53"), F("gb_expenditure", "1257.12", period="prior"),
-                  F("gb_expenditure", "8.41", period="change", direction="up"),
-                  P("gb_expenditure", "0.67", period="change", measure="growth_rate", direction="up")], [],
-                 id="yoy-holds"),
-    pytest.param([F("gb_expenditure", "1265.53"), F("gb_expenditure", "1257.12", period="prior"),
-                  F("gb_expenditure", "0.59", period="change", direction="up"),
-                  P("gb_expenditure", "0.05", period="change", measure="growth_rate", direction="up")],
-                 [("yoy.amount", "error"), ("yoy.rate", "error")], id="yoy-amount-and-rate-wrong"),
-    pytest.param([F("grand_total", "762.26"), F("grand_total", "2.58", period="change", direction="down"),
-                  P("grand_total", "0.6", period="change", measure="growth_rate", direction="down")],
-                 [("yoy.rate", "error")], id="yoy-rate-against-derived-prior"),
-    pytest.param([F("grand_total", "260.70"), F("grand_total", "31", period="change", direction="down"),
-                  P("grand_total", "10.63", period="change", measure="growth_rate", direction="down")], [],
-                 id="yoy-derived-prior-holds"),
-    pytest.param([F("organ_running", "120.13"), F("organ_running", "122.87", period="prior"),
-                  F("organ_running", "2.74", period="change", direction="up")],
-                 [("yoy.amount", "error"), ("yoy.direction", "error")], id="yoy-direction-wrong"),
-    pytest.param([F("grand_total", "100.00"), F("grand_total", "2.00", period="change", direction="up"),
-                  P("grand_total", "2.04", period="change", measure="growth_rate", direction="down")],
-                 [("yoy.direction", "error"), ("yoy.rate", "error")], id="yoy-words-contradict"),
-    pytest.param([F("sg_overseas", "0"), F("sg_overseas", "0", period="change", direction="unknown"),
-                  P("sg_overseas", "0", period="change", measure="growth_rate", direction="unknown")], [],
-                 id="yoy-unresolved-alternative-magnitude-only"),
-    pytest.param([F("sg_reception", "0.97", period="budget"), F("sg_reception", "10000.00", "元", "prior",
-                                                                   scope="budget"),
-                  P("sg_reception", "3", period="change", measure="growth_rate", direction="down")], [],
-                 id="yoy-budget-document-mixed-units"),
-    pytest.param([P("sg_reception", "120", period="change", measure="growth_rate", direction="down")],
-                 [("impossible.value", "error")], id="decrease-above-100"),
+    pytest.param(
+        [
+            F("gb_expenditure", "1265.53"),
+            F("gb_expenditure", "1257.12", period="prior"),
+            F("gb_expenditure", "8.41", period="change", direction="up"),
+            P("gb_expenditure", "0.67", period="change", measure="growth_rate", direction="up"),
+        ],
+        [],
+        id="yoy-holds",
+    ),
+    pytest.param(
+        [
+            F("gb_expenditure", "1265.53"),
+            F("gb_expenditure", "1257.12", period="prior"),
+            F("gb_expenditure", "0.59", period="change", direction="up"),
+            P("gb_expenditure", "0.05", period="change", measure="growth_rate", direction="up"),
+        ],
+        [("yoy.amount", "error"), ("yoy.rate", "error")],
+        id="yoy-amount-and-rate-wrong",
+    ),
+    pytest.param(
+        [
+            F("grand_total", "762.26"),
+            F("grand_total", "2.58", period="change", direction="down"),
+            P("grand_total", "0.6", period="change", measure="growth_rate", direction="down"),
+        ],
+        [("yoy.rate", "error")],
+        id="yoy-rate-against-derived-prior",
+    ),
+    pytest.param(
+        [
+            F("grand_total", "260.70"),
+            F("grand_total", "31", period="change", direction="down"),
+            P("grand_total", "10.63", period="change", measure="growth_rate", direction="down"),
+        ],
+        [],
+        id="yoy-derived-prior-holds",
+    ),
+    pytest.param(
+        [
+            F("organ_running", "120.13"),
+            F("organ_running", "122.87", period="prior"),
+            F("organ_running", "2.74", period="change", direction="up"),
+        ],
+        [("yoy.amount", "error"), ("yoy.direction", "error")],
+        id="yoy-direction-wrong",
+    ),
+    pytest.param(
+        [
+            F("grand_total", "100.00"),
+            F("grand_total", "2.00", period="change", direction="up"),
+            P("grand_total", "2.04", period="change", measure="growth_rate", direction="down"),
+        ],
+        [("yoy.direction", "error"), ("yoy.rate", "error")],
+        id="yoy-words-contradict",
+    ),
+    pytest.param(
+        [
+            F("sg_overseas", "0"),
+            F("sg_overseas", "0", period="change", direction="unknown"),
+            P("sg_overseas", "0", period="change", measure="growth_rate", direction="unknown"),
+        ],
+        [],
+        id="yoy-unresolved-alternative-magnitude-only",
+    ),
+    pytest.param(
+        [
+            F("sg_reception", "0.97", period="budget"),
+            F("sg_reception", "10000.00", "元", "prior", scope="budget"),
+            P("sg_reception", "3", period="change", measure="growth_rate", direction="down"),
+        ],
+        [],
+        id="yoy-budget-document-mixed-units",
+    ),
+    pytest.param(
+        [P("sg_reception", "120", period="change", measure="growth_rate", direction="down")],
+        [("impossible.value", "error")],
+        id="decrease-above-100",
+    ),
 ]
 
 
@@ -303,9 +609,13 @@ def test_year_on_year(facts: list[Fact], expected: list[tuple[str, str]]) -> Non
 def test_yoy_explanation_word_against_direction() -> None:
     text = "比上年减少了12.53万元。增加的主要原因是在职人员的减少"
     start = text.index("12.53")
-    facts = _numbered([F("income_total", "371.18", period="budget"),
-                       F("income_total", "383.71", period="prior", scope="budget"),
-                       F("income_total", "12.53", period="change", scope="budget", direction="down")])
+    facts = _numbered(
+        [
+            F("income_total", "371.18", period="budget"),
+            F("income_total", "383.71", period="prior", scope="budget"),
+            F("income_total", "12.53", period="change", scope="budget", direction="down"),
+        ]
+    )
     facts[2] = facts[2].model_copy(update={"span": (start, start + 5)})
     assert [(x.rule, x.severity) for x in check(facts, text=text)] == [("yoy.direction", "warning")]
 
@@ -313,30 +623,72 @@ def test_yoy_explanation_word_against_direction() -> None:
 # ---- completion -----------------------------------------------------------------------------------------------
 
 COMPLETION = [
-    pytest.param([F("sangong_total", "3.00"), F("sangong_total", "4.00", period="budget"),
-                  P("sangong_total", "75", measure="completion_rate")], [], id="completion-holds"),
-    pytest.param([F("sangong_total", "3.00"), F("sangong_total", "4.00", period="budget"),
-                  P("sangong_total", "80", measure="completion_rate")], [("completion.rate", "error")],
-                 id="completion-wrong"),
-    pytest.param([F("project:a", "4.64"), F("project:a", "4.64", period="budget"),
-                  F("project:a", "5", period="budget", text="预算数 5 执行数 4.64"),
-                  P("project:a", "100", measure="completion_rate")],
-                 [("completion.rate", "warning"), ("consistency.same_concept", "error")],
-                 id="completion-one-of-two-budgets"),
-    pytest.param([F("gb_expenditure", "381.13"), F("income_total", "371.18", period="budget"),
-                  P("gb_expenditure", "102", measure="completion_rate")], [("completion.rate", "warning")],
-                 id="completion-stand-in-budget"),
-    pytest.param([F("gb_expenditure", "1265.53"), F("expenditure_total", "11799595", "元", "budget",
-                                                    scope="initial_budget"),
-                  F("expenditure_total", "12656254.1", "元", "budget", scope="adjusted_budget"),
-                  P("gb_expenditure", "100", measure="completion_rate")], [], id="completion-adjusted-budget"),
-    pytest.param([F("sg_reception", "0"), F("sg_reception", "0", period="budget"),
-                  P("sg_reception", "0", measure="completion_rate", direction="down")],
-                 [("completion.direction", "warning")], id="completion-smaller-but-equal-zeros"),
-    pytest.param([F("func:208", "300.00"), P("func:208", "120", measure="completion_rate", direction="down")],
-                 [("completion.direction", "error")], id="completion-direction-against-rate"),
-    pytest.param([F("func:208", "300.00"), P("func:208", "100", measure="completion_rate", direction="flat")], [],
-                 id="completion-equal-holds"),
+    pytest.param(
+        [
+            F("sangong_total", "3.00"),
+            F("sangong_total", "4.00", period="budget"),
+            P("sangong_total", "75", measure="completion_rate"),
+        ],
+        [],
+        id="completion-holds",
+    ),
+    pytest.param(
+        [
+            F("sangong_total", "3.00"),
+            F("sangong_total", "4.00", period="budget"),
+            P("sangong_total", "80", measure="completion_rate"),
+        ],
+        [("completion.rate", "error")],
+        id="completion-wrong",
+    ),
+    pytest.param(
+        [
+            F("project:a", "4.64"),
+            F("project:a", "4.64", period="budget"),
+            F("project:a", "5", period="budget", text="预算数 5 执行数 4.64"),
+            P("project:a", "100", measure="completion_rate"),
+        ],
+        [("completion.rate", "warning"), ("consistency.same_concept", "error")],
+        id="completion-one-of-two-budgets",
+    ),
+    pytest.param(
+        [
+            F("gb_expenditure", "381.13"),
+            F("income_total", "371.18", period="budget"),
+            P("gb_expenditure", "102", measure="completion_rate"),
+        ],
+        [("completion.rate", "warning")],
+        id="completion-stand-in-budget",
+    ),
+    pytest.param(
+        [
+            F("gb_expenditure", "1265.53"),
+            F("expenditure_total", "11799595", "元", "budget", scope="initial_budget"),
+            F("expenditure_total", "12656254.1", "元", "budget", scope="adjusted_budget"),
+            P("gb_expenditure", "100", measure="completion_rate"),
+        ],
+        [],
+        id="completion-adjusted-budget",
+    ),
+    pytest.param(
+        [
+            F("sg_reception", "0"),
+            F("sg_reception", "0", period="budget"),
+            P("sg_reception", "0", measure="completion_rate", direction="down"),
+        ],
+        [("completion.direction", "warning")],
+        id="completion-smaller-but-equal-zeros",
+    ),
+    pytest.param(
+        [F("func:208", "300.00"), P("func:208", "120", measure="completion_rate", direction="down")],
+        [("completion.direction", "error")],
+        id="completion-direction-against-rate",
+    ),
+    pytest.param(
+        [F("func:208", "300.00"), P("func:208", "100", measure="completion_rate", direction="flat")],
+        [],
+        id="completion-equal-holds",
+    ),
 ]
 
 
@@ -356,33 +708,75 @@ def test_completion_word_read_from_the_text() -> None:
 # ---- consistency, unit slips, impossible values -----------------------------------------------------------------
 
 CONSISTENCY = [
-    pytest.param([F("func:208", "287.51", period="budget"), F("func:208", "2875129.00", "元", "budget")], [],
-                 id="same-figure-in-wan-and-yuan"),
-    pytest.param([F("func:221", "18.43", period="budget"), F("func:221", "184249.00", "元", "budget")],
-                 [("consistency.same_concept", "warning")], id="forced-rounding-one-ulp"),
-    pytest.param([F("staff_actual", "34", "人", measure="count"), F("staff_actual", "37", "人", measure="count")],
-                 [("consistency.same_concept", "error")], id="same-concept-different"),
-    pytest.param([F("project:a", "4.64", period="budget"), F("project:a", "5", period="budget")], [],
-                 id="integer-alone-is-rounded-to-units"),
-    pytest.param([F("sg_reception", "381.13"), F("sg_reception", "381.14")],
-                 [("consistency.same_concept", "warning")], id="same-precision-one-ulp-apart"),
-    pytest.param([F("sg_reception", "0"), F("sg_reception", "1")], [("consistency.same_concept", "warning")],
-                 id="zero-and-one-touch-at-half"),
-    pytest.param([F("project:a", "4.64", period="budget"),
-                  F("project:a", "5", period="budget", text="预算数:\n\t5\n\t执行数:\n\t4.64")],
-                 [("consistency.same_concept", "error")], id="integer-cell-among-two-decimal-cells"),
-    pytest.param([F("sg_reception", "9700", period="budget"), F("sg_reception", "0.97", period="budget"),
-                  F("sangong_total", "0.97", period="budget"), F("sg_overseas", "0", period="budget"),
-                  F("sg_vehicle", "0", period="budget")], [("unit.slip", "error")],
-                 id="unit-slip-reported-once-and-left-out"),
-    pytest.param([F("inc_fiscal", "381.83"), F("income_total", "381.13"), F("inc_general_budget", "381.13")],
-                 [("consistency.same_concept", "info")], id="fiscal-income-other-scope-info"),
-    pytest.param([F("inc_fiscal", "550.95"), F("income_total", "556.55"), F("inc_other", "5.6")], [],
-                 id="fiscal-income-plus-other-income"),
-    pytest.param([F("organ_running", "381.13"), F("gb_public", "60.86")], [("impossible.value", "warning")],
-                 id="organ-running-above-public"),
-    pytest.param([F("proc_sme", "60.00"), F("procurement_total", "50.00")], [("impossible.value", "error")],
-                 id="sme-above-procurement"),
+    pytest.param(
+        [F("func:208", "287.51", period="budget"), F("func:208", "2875129.00", "元", "budget")],
+        [],
+        id="same-figure-in-wan-and-yuan",
+    ),
+    pytest.param(
+        [F("func:221", "18.43", period="budget"), F("func:221", "184249.00", "元", "budget")],
+        [("consistency.same_concept", "warning")],
+        id="forced-rounding-one-ulp",
+    ),
+    pytest.param(
+        [F("staff_actual", "34", "人", measure="count"), F("staff_actual", "37", "人", measure="count")],
+        [("consistency.same_concept", "error")],
+        id="same-concept-different",
+    ),
+    pytest.param(
+        [F("project:a", "4.64", period="budget"), F("project:a", "5", period="budget")],
+        [],
+        id="integer-alone-is-rounded-to-units",
+    ),
+    pytest.param(
+        [F("sg_reception", "381.13"), F("sg_reception", "381.14")],
+        [("consistency.same_concept", "warning")],
+        id="same-precision-one-ulp-apart",
+    ),
+    pytest.param(
+        [F("sg_reception", "0"), F("sg_reception", "1")],
+        [("consistency.same_concept", "warning")],
+        id="zero-and-one-touch-at-half",
+    ),
+    pytest.param(
+        [
+            F("project:a", "4.64", period="budget"),
+            F("project:a", "5", period="budget", text="预算数:\n\t5\n\t执行数:\n\t4.64"),
+        ],
+        [("consistency.same_concept", "error")],
+        id="integer-cell-among-two-decimal-cells",
+    ),
+    pytest.param(
+        [
+            F("sg_reception", "9700", period="budget"),
+            F("sg_reception", "0.97", period="budget"),
+            F("sangong_total", "0.97", period="budget"),
+            F("sg_overseas", "0", period="budget"),
+            F("sg_vehicle", "0", period="budget"),
+        ],
+        [("unit.slip", "error")],
+        id="unit-slip-reported-once-and-left-out",
+    ),
+    pytest.param(
+        [F("inc_fiscal", "381.83"), F("income_total", "381.13"), F("inc_general_budget", "381.13")],
+        [("consistency.same_concept", "info")],
+        id="fiscal-income-other-scope-info",
+    ),
+    pytest.param(
+        [F("inc_fiscal", "550.95"), F("income_total", "556.55"), F("inc_other", "5.6")],
+        [],
+        id="fiscal-income-plus-other-income",
+    ),
+    pytest.param(
+        [F("organ_running", "381.13"), F("gb_public", "60.86")],
+        [("impossible.value", "warning")],
+        id="organ-running-above-public",
+    ),
+    pytest.param(
+        [F("proc_sme", "60.00"), F("procurement_total", "50.00")],
+        [("impossible.value", "error")],
+        id="sme-above-procurement",
+    ),
     pytest.param([F("exp_basic", "-3.00")], [("impossible.value", "error")], id="negative-spend"),
 ]
 
@@ -394,8 +788,9 @@ def test_consistency(facts: list[Fact], expected: list[tuple[str, str]]) -> None
 
 def test_year_label_slip() -> None:
     text = "2020年度收入预算371.18万元，比2020年度收入预算383.71万元减少了12.53万元"
-    facts = _numbered([F("income_total", "371.18", period="budget"),
-                       F("income_total", "383.71", period="prior", scope="budget")])
+    facts = _numbered(
+        [F("income_total", "371.18", period="budget"), F("income_total", "383.71", period="prior", scope="budget")]
+    )
     facts[1] = facts[1].model_copy(update={"span": (text.index("383.71"), text.index("383.71") + 6)})
     found = check(facts, text=text, fiscal_year=2020)
     assert [(x.rule, x.severity) for x in found] == [("consistency.same_concept", "warning")]
@@ -406,7 +801,9 @@ def test_named_evaluations_against_their_count() -> None:
     text = "本部门还自行组织了5个项目支出绩效评价。本部门自行组织对助征员费用项目、业务运行费项目开展了绩效评价。"
     fact = _numbered([F("perf_evaluation", "5", "个", measure="count")])[0]
     fact = fact.model_copy(update={"span": (text.index("5"), text.index("5") + 1)})
-    assert [(x.rule, x.severity, x.expected) for x in check([fact], text=text)] == [("sum.listed_parts", "warning", "2")]
+    assert [(x.rule, x.severity, x.expected) for x in check([fact], text=text)] == [
+        ("sum.listed_parts", "warning", "2")
+    ]
     assert check([fact.model_copy(update={"value": "2"})], text=text) == []
 
 
@@ -439,8 +836,9 @@ def test_golden_facts_every_expected_finding_and_no_false_alarm(stem: str) -> No
     found = check(facts, text=raw, fiscal_year=fiscal_year(raw))
     unmatched = list(found)
     for g in _golden_findings(stem).findings:
-        hit = next((x for x in unmatched if x.rule == g.rule and {concept[i] for i in x.facts} == set(g.concepts)),
-                   None)
+        hit = next(
+            (x for x in unmatched if x.rule == g.rule and {concept[i] for i in x.facts} == set(g.concepts)), None
+        )
         assert hit is not None, f"missed {g.rule} {g.concepts}"
         assert hit.severity == g.severity, (g.rule, g.concepts, hit.severity)
         unmatched.remove(hit)
@@ -458,20 +856,31 @@ def test_synthetic_consistent_report_has_no_findings() -> None:
     assert len(process_raw(RawDocument("s.txt", harness.SYNTHETIC.read_text("utf-8"), "0" * 64, "txt")).facts) > 80
 
 
-@pytest.mark.parametrize(("kind", "before", "after"), [
-    pytest.param("digit", "收、支总计762.26万元", "收、支总计763.26万元", id="digit"),
-    pytest.param("unit_slip", "收、支总计762.26万元", "收、支总计7622600.00万元", id="unit-slip"),
-    pytest.param("direction", "各减少2.58万元", "各增加2.58万元", id="direction"),
-    pytest.param("percentage", "占88.62%", "占89.62%", id="percentage"),
-    pytest.param("deleted_part", "其中：基本支出381.13万元，占100%", "其中：占100%", id="deleted-part"),
-])
+@pytest.mark.parametrize(
+    ("kind", "before", "after"),
+    [
+        pytest.param("digit", "收、支总计762.26万元", "收、支总计763.26万元", id="digit"),
+        pytest.param("unit_slip", "收、支总计762.26万元", "收、支总计7622600.00万元", id="unit-slip"),
+        pytest.param("direction", "各减少2.58万元", "各增加2.58万元", id="direction"),
+        pytest.param("percentage", "占88.62%", "占89.62%", id="percentage"),
+        pytest.param("deleted_part", "其中：基本支出381.13万元，占100%", "其中：占100%", id="deleted-part"),
+    ],
+)
 def test_mutations_edit_the_stated_figure(kind: str, before: str, after: str) -> None:
     number = re.search(r"\d+\.\d+", before)
     assert number is not None
     is_rate = kind == "percentage"
-    fact = _numbered([F("x", number.group(0), unit="%" if is_rate else "万元",
-                        period="change" if kind == "direction" else "current",
-                        direction="down" if kind == "direction" else None)])[0]
+    fact = _numbered(
+        [
+            F(
+                "x",
+                number.group(0),
+                unit="%" if is_rate else "万元",
+                period="change" if kind == "direction" else "current",
+                direction="down" if kind == "direction" else None,
+            )
+        ]
+    )[0]
     fact = fact.model_copy(update={"span": number.span()})
     (m,) = harness.mutations(before, [fact], [kind])
     assert m.text(before) == after

@@ -95,7 +95,8 @@ def test_spans_survive_injected_noise(insertions: list[tuple[int, str]], start: 
         pytest.param("正文\n第 2 页 共 9 页\n续", "正文\n续", id="page-x-of-y"),
         pytest.param("目录\n一、概况......1\n二、收入......3\n一、概况\n正文", "一、概况\n正文", id="toc-block"),
         pytest.param(
-            "社会保障和就业支出287.51\n\n万元，医疗卫生10.35万元。", "社会保障和就业支出287.51万元，医疗卫生10.35万元。",
+            "社会保障和就业支出287.51\n\n万元，医疗卫生10.35万元。",
+            "社会保障和就业支出287.51万元，医疗卫生10.35万元。",
             id="number-unit-split",
         ),
         pytest.param("\t一级指标\n\t二级指标\n", "\t一级指标\n\t二级指标\n", id="tab-cells-untouched"),

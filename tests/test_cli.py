@@ -15,7 +15,17 @@ from pipeline.cli import main
 def test_check_prints_document_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(REPORTS / f"{STEMS[0]}.txt"), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) >= {"source", "meta", "facts", "findings", "placeholders", "tables", "indicators", "artifacts", "sections"}
+    assert set(doc) >= {
+        "source",
+        "meta",
+        "facts",
+        "findings",
+        "placeholders",
+        "tables",
+        "indicators",
+        "artifacts",
+        "sections",
+    }
     assert doc["meta"]["unit_name"] == "开江县社会保险事业管理局"
     assert doc["source"]["chars"] == len((REPORTS / f"{STEMS[0]}.txt").read_text(encoding="utf-8"))
 

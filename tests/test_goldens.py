@@ -90,5 +90,3 @@ def test_document_schema_is_committed_and_current() -> None:
 
     committed = json.loads((ROOT / "schemas" / "document.schema.json").read_text(encoding="utf-8"))
     assert committed == document_schema(), "run `make schemas` to regenerate schemas/document.schema.json"
-
-

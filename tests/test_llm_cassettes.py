@@ -44,8 +44,12 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def vcr_config() -> dict[str, Any]:
-    return {"match_on": ["method", "path", "body"], "before_record_request": _scrub_request,
-            "before_record_response": _scrub_response, "decode_compressed_response": True}
+    return {
+        "match_on": ["method", "path", "body"],
+        "before_record_request": _scrub_request,
+        "before_record_response": _scrub_response,
+        "decode_compressed_response": True,
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -82,8 +86,10 @@ def test_staff_counts_are_copied_verbatim() -> None:
 @pytest.mark.vcr
 def test_stage_on_a_small_document_accepts_only_grounded_figures(tmp_path: Path) -> None:
     parsed, result = make("二、收入决算情况说明\n2020年本年收入合计381.13万元，其中：事业收入12.50万元。\n")
-    stage = LLMStage(BackendConfig("local", MODEL, BASE_URL, "sk-test-dummy", concurrency=1, timeout=300),
-                     AnswerCache(tmp_path / "c.sqlite"))
+    stage = LLMStage(
+        BackendConfig("local", MODEL, BASE_URL, "sk-test-dummy", concurrency=1, timeout=300),
+        AnswerCache(tmp_path / "c.sqlite"),
+    )
     stage(parsed, result)
     text = parsed.raw.text
     for f in [*result.facts, *result.tables, *result.indicators]:
@@ -95,8 +101,10 @@ def test_stage_on_a_small_document_accepts_only_grounded_figures(tmp_path: Path)
 def test_narrative_figures_are_named_by_the_model(tmp_path: Path) -> None:
     text = "二、整体绩效目标完成情况\n参加城镇企业职工基本养老保险34736人，征收基本养老保险基金48107万元。\n"
     parsed, result = make(text)
-    stage = LLMStage(BackendConfig("local", MODEL, BASE_URL, "sk-test-dummy", concurrency=1, timeout=300),
-                     AnswerCache(tmp_path / "c.sqlite"))
+    stage = LLMStage(
+        BackendConfig("local", MODEL, BASE_URL, "sk-test-dummy", concurrency=1, timeout=300),
+        AnswerCache(tmp_path / "c.sqlite"),
+    )
     stage(parsed, result)
     by_value = {f.value: f for f in result.indicators}
     assert set(by_value) == {"34736", "48107"}, result.ungrounded

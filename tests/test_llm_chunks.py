@@ -48,7 +48,9 @@ def test_a_split_table_repeats_its_header_and_never_cuts_a_row() -> None:
         pytest.param("一、部门概况\n核定编制42名。\n", "staff", id="overview-staff"),
         pytest.param("二、收入决算情况说明\n本年收入合计381.13万元。\n", "money", id="income-money"),
         pytest.param("（一）项目绩效目标完成情况表\n项目名称\t预算数\n甲\t40\n", "projects", id="project-table"),
-        pytest.param("部门整体支出绩效评价指标评分表\n二级指标\t分值\t得分\n预算配置\t19\t18\n", "scores", id="score-table"),
+        pytest.param(
+            "部门整体支出绩效评价指标评分表\n二级指标\t分值\t得分\n预算配置\t19\t18\n", "scores", id="score-table"
+        ),
     ],
 )
 def test_routing_by_section_kind_and_table_header(text: str, task: str) -> None:

@@ -34,7 +34,7 @@ def complete(server: FakeOpenAI, timeout: float = 5.0) -> Answer:
         pytest.param(Reply(delay=0.8, body={}), 0.3, id="timeout"),
         pytest.param(Reply(status=500, body={"error": {"message": "boom"}}), 5.0, id="server-error-500"),
         pytest.param(Reply(status=503, body={"error": {"message": "busy"}}), 5.0, id="unavailable-503"),
-        pytest.param(tool_answer("{\"figures\": [{\"label\": \"本年"), 5.0, id="malformed-json-reasked"),
+        pytest.param(tool_answer('{"figures": [{"label": "本年'), 5.0, id="malformed-json-reasked"),
         pytest.param(tool_answer({"figures": [{"label": "本年收入合计"}]}), 5.0, id="schema-violation-reasked"),
     ],
 )
@@ -62,15 +62,23 @@ def test_reask_sends_the_validation_error_back() -> None:
 
 
 def test_truncated_output_is_not_repeated() -> None:
-    with FakeOpenAI([tool_answer("{\"figures\": [{\"label\"", finish_reason="length"), tool_answer(GOOD)]) as server:
+    with FakeOpenAI([tool_answer('{"figures": [{"label"', finish_reason="length"), tool_answer(GOOD)]) as server:
         with pytest.raises(TruncatedOutput) as info:
             complete(server)
     assert len(server.requests) == 1 and info.value.attempts == 1
 
 
 def test_context_overflow_splits_instead_of_failing() -> None:
-    too_long = Reply(status=400, body={"error": {"message": "This model's maximum context length is 4096 tokens.",
-                                                 "type": "invalid_request_error", "code": "context_length_exceeded"}})
+    too_long = Reply(
+        status=400,
+        body={
+            "error": {
+                "message": "This model's maximum context length is 4096 tokens.",
+                "type": "invalid_request_error",
+                "code": "context_length_exceeded",
+            }
+        },
+    )
     with FakeOpenAI([too_long, tool_answer(GOOD)]) as server:
         with pytest.raises(TruncatedOutput, match="context"):
             complete(server)
@@ -99,8 +107,12 @@ def test_client_errors_are_not_retried() -> None:
 
 
 def test_stage_over_http_rejects_a_number_not_in_the_chunk(tmp_path: Path) -> None:
-    invented = {"figures": [{"label": "本年收入合计", "value": "3,810.13万元"},
-                            {"label": "本年支出合计", "value": "123.45万元"}]}
+    invented = {
+        "figures": [
+            {"label": "本年收入合计", "value": "3,810.13万元"},
+            {"label": "本年支出合计", "value": "123.45万元"},
+        ]
+    }
     with FakeOpenAI([tool_answer(invented)]) as server:
         config = BackendConfig("openai", "fake-model", server.base_url, "sk-test-dummy", concurrency=1)
         parsed, result = make("二、收入决算情况说明\n本年收入合计3,810.13万元。\n")

@@ -30,8 +30,12 @@ def names(request: Request) -> Answer:
     """A model that names each listed figure the way a careful reader would."""
     if request.response_model is not IndicatorNames:
         return Answer(request.response_model(), 10, 2)
-    wanted = {"34736人": "城镇企业职工基本养老保险参保人数", "48107万元": "征收基本养老保险基金",
-              "25条": "撰写信息", "100%": "离退休费社会化发放率"}
+    wanted = {
+        "34736人": "城镇企业职工基本养老保险参保人数",
+        "48107万元": "征收基本养老保险基金",
+        "25条": "撰写信息",
+        "100%": "离退休费社会化发放率",
+    }
     labels = []
     for line in listed(request):
         figure = line.split(". ", 1)[1].split(" — ")[0]
@@ -75,8 +79,17 @@ def test_the_code_lists_the_figures_and_the_model_only_names_them(fake: FakeBack
 def test_figures_the_rules_have_are_not_listed(fake: FakeBackend, tmp_path: Path) -> None:
     parsed, result = make(TEXT)
     start = TEXT.index("48107")
-    result.facts.append(Fact(id="f1", concept="x", period="current", value="48107", unit="万元",
-                             text="48107万元", span=(start, start + 5)))
+    result.facts.append(
+        Fact(
+            id="f1",
+            concept="x",
+            period="current",
+            value="48107",
+            unit="万元",
+            text="48107万元",
+            span=(start, start + 5),
+        )
+    )
     stage(tmp_path)(parsed, result)
     [request] = indicator_requests(fake)
     assert not any("48107" in line for line in listed(request))
@@ -91,13 +104,21 @@ def test_long_lists_go_out_in_batches(fake: FakeBackend, tmp_path: Path) -> None
     assert sizes == [8, 8, 3]
 
 
-@pytest.mark.parametrize(("label", "reason"), [
-    pytest.param("城镇职工医疗保险报销人数", "label not in chunk", id="invented-label"),
-    pytest.param("x", "label not in chunk", id="too-short"),
-])
+@pytest.mark.parametrize(
+    ("label", "reason"),
+    [
+        pytest.param("城镇职工医疗保险报销人数", "label not in chunk", id="invented-label"),
+        pytest.param("x", "label not in chunk", id="too-short"),
+    ],
+)
 def test_names_the_text_does_not_support_are_rejected(tmp_path: Path, label: str, reason: str) -> None:
-    backend = FakeBackend(lambda r: Answer(IndicatorNames(labels=[FigureName(figure="34736人", label=label)]), 10, 2)
-                          if r.response_model is IndicatorNames else Answer(r.response_model(), 1, 1))
+    backend = FakeBackend(
+        lambda r: (
+            Answer(IndicatorNames(labels=[FigureName(figure="34736人", label=label)]), 10, 2)
+            if r.response_model is IndicatorNames
+            else Answer(r.response_model(), 1, 1)
+        )
+    )
     backends.register("fake", lambda config: backend)
     parsed, result = make(TEXT)
     stage(tmp_path)(parsed, result)
@@ -106,8 +127,13 @@ def test_names_the_text_does_not_support_are_rejected(tmp_path: Path, label: str
 
 
 def test_a_figure_outside_the_list_is_rejected(tmp_path: Path) -> None:
-    backend = FakeBackend(lambda r: Answer(IndicatorNames(labels=[FigureName(figure="42名", label="编制")]), 10, 2)
-                          if r.response_model is IndicatorNames else Answer(r.response_model(), 1, 1))
+    backend = FakeBackend(
+        lambda r: (
+            Answer(IndicatorNames(labels=[FigureName(figure="42名", label="编制")]), 10, 2)
+            if r.response_model is IndicatorNames
+            else Answer(r.response_model(), 1, 1)
+        )
+    )
     backends.register("fake", lambda config: backend)
     parsed, result = make(TEXT)
     stage(tmp_path)(parsed, result)
@@ -128,13 +154,16 @@ def test_a_truncated_answer_splits_the_figure_list(tmp_path: Path) -> None:
     assert len(result.indicators) == 4
 
 
-@pytest.mark.parametrize(("label", "ok"), [
-    pytest.param("征收基本养老保险基金", True, id="verbatim"),
-    pytest.param("城镇企业职工基本养老保险参保人数", True, id="subject-and-measure-joined"),
-    pytest.param("工伤保险待遇支出", False, id="words-not-in-text"),
-    pytest.param("基金", True, id="short-but-written"),
-    pytest.param("人", False, id="one-character"),
-])
+@pytest.mark.parametrize(
+    ("label", "ok"),
+    [
+        pytest.param("征收基本养老保险基金", True, id="verbatim"),
+        pytest.param("城镇企业职工基本养老保险参保人数", True, id="subject-and-measure-joined"),
+        pytest.param("工伤保险待遇支出", False, id="words-not-in-text"),
+        pytest.param("基金", True, id="short-but-written"),
+        pytest.param("人", False, id="one-character"),
+    ],
+)
 def test_label_in_text(label: str, ok: bool) -> None:
     assert label_in_text(label, SENTENCE) is ok
 
@@ -151,43 +180,55 @@ def test_the_prompt_renders_the_figure_list() -> None:
 
 def test_echoed_list_lines_and_repeated_figures(tmp_path: Path) -> None:
     text = "一、整体绩效目标完成情况\n企业离退休费社会化发放率100%，机关事业单位离退休费社会化发放率100%。\n"
-    labels = [FigureName(figure="100%", label="100% — 企业离退休费社会化发放率"),
-              FigureName(figure="100%", label="机关事业单位离退休费社会化发放率"),
-              FigureName(figure="100%", label="社会化发放率")]  # a third 100% the list does not have
+    labels = [
+        FigureName(figure="100%", label="100% — 企业离退休费社会化发放率"),
+        FigureName(figure="100%", label="机关事业单位离退休费社会化发放率"),
+        FigureName(figure="100%", label="社会化发放率"),
+    ]  # a third 100% the list does not have
     backend = FakeBackend(lambda r: Answer(IndicatorNames(labels=labels), 10, 2))
     backends.register("fake", lambda config: backend)
     parsed, result = make(text)
     stage(tmp_path)(parsed, result)
     got = sorted((f.span[0], f.label) for f in result.indicators)
-    assert got == [(text.index("100%"), "企业离退休费社会化发放率"),
-                   (text.rindex("100%"), "机关事业单位离退休费社会化发放率")]
+    assert got == [
+        (text.index("100%"), "企业离退休费社会化发放率"),
+        (text.rindex("100%"), "机关事业单位离退休费社会化发放率"),
+    ]
     assert [u["reason"] for u in result.ungrounded] == ["figure not in the list"]
 
 
 ROW = "项目完成指标 | 数量指标 | 森工企业离退休人员数量 | 30533人 | 满意度≧90% | 1-12月 | 40"
 
 
-@pytest.mark.parametrize(("figure", "hint"), [
-    pytest.param("30533", "森工企业离退休人员数量", id="label-cell"),
-    pytest.param("90", "森工企业离退休人员数量 满意度≧", id="label-cell-and-own-cell-words"),
-])
+@pytest.mark.parametrize(
+    ("figure", "hint"),
+    [
+        pytest.param("30533", "森工企业离退休人员数量", id="label-cell"),
+        pytest.param("90", "森工企业离退休人员数量 满意度≧", id="label-cell-and-own-cell-words"),
+    ],
+)
 def test_lead_in_on_a_table_row(figure: str, hint: str) -> None:
     assert lead_in(ROW, ROW.index(figure)) == hint
 
 
-@pytest.mark.parametrize(("figure", "alone"), [
-    pytest.param("30533", False, id="with-unit-is-not-bare"),
-    pytest.param("40", True, id="bare-cell"),
-    pytest.param("1", False, id="part-of-a-range"),
-])
+@pytest.mark.parametrize(
+    ("figure", "alone"),
+    [
+        pytest.param("30533", False, id="with-unit-is-not-bare"),
+        pytest.param("40", True, id="bare-cell"),
+        pytest.param("1", False, id="part-of-a-range"),
+    ],
+)
 def test_cell_figure(figure: str, alone: bool) -> None:
     start = ROW.rindex(figure) if figure == "40" else ROW.index(figure)
     assert cell_figure(ROW, start, start + len(figure)) is alone
 
 
 def test_a_project_table_is_asked_for_its_rows_and_its_figures_are_named(fake: FakeBackend, tmp_path: Path) -> None:
-    text = ("（一）项目绩效目标完成情况表\n项目名称\t预算数\t执行数\t执行率\n助征员费用\t40\t40\t100%\n"
-            "数量指标\t森工企业离退休人员数量\t30533人\t30533人\n")
+    text = (
+        "（一）项目绩效目标完成情况表\n项目名称\t预算数\t执行数\t执行率\n助征员费用\t40\t40\t100%\n"
+        "数量指标\t森工企业离退休人员数量\t30533人\t30533人\n"
+    )
     parsed, result = make(text)
     stage(tmp_path)(parsed, result)
     tasks = sorted(r.response_model.__name__ for r in fake.requests)
@@ -200,8 +241,13 @@ def test_a_project_table_is_asked_for_its_rows_and_its_figures_are_named(fake: F
 def test_a_named_figure_stays_an_indicator_even_with_a_vocabulary_name(tmp_path: Path) -> None:
     text = "一、部门整体支出绩效目标\n年度主要任务：日常公用经费预算金额250000.00元。\n"
     labels = [FigureName(figure="250000.00元", label="日常公用经费")]
-    backend = FakeBackend(lambda r: Answer(IndicatorNames(labels=labels), 10, 2)
-                          if r.response_model is IndicatorNames else Answer(r.response_model(), 1, 1))
+    backend = FakeBackend(
+        lambda r: (
+            Answer(IndicatorNames(labels=labels), 10, 2)
+            if r.response_model is IndicatorNames
+            else Answer(r.response_model(), 1, 1)
+        )
+    )
     backends.register("fake", lambda config: backend)
     parsed, result = make(text)
     stage(tmp_path)(parsed, result)

@@ -42,8 +42,9 @@ def test_assemble_concatenates_parts_in_order_and_verifies(tiny_model: LocalMode
 
 
 def test_assemble_rejects_a_wrong_checksum(tiny_model: LocalModel, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(local.MODELS, "tiny", LocalModel("tiny", "tiny.gguf", "tinytest_part", 3, "0" * 64,
-                                                         tiny_model.size))
+    monkeypatch.setitem(
+        local.MODELS, "tiny", LocalModel("tiny", "tiny.gguf", "tinytest_part", 3, "0" * 64, tiny_model.size)
+    )
     with pytest.raises(ConfigError, match="sha256"):
         local.assemble("tiny")
     assert not list(Path(local.model_dir()).glob("tiny*"))
@@ -99,6 +100,16 @@ def test_openai_without_key_is_one_clear_line(capsys: pytest.CaptureFixture[str]
 
 def test_model_path_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     report = Path(__file__).resolve().parent.parent / "goldens" / "reports" / "000_71be4926d984000e.txt"
-    code = main(["check", str(report), "--llm", "local", "--model-path", str(tmp_path / "x.gguf"),
-                 "--cache", str(tmp_path / "c.sqlite")])
+    code = main(
+        [
+            "check",
+            str(report),
+            "--llm",
+            "local",
+            "--model-path",
+            str(tmp_path / "x.gguf"),
+            "--cache",
+            str(tmp_path / "c.sqlite"),
+        ]
+    )
     assert code == 2 and "no such file" in capsys.readouterr().err

@@ -10,7 +10,9 @@ from pipeline.llm.prompts import VERSIONS, render
 
 @pytest.mark.parametrize("task", sorted(VERSIONS))
 def test_every_task_renders_with_its_text(task: str) -> None:
-    prompt = render(task, section="收入决算情况说明", unit="万元", text="本年收入合计381.13万元", figures="1. 381.13万元")
+    prompt = render(
+        task, section="收入决算情况说明", unit="万元", text="本年收入合计381.13万元", figures="1. 381.13万元"
+    )
     assert prompt.id == f"{task}.{VERSIONS[task]}"
     assert "本年收入合计381.13万元" in prompt.user and "${" not in prompt.user + prompt.system
     assert "JSON" in prompt.system

@@ -30,8 +30,9 @@ TEXT = (
 
 def make(text: str = TEXT) -> tuple[Parsed, DocumentResult]:
     parsed = parse(RawDocument("t.txt", text, "0" * 64, "txt"))
-    result = DocumentResult(source=Source(path="t.txt", sha256="0" * 64, chars=len(text)),
-                            meta=Meta(doc_type="决算", unit="万元"))
+    result = DocumentResult(
+        source=Source(path="t.txt", sha256="0" * 64, chars=len(text)), meta=Meta(doc_type="决算", unit="万元")
+    )
     return parsed, result
 
 
@@ -44,9 +45,15 @@ def answers(request: Request) -> Answer:
     if request.response_model is StaffFigures:
         return Answer(StaffFigures(figures=[fig("编制", "42名"), fig("在职职工", "34名")]), 50, 10)
     if "本年收入合计" in request.user.split("Text:")[-1]:
-        figures = [fig("本年收入合计", "3810.13万元"), fig("一般公共预算财政拨款收入", "381.13万元"),
-                   fig("基本支出占比", "100%"), fig("本年支出合计", "999.99万元"),  # made-up label
-                   fig("基本支出", "300.02万元"), fig("基本支出", "83.31%"), fig("项目支出", "60.10万元")]
+        figures = [
+            fig("本年收入合计", "3810.13万元"),
+            fig("一般公共预算财政拨款收入", "381.13万元"),
+            fig("基本支出占比", "100%"),
+            fig("本年支出合计", "999.99万元"),  # made-up label
+            fig("基本支出", "300.02万元"),
+            fig("基本支出", "83.31%"),
+            fig("项目支出", "60.10万元"),
+        ]
         return Answer(MoneyFigures(figures=figures), 80, 30)
     return Answer(MoneyFigures(), 10, 2)
 
@@ -86,11 +93,31 @@ def test_number_not_in_chunk_is_rejected_and_listed(fake: FakeBackend, tmp_path:
 def test_rules_agreement_is_counted_and_disagreement_is_a_finding(fake: FakeBackend, tmp_path: Path) -> None:
     parsed, result = make()
     start = TEXT.index("300.02")
-    rules_fact = Fact(id="f1", concept="exp_basic", period="current", value="300.02", unit="万元", value_wan="300.02",
-                      decimals=2, text="基本支出300.02万元", span=(start, start + 6), extractor="rules")
+    rules_fact = Fact(
+        id="f1",
+        concept="exp_basic",
+        period="current",
+        value="300.02",
+        unit="万元",
+        value_wan="300.02",
+        decimals=2,
+        text="基本支出300.02万元",
+        span=(start, start + 6),
+        extractor="rules",
+    )
     start = TEXT.index("60.10")
-    wrong = Fact(id="f2", concept="exp_operating", period="current", value="60.10", unit="万元", value_wan="60.10",
-                 decimals=2, text="项目支出60.10万元", span=(start, start + 5), extractor="rules")
+    wrong = Fact(
+        id="f2",
+        concept="exp_operating",
+        period="current",
+        value="60.10",
+        unit="万元",
+        value_wan="60.10",
+        decimals=2,
+        text="项目支出60.10万元",
+        span=(start, start + 5),
+        extractor="rules",
+    )
     result.facts.extend([rules_fact, wrong])
     stage(tmp_path)(parsed, result)
     assert sum(f.concept == "exp_basic" and f.measure == "amount" for f in result.facts) == 1
@@ -104,8 +131,18 @@ def test_chunks_the_rules_fully_cover_are_not_sent(fake: FakeBackend, tmp_path: 
     text = "一、部门概况\n核定编制42名。\n"
     parsed, result = make(text)
     start = text.index("42")
-    result.facts.append(Fact(id="f1", concept="staff_authorized", period="current", value="42", unit="名",
-                             text="编制42名", span=(start, start + 2), measure="count"))
+    result.facts.append(
+        Fact(
+            id="f1",
+            concept="staff_authorized",
+            period="current",
+            value="42",
+            unit="名",
+            text="编制42名",
+            span=(start, start + 2),
+            measure="count",
+        )
+    )
     stage(tmp_path)(parsed, result)
     assert fake.requests == [] and result.llm["skipped_chunks"] == 1
 
@@ -172,7 +209,9 @@ def test_run_summary_sums_this_runs_usage_and_a_rerun_makes_zero_calls(fake: Fak
     from pipeline.runner import run
 
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "a.txt").write_text("一、重点工作完成情况\n全年城乡居民养老保险参保人数261554人。\n", encoding="utf-8")
+    (tmp_path / "in" / "a.txt").write_text(
+        "一、重点工作完成情况\n全年城乡居民养老保险参保人数261554人。\n", encoding="utf-8"
+    )
     process = partial(process_file, llm=stage(tmp_path))
     first = run([str(tmp_path / "in")], tmp_path / "out1", process)
     assert first.llm["calls"] > 0
@@ -204,21 +243,41 @@ def test_worker_processes_share_one_backend_config_and_cache(fake: FakeBackend, 
 @pytest.mark.parametrize(
     ("text", "answer", "where", "key"),
     [
-        pytest.param("（一）项目绩效目标完成情况表\n项目名称\t助征员费用\n满意度\t≥100%\n",
-                     ProjectTable(projects=[ProjectRow(name="助征员费用", rate="100%")]),
-                     "indicators", ("indicator:助征员费用", "100", "%"), id="rate-without-its-column-word"),
-        pytest.param("（一）项目绩效目标完成情况表\n项目名称\t预算数\n50,000.00\t50,000.00\n",
-                     ProjectTable(projects=[ProjectRow(name="50,000.00", budget="50,000.00")]),
-                     "indicators", None, id="a-number-is-no-project-name"),
-        pytest.param("（一）项目绩效目标完成情况表\n项目名称\t预算数\n聘请人员费用\t预算7人\n",
-                     ProjectTable(projects=[ProjectRow(name="聘请人员费用", budget="7")]),
-                     "indicators", ("indicator:聘请人员费用", "7", "人"), id="people-are-no-budget"),
-        pytest.param("一、重点工作完成情况\n新增退休652人。\n",
-                     MoneyFigures(figures=[fig("新增退休", "652人")]),
-                     "indicators", ("indicator:新增退休", "652", "人"), id="head-count-outside-the-overview"),
-        pytest.param("二、收入决算情况说明\n单位：万元\n项目\t金额\n合计\t1.5\n单位：元\n项目\t金额\n本年收入合计\t9,700.00\n",
-                     MoneyFigures(figures=[fig("本年收入合计", "9,700.00")]),
-                     "facts", ("income_total", "9700.00", "元"), id="unit-from-the-last-unit-line"),
+        pytest.param(
+            "（一）项目绩效目标完成情况表\n项目名称\t助征员费用\n满意度\t≥100%\n",
+            ProjectTable(projects=[ProjectRow(name="助征员费用", rate="100%")]),
+            "indicators",
+            ("indicator:助征员费用", "100", "%"),
+            id="rate-without-its-column-word",
+        ),
+        pytest.param(
+            "（一）项目绩效目标完成情况表\n项目名称\t预算数\n50,000.00\t50,000.00\n",
+            ProjectTable(projects=[ProjectRow(name="50,000.00", budget="50,000.00")]),
+            "indicators",
+            None,
+            id="a-number-is-no-project-name",
+        ),
+        pytest.param(
+            "（一）项目绩效目标完成情况表\n项目名称\t预算数\n聘请人员费用\t预算7人\n",
+            ProjectTable(projects=[ProjectRow(name="聘请人员费用", budget="7")]),
+            "indicators",
+            ("indicator:聘请人员费用", "7", "人"),
+            id="people-are-no-budget",
+        ),
+        pytest.param(
+            "一、重点工作完成情况\n新增退休652人。\n",
+            MoneyFigures(figures=[fig("新增退休", "652人")]),
+            "indicators",
+            ("indicator:新增退休", "652", "人"),
+            id="head-count-outside-the-overview",
+        ),
+        pytest.param(
+            "二、收入决算情况说明\n单位：万元\n项目\t金额\n合计\t1.5\n单位：元\n项目\t金额\n本年收入合计\t9,700.00\n",
+            MoneyFigures(figures=[fig("本年收入合计", "9,700.00")]),
+            "facts",
+            ("income_total", "9700.00", "元"),
+            id="unit-from-the-last-unit-line",
+        ),
     ],
 )
 def test_figures_the_text_does_not_support_are_not_facts(

@@ -29,9 +29,16 @@ def test_meta_of_sample_reports(stem: str, unit_name_: str, year: int, doc_type:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("核定开江县社会保险事业管理局编制42名。\n开江县社会保险事业管理局\n", "开江县社会保险事业管理局", id="title-line"),
-        pytest.param("《新宁县财政局关于开展绩效自评的通知》\n新宁县社会养老保险服务中心\n", "新宁县社会养老保险服务中心",
-                     id="cited-document-ignored"),
+        pytest.param(
+            "核定开江县社会保险事业管理局编制42名。\n开江县社会保险事业管理局\n",
+            "开江县社会保险事业管理局",
+            id="title-line",
+        ),
+        pytest.param(
+            "《新宁县财政局关于开展绩效自评的通知》\n新宁县社会养老保险服务中心\n",
+            "新宁县社会养老保险服务中心",
+            id="cited-document-ignored",
+        ),
         pytest.param("指导全县各乡镇社会事务综合服务中心开展工作。", None, id="全县-is-not-a-place"),
     ],
 )

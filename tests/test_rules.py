@@ -31,32 +31,49 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
     [
         pytest.param(
             "2020年本年收入合计381.13万元，其中：一般公共预算财政拨款收入381.13万元，占100%。",
-            {("income_total", "current", "amount", "381.13", ""), ("inc_general_budget", "current", "amount", "381.13", ""),
-             ("inc_general_budget", "current", "share", "100", "")},
+            {
+                ("income_total", "current", "amount", "381.13", ""),
+                ("inc_general_budget", "current", "amount", "381.13", ""),
+                ("inc_general_budget", "current", "share", "100", ""),
+            },
             id="income-sources-with-share",
         ),
         pytest.param(
             "2020年度收、支总计762.26万元。与2019年相比，收、支总计各减少2.58万元，下降0.6%，主要变动原因是调资。",
-            {("grand_total", "current", "amount", "762.26", ""), ("grand_total", "change", "amount", "2.58", ""),
-             ("grand_total", "change", "growth_rate", "0.6", "")},
+            {
+                ("grand_total", "current", "amount", "762.26", ""),
+                ("grand_total", "change", "amount", "2.58", ""),
+                ("grand_total", "change", "growth_rate", "0.6", ""),
+            },
             id="grand-total-change-and-rate",
         ),
         pytest.param(
             "2020年“三公”经费财政拨款支出决算为5000元，完成预算100%，比上年度5500元少支出500元，降幅9.09%。",
-            {("sangong_total", "current", "amount", "5000", ""), ("sangong_total", "current", "completion_rate", "100", ""),
-             ("sangong_total", "prior", "amount", "5500", ""), ("sangong_total", "change", "amount", "500", ""),
-             ("sangong_total", "change", "growth_rate", "9.09", "")},
+            {
+                ("sangong_total", "current", "amount", "5000", ""),
+                ("sangong_total", "current", "completion_rate", "100", ""),
+                ("sangong_total", "prior", "amount", "5500", ""),
+                ("sangong_total", "change", "amount", "500", ""),
+                ("sangong_total", "change", "growth_rate", "9.09", ""),
+            },
             id="sangong-prior-and-change",
         ),
         pytest.param(
             "主要用于以下方面:社会保障和就业（类）支出337.75万元，占88.62%；卫生健康支出21.68万元，占5.69%。",
-            {("func:208", "current", "amount", "337.75", ""), ("func:208", "current", "share", "88.62", ""),
-             ("func:210", "current", "amount", "21.68", ""), ("func:210", "current", "share", "5.69", "")},
+            {
+                ("func:208", "current", "amount", "337.75", ""),
+                ("func:208", "current", "share", "88.62", ""),
+                ("func:210", "current", "amount", "21.68", ""),
+                ("func:210", "current", "share", "5.69", ""),
+            },
             id="function-classes-by-name",
         ),
         pytest.param(
             "1.社会保障和就业支出（类）人力资源和社会保障管理事务（款）行政运行（项）:支出决算为976.43万元，完成预算100%。",
-            {("func:2080101", "current", "amount", "976.43", ""), ("func:2080101", "current", "completion_rate", "100", "")},
+            {
+                ("func:2080101", "current", "amount", "976.43", ""),
+                ("func:2080101", "current", "completion_rate", "100", ""),
+            },
             id="function-path-names-to-item",
         ),
         pytest.param(
@@ -66,33 +83,49 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
         ),
         pytest.param(
             "2022年部门基本支出共427.57万元，其中工资福利支出372.46万元，商品和服务支出46.19万元。",
-            {("exp_basic", "current", "amount", "427.57", ""), ("econ:301", "current", "amount", "372.46", "basic"),
-             ("econ:302", "current", "amount", "46.19", "basic")},
+            {
+                ("exp_basic", "current", "amount", "427.57", ""),
+                ("econ:301", "current", "amount", "372.46", "basic"),
+                ("econ:302", "current", "amount", "46.19", "basic"),
+            },
             id="economic-classes-inside-basic",
         ),
         pytest.param(
             "核定编制42名。2020年在职职工34名（财政全额供给27人；财政补助7人），退休职工22人。",
-            {("staff_authorized", "current", "count", "42", ""), ("staff_actual", "current", "count", "34", ""),
-             ("staff_fully_funded", "current", "count", "27", ""), ("staff_subsidized", "current", "count", "7", ""),
-             ("retirees", "current", "count", "22", "")},
+            {
+                ("staff_authorized", "current", "count", "42", ""),
+                ("staff_actual", "current", "count", "34", ""),
+                ("staff_fully_funded", "current", "count", "27", ""),
+                ("staff_subsidized", "current", "count", "7", ""),
+                ("retirees", "current", "count", "22", ""),
+            },
             id="staff-counts",
         ),
         pytest.param(
             "（1）助征员费用项目绩效目标完成情况综述。项目全年预算数40万元，执行数为40万元，完成预算的100%。",
-            {("project:助征员费用", "budget", "amount", "40", ""), ("project:助征员费用", "current", "amount", "40", ""),
-             ("project:助征员费用", "current", "completion_rate", "100", "")},
+            {
+                ("project:助征员费用", "budget", "amount", "40", ""),
+                ("project:助征员费用", "current", "amount", "40", ""),
+                ("project:助征员费用", "current", "completion_rate", "100", ""),
+            },
             id="project-summary",
         ),
         pytest.param(
             "公务接待费支出预算为0万元，支出决算为0万元,完成预算的0%。",
-            {("sg_reception", "budget", "amount", "0", ""), ("sg_reception", "current", "amount", "0", ""),
-             ("sg_reception", "current", "completion_rate", "0", "")},
+            {
+                ("sg_reception", "budget", "amount", "0", ""),
+                ("sg_reception", "current", "amount", "0", ""),
+                ("sg_reception", "current", "completion_rate", "0", ""),
+            },
             id="budget-then-actual-inherit-subject",
         ),
         pytest.param(
             "机关运行经费支出120.13万元，比2018年减少2.74万元，下降2.23%。",
-            {("organ_running", "current", "amount", "120.13", ""), ("organ_running", "change", "amount", "2.74", ""),
-             ("organ_running", "change", "growth_rate", "2.23", "")},
+            {
+                ("organ_running", "current", "amount", "120.13", ""),
+                ("organ_running", "change", "amount", "2.74", ""),
+                ("organ_running", "change", "growth_rate", "2.23", ""),
+            },
             id="year-in-context-does-not-break-the-label",
         ),
         pytest.param(
@@ -122,21 +155,30 @@ def test_narrative_cases(text: str, expected: set[tuple[str, str, str, str, str]
         pytest.param(
             "一般公共预算基本支出预算表\n单位：元\n科目编码\t\t科目名称\t合计\t人员经费\t公用经费\n类\t款\n"
             "\t\t合计\t3,112,923.00\t2,835,286.00\t277,637.00\n301\t01\t基本工资\t855,276.00\t855,276.00\t\n",
-            {("gb_basic", "budget", "amount", "3112923.00", ""), ("gb_personnel", "budget", "amount", "2835286.00", ""),
-             ("gb_public", "budget", "amount", "277637.00", ""), ("econ:30101", "budget", "amount", "855276.00", "basic")},
+            {
+                ("gb_basic", "budget", "amount", "3112923.00", ""),
+                ("gb_personnel", "budget", "amount", "2835286.00", ""),
+                ("gb_public", "budget", "amount", "277637.00", ""),
+                ("econ:30101", "budget", "amount", "855276.00", "basic"),
+            },
             id="basic-table-columns-by-header",
         ),
         pytest.param(
             "部门支出总表\n单位：元\n项目\t\t\t\t合计\t基本支出\t项目支出\n科目编码\t\t\t单位名称（科目）\n类\t款\t项\t\t单位代码\n"
             "208\t01\t09\t203101\t社会保险经办机构\t2,592,139.00\t2,542,139.00\t50,000.00\n",
-            {("func:2080109", "current", "amount", "2592139.00", ""),
-             ("func:2080109", "current", "amount", "2542139.00", "basic"),
-             ("func:2080109", "current", "amount", "50000.00", "project")},
+            {
+                ("func:2080109", "current", "amount", "2592139.00", ""),
+                ("func:2080109", "current", "amount", "2542139.00", "basic"),
+                ("func:2080109", "current", "amount", "50000.00", "project"),
+            },
             id="header-shifted-against-data",
         ),
         pytest.param(
             "项目绩效目标完成情况表\n\t项目名称\n\t业务运行费\n\n\t预算执行情况(万元)\n\t预算数:\n\t16\n\t执行数:\n\t15\n",
-            {("project:业务运行费", "budget", "amount", "16", ""), ("project:业务运行费", "current", "amount", "15", "")},
+            {
+                ("project:业务运行费", "budget", "amount", "16", ""),
+                ("project:业务运行费", "current", "amount", "15", ""),
+            },
             id="project-table-cells",
         ),
     ],
@@ -187,10 +229,20 @@ def test_every_fact_span_points_at_its_number(variant: str | None) -> None:
             # a number wrapped over a line or page break keeps the break inside its raw span
             written = re.sub(r"\s|-\s*\d+\s*-", "", raw[f.span[0] : f.span[1]])
             folded = written.translate(str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)} | {"．": "."}))
-            assert abs(Decimal(folded.replace(",", "")) - Decimal(f.value)) < Decimal("0.000001"), (stem, f.concept, written)
+            assert abs(Decimal(folded.replace(",", "")) - Decimal(f.value)) < Decimal("0.000001"), (
+                stem,
+                f.concept,
+                written,
+            )
 
 
-MONEY_PATH = ["pipeline/rules", "pipeline/numbers.py", "pipeline/checker", "schemas/document.py", "pipeline/evaluate.py"]
+MONEY_PATH = [
+    "pipeline/rules",
+    "pipeline/numbers.py",
+    "pipeline/checker",
+    "schemas/document.py",
+    "pipeline/evaluate.py",
+]
 
 
 def test_no_float_on_the_money_path() -> None:

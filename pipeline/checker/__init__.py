@@ -23,13 +23,25 @@ if TYPE_CHECKING:
 __all__ = ["RULES", "Rule", "check", "stage"]
 
 CHECKS = (
-    consistency.check_same_concept, consistency.check_year_labels, consistency.check_fiscal_income,
-    sums.check_identities, sums.check_balance, sums.check_scores,
-    breakdowns.check_function_classes, breakdowns.check_hierarchy, breakdowns.check_basic_by_economic,
-    breakdowns.check_project_by_class, breakdowns.check_projects, breakdowns.check_listed_parts,
-    breakdowns.check_named_evaluations, tables.check_tables,
-    shares.check_shares, shares.check_sum_100,
-    yoy.check_yoy, completion.check_rates, completion.check_directions,
+    consistency.check_same_concept,
+    consistency.check_year_labels,
+    consistency.check_fiscal_income,
+    sums.check_identities,
+    sums.check_balance,
+    sums.check_scores,
+    breakdowns.check_function_classes,
+    breakdowns.check_hierarchy,
+    breakdowns.check_basic_by_economic,
+    breakdowns.check_project_by_class,
+    breakdowns.check_projects,
+    breakdowns.check_listed_parts,
+    breakdowns.check_named_evaluations,
+    tables.check_tables,
+    shares.check_shares,
+    shares.check_sum_100,
+    yoy.check_yoy,
+    completion.check_rates,
+    completion.check_directions,
     consistency.check_impossible,
 )
 

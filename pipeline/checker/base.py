@@ -60,15 +60,32 @@ class Ctx:
         """Every key with at least one statement."""
         return [k for k, qs in self.statements.items() if any(q.id not in self.excluded for q in qs)]
 
-    def emit(self, rule_id: str, severity: Severity, message: str, qs: Iterable[Q],
-             expected: str | None = None, actual: str | None = None, tolerance: str | None = None) -> None:
+    def emit(
+        self,
+        rule_id: str,
+        severity: Severity,
+        message: str,
+        qs: Iterable[Q],
+        expected: str | None = None,
+        actual: str | None = None,
+        tolerance: str | None = None,
+    ) -> None:
         """Record a finding (the rule id must be documented in the registry)."""
         rule(rule_id)
         involved = list({q.id: q.fact for q in qs}.values())
         span = (min(f.span[0] for f in involved), max(f.span[1] for f in involved)) if involved else None
-        self.findings.append(Finding(rule=rule_id, severity=severity, message=message,
-                                     facts=[f.id for f in involved], expected=expected, actual=actual,
-                                     tolerance=tolerance, span=span))
+        self.findings.append(
+            Finding(
+                rule=rule_id,
+                severity=severity,
+                message=message,
+                facts=[f.id for f in involved],
+                expected=expected,
+                actual=actual,
+                tolerance=tolerance,
+                span=span,
+            )
+        )
 
 
 def candidates(statements: list[Q]) -> list[Q]:

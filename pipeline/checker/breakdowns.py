@@ -55,8 +55,12 @@ def check_hierarchy(ctx: Ctx) -> None:
                 s = set(present)
                 for code in present:
                     children = [c for c in present if parent(c, s, family) == code]
-                    check_sum(ctx, "sum.code_hierarchy", ctx.get(f"{family}:{code}", period, "amount", scope),
-                              _amounts(ctx, family, children, period, scope))
+                    check_sum(
+                        ctx,
+                        "sum.code_hierarchy",
+                        ctx.get(f"{family}:{code}", period, "amount", scope),
+                        _amounts(ctx, family, children, period, scope),
+                    )
 
 
 def check_function_classes(ctx: Ctx) -> None:
@@ -94,10 +98,19 @@ def check_project_by_class(ctx: Ctx) -> None:
         if o is None:
             continue
         how = "仅在取整后相符" if o.holds else "亦不相符"
-        msg = (f"{name(o.total)}：其中所列混合了功能分类与经济分类（同一金额的两种划分），单独均不等于合计；"
-               f"全部相加 {' + '.join(name(p) for p in o.parts)} = {expected(o)}{o.total.unit}，{how}")
-        ctx.emit("sum.project_by_class", "warning", msg, [o.total, *o.parts], expected=expected(o),
-                 actual=o.total.fact.value, tolerance=tolerance(o))
+        msg = (
+            f"{name(o.total)}：其中所列混合了功能分类与经济分类（同一金额的两种划分），单独均不等于合计；"
+            f"全部相加 {' + '.join(name(p) for p in o.parts)} = {expected(o)}{o.total.unit}，{how}"
+        )
+        ctx.emit(
+            "sum.project_by_class",
+            "warning",
+            msg,
+            [o.total, *o.parts],
+            expected=expected(o),
+            actual=o.total.fact.value,
+            tolerance=tolerance(o),
+        )
 
 
 def project_concepts(ctx: Ctx) -> list[str]:
@@ -109,8 +122,9 @@ def check_projects(ctx: Ctx) -> None:
     """Σ listed projects = 项目支出 (excess: error; shortfall: warning, the list may be a selection)."""
     projects = project_concepts(ctx)
     for period in ("current", "budget"):
-        check_sum(ctx, "sum.projects", ctx.get("exp_project", period),
-                  [ctx.get(c, period) for c in projects], short="warning")
+        check_sum(
+            ctx, "sum.projects", ctx.get("exp_project", period), [ctx.get(c, period) for c in projects], short="warning"
+        )
 
 
 def check_listed_parts(ctx: Ctx) -> None:
@@ -120,8 +134,12 @@ def check_listed_parts(ctx: Ctx) -> None:
         totals = ctx.get("inc_fiscal", period) or ctx.get("income_total", period)
         check_sum(ctx, "sum.listed_parts", totals, _amounts(ctx, "func", top, period, "income"))
         for c in project_concepts(ctx):
-            check_sum(ctx, "sum.listed_parts", ctx.get(c, period),
-                      [ctx.get(c, period, "amount", s) for s in ("fiscal", "other")])
+            check_sum(
+                ctx,
+                "sum.listed_parts",
+                ctx.get(c, period),
+                [ctx.get(c, period, "amount", s) for s in ("fiscal", "other")],
+            )
 
 
 def check_named_evaluations(ctx: Ctx) -> None:

@@ -78,8 +78,15 @@ def _check_rate(ctx: Ctx, rate: Q, currents: list[Q], groups: list[list[Q]], sta
     point = cur.value / budget.value * HUNDRED
     why = "（预算数另有一处表述与之相符）" if partial else "（以" + name(budget) + "代替预算数）" if stand_in else ""
     msg = f"{name(rate)} ≠ {name(cur)} / {name(budget)} = {fmt(point)}%{why}"
-    ctx.emit("completion.rate", severity, msg, [rate, cur, budget], expected=fmt(point), actual=rate.fact.value,
-             tolerance=tol(rate.iv.half + r.half))
+    ctx.emit(
+        "completion.rate",
+        severity,
+        msg,
+        [rate, cur, budget],
+        expected=fmt(point),
+        actual=rate.fact.value,
+        tolerance=tol(rate.iv.half + r.half),
+    )
 
 
 def check_directions(ctx: Ctx) -> None:

@@ -96,10 +96,19 @@ def check_same_concept(ctx: Ctx) -> None:
             coarse, fine = (ref, other) if ref.ulp >= other.ulp else (other, ref)
             forced = touching or _forced(coarse, fine)
             severity: Severity = "warning" if forced else "error"
-            why = "（相差末位一个单位，疑为取整调整）" if touching else "（一处为迁就合计而进位的尾数）" if forced else ""
+            why = (
+                "（相差末位一个单位，疑为取整调整）" if touching else "（一处为迁就合计而进位的尾数）" if forced else ""
+            )
             msg = f"{name(ref)}与{name(other)}为同一数字的两处表述，不相符{why}"
-            ctx.emit("consistency.same_concept", severity, msg, [ref, other], expected=plain(ref.value / other.scale),
-                     actual=other.fact.value, tolerance=tol(ref.iv.half + other.iv.half, other))
+            ctx.emit(
+                "consistency.same_concept",
+                severity,
+                msg,
+                [ref, other],
+                expected=plain(ref.value / other.scale),
+                actual=other.fact.value,
+                tolerance=tol(ref.iv.half + other.iv.half, other),
+            )
 
 
 def check_year_labels(ctx: Ctx) -> None:
@@ -115,10 +124,18 @@ def check_year_labels(ctx: Ctx) -> None:
                 continue
             for other in same:
                 if not other.iv.intersects(q.iv):
-                    msg = (f"{name(q)}标为{ctx.fiscal_year}年度，与{name(other)}同年同口径而数值不同"
-                           f"（按比较语境应为上年数，疑为年份笔误）")
-                    ctx.emit("consistency.same_concept", "warning", msg, [other, q], expected=other.fact.value,
-                             actual=q.fact.value)
+                    msg = (
+                        f"{name(q)}标为{ctx.fiscal_year}年度，与{name(other)}同年同口径而数值不同"
+                        f"（按比较语境应为上年数，疑为年份笔误）"
+                    )
+                    ctx.emit(
+                        "consistency.same_concept",
+                        "warning",
+                        msg,
+                        [other, q],
+                        expected=other.fact.value,
+                        actual=q.fact.value,
+                    )
                     break
 
 
@@ -143,10 +160,18 @@ def check_impossible(ctx: Ctx) -> None:
             if why:
                 ctx.emit("impossible.value", "error", f"{name(q)}{why}", [q], actual=q.fact.value)
         if measure == "score":
-            for s, m in itertools.product(ctx.get(concept, period, "score", scope), ctx.get(concept, period, "score_max", scope)):
+            for s, m in itertools.product(
+                ctx.get(concept, period, "score", scope), ctx.get(concept, period, "score_max", scope)
+            ):
                 if s.iv.lo > m.iv.hi:
-                    ctx.emit("impossible.value", "error", f"{name(s)}高于{name(m)}", [s, m], expected=f"<= {m.fact.value}",
-                             actual=s.fact.value)
+                    ctx.emit(
+                        "impossible.value",
+                        "error",
+                        f"{name(s)}高于{name(m)}",
+                        [s, m],
+                        expected=f"<= {m.fact.value}",
+                        actual=s.fact.value,
+                    )
     for part, whole, severity in BOUNDS:
         for period in ("current", "budget"):
             _bound(ctx, part, whole, period, severity)

@@ -52,9 +52,20 @@ def to_fact(g: GoldenFact, raw: str, fact_id: str) -> Fact:
     """One golden fact as a checker `Fact`."""
     decimals = len(g.value.split(".", 1)[1]) if "." in g.value else 0
     wan = to_wan(Decimal(g.value), g.unit)
-    return Fact(id=fact_id, concept=g.concept, period=g.period, value=g.value, unit=g.unit,
-                value_wan=None if wan is None else format(wan, "f"), decimals=decimals, text=g.quote,
-                span=locate(g, raw), measure=g.measure, scope=g.scope, direction=g.direction)
+    return Fact(
+        id=fact_id,
+        concept=g.concept,
+        period=g.period,
+        value=g.value,
+        unit=g.unit,
+        value_wan=None if wan is None else format(wan, "f"),
+        decimals=decimals,
+        text=g.quote,
+        span=locate(g, raw),
+        measure=g.measure,
+        scope=g.scope,
+        direction=g.direction,
+    )
 
 
 def golden_facts(expected_dir: str | Path, raw: str) -> list[Fact]:

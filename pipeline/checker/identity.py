@@ -62,8 +62,14 @@ def _count(parts: list[list[Q]]) -> int:
     return n
 
 
-CHANGE_WORDS = {("amount", "up"): "增加", ("amount", "down"): "减少", ("growth_rate", "up"): "增长",
-                ("growth_rate", "down"): "下降", ("amount", "flat"): "持平", ("growth_rate", "flat"): "持平"}
+CHANGE_WORDS = {
+    ("amount", "up"): "增加",
+    ("amount", "down"): "减少",
+    ("growth_rate", "up"): "增长",
+    ("growth_rate", "down"): "下降",
+    ("amount", "flat"): "持平",
+    ("growth_rate", "flat"): "持平",
+}
 
 
 def name(q: Q) -> str:
@@ -110,8 +116,17 @@ def tolerance(o: Outcome) -> str:
     return tol(o.total.iv.half + o.sum.half, o.total)
 
 
-def check_sum(ctx: Ctx, rule_id: str, totals: list[Q], parts: list[list[Q]], *, min_parts: int | None = 2,
-              short: Severity = "error", over: Severity = "error", note: str = "") -> Outcome | None:
+def check_sum(
+    ctx: Ctx,
+    rule_id: str,
+    totals: list[Q],
+    parts: list[list[Q]],
+    *,
+    min_parts: int | None = 2,
+    short: Severity = "error",
+    over: Severity = "error",
+    note: str = "",
+) -> Outcome | None:
     """Report total ≠ Σ parts beyond rounding.
 
     Parts above the total are always reported; a shortfall only with ≥ min_parts parts stated (a single stated
@@ -122,6 +137,13 @@ def check_sum(ctx: Ctx, rule_id: str, totals: list[Q], parts: list[list[Q]], *, 
         return o
     if not o.over and (min_parts is None or len(o.parts) < min_parts):
         return o
-    ctx.emit(rule_id, over if o.over else short, sum_message(o) + note, [o.total, *o.parts],
-             expected=expected(o), actual=o.total.fact.value, tolerance=tolerance(o))
+    ctx.emit(
+        rule_id,
+        over if o.over else short,
+        sum_message(o) + note,
+        [o.total, *o.parts],
+        expected=expected(o),
+        actual=o.total.fact.value,
+        tolerance=tolerance(o),
+    )
     return o

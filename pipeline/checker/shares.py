@@ -11,8 +11,17 @@ from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, half_ulp, tol, 
 from pipeline.checker.labels import label
 from schemas.document import Severity
 
-INCOME = ("inc_general_budget", "inc_gov_fund", "inc_state_capital", "inc_fiscal", "inc_superior_subsidy",
-          "inc_business", "inc_operating", "inc_affiliated", "inc_other")
+INCOME = (
+    "inc_general_budget",
+    "inc_gov_fund",
+    "inc_state_capital",
+    "inc_fiscal",
+    "inc_superior_subsidy",
+    "inc_business",
+    "inc_operating",
+    "inc_affiliated",
+    "inc_other",
+)
 EXPENDITURE = ("exp_basic", "exp_project", "exp_remit_superior", "exp_operating", "exp_affiliated_subsidy")
 SANGONG = ("sg_overseas", "sg_vehicle", "sg_reception")
 
@@ -44,8 +53,13 @@ def group(concept: str) -> tuple[str, ...] | None:
 
 def _members(ctx: Ctx, g: tuple[str, ...], period: str, scope: str | None) -> list[str]:
     if g == ("func:",):
-        return sorted({k[0] for k in ctx.keys() if k[0].startswith("func:") and len(k[0]) == 8
-                       and k[1] == period and k[3] == scope and k[2] == "share"})
+        return sorted(
+            {
+                k[0]
+                for k in ctx.keys()
+                if k[0].startswith("func:") and len(k[0]) == 8 and k[1] == period and k[3] == scope and k[2] == "share"
+            }
+        )
     return [c for c in g if ctx.get(c, period, "share", scope)]
 
 
@@ -89,8 +103,15 @@ def _check_share(ctx: Ctx, share: Q, parts: list[Q], wholes: list[Q]) -> None:
     severity: Severity = "warning" if nudged else "error"
     why = "（为使各项占比合计100%而调整了尾数）" if nudged else ""
     msg = f"{name(share)} ≠ {name(part)} / {name(whole)} = {fmt(point, share.decimals + 2)}%{why}"
-    ctx.emit("share.stated", severity, msg, [share, part, whole], expected=fmt(rounded, share.decimals),
-             actual=share.fact.value, tolerance=tol(share.iv.half + r.half))
+    ctx.emit(
+        "share.stated",
+        severity,
+        msg,
+        [share, part, whole],
+        expected=fmt(rounded, share.decimals),
+        actual=share.fact.value,
+        tolerance=tol(share.iv.half + r.half),
+    )
 
 
 def _group_sums_to_100(ctx: Ctx, share: Q) -> bool:
@@ -119,8 +140,15 @@ def check_sum_100(ctx: Ctx) -> None:
             continue
         listed = " + ".join(f"{label(q.fact.concept)}{q.fact.value}%" for q in shares)
         stated = sum((q.value for q in shares), Decimal(0))
-        ctx.emit("share.sum_100", "error", f"各项占比合计 {listed} = {stated}% ≠ 100%", shares,
-                 expected="100", actual=format(stated, "f"), tolerance=tol(s.half))
+        ctx.emit(
+            "share.sum_100",
+            "error",
+            f"各项占比合计 {listed} = {stated}% ≠ 100%",
+            shares,
+            expected="100",
+            actual=format(stated, "f"),
+            tolerance=tol(s.half),
+        )
 
 
 def _complete(ctx: Ctx, g: tuple[str, ...], members: list[str], period: str, scope: str | None) -> bool:
@@ -136,6 +164,11 @@ def _complete(ctx: Ctx, g: tuple[str, ...], members: list[str], period: str, sco
 
 def _members_with_amount(ctx: Ctx, g: tuple[str, ...], period: str, scope: str | None) -> list[str]:
     if g == ("func:",):
-        return sorted({k[0] for k in ctx.keys() if k[0].startswith("func:") and len(k[0]) == 8
-                       and k[1] == period and k[3] == scope and k[2] == "amount"})
+        return sorted(
+            {
+                k[0]
+                for k in ctx.keys()
+                if k[0].startswith("func:") and len(k[0]) == 8 and k[1] == period and k[3] == scope and k[2] == "amount"
+            }
+        )
     return [c for c in g if ctx.get(c, period, "amount", scope)]

@@ -30,16 +30,29 @@ def _one(*concepts: str) -> tuple[tuple[Alt, ...], ...]:
 
 
 IDENTITIES = (
-    Identity("sum.income_sources", "income_total", (
-        (("inc_general_budget", "inc_gov_fund", "inc_state_capital"), ("inc_fiscal",)),
-        *_one("inc_superior_subsidy", "inc_business", "inc_operating", "inc_affiliated", "inc_other"))),
-    Identity("sum.expenditure_types", "expenditure_total", _one(
-        "exp_basic", "exp_project", "exp_remit_superior", "exp_operating", "exp_affiliated_subsidy")),
+    Identity(
+        "sum.income_sources",
+        "income_total",
+        (
+            (("inc_general_budget", "inc_gov_fund", "inc_state_capital"), ("inc_fiscal",)),
+            *_one("inc_superior_subsidy", "inc_business", "inc_operating", "inc_affiliated", "inc_other"),
+        ),
+    ),
+    Identity(
+        "sum.expenditure_types",
+        "expenditure_total",
+        _one("exp_basic", "exp_project", "exp_remit_superior", "exp_operating", "exp_affiliated_subsidy"),
+    ),
     Identity("sum.basic_expenditure", "gb_basic", _one("gb_personnel", "gb_public")),
-    Identity("sum.sangong", "sangong_total", (
-        (("sg_overseas",),),
-        (("sg_vehicle",), ("sg_vehicle_purchase", "sg_vehicle_operation")),
-        (("sg_reception",), ("sg_reception_domestic", "sg_reception_foreign")))),
+    Identity(
+        "sum.sangong",
+        "sangong_total",
+        (
+            (("sg_overseas",),),
+            (("sg_vehicle",), ("sg_vehicle_purchase", "sg_vehicle_operation")),
+            (("sg_reception",), ("sg_reception_domestic", "sg_reception_foreign")),
+        ),
+    ),
     Identity("sum.sangong", "sg_reception", _one("sg_reception_domestic", "sg_reception_foreign")),
     Identity("sum.vehicle", "sg_vehicle", _one("sg_vehicle_purchase", "sg_vehicle_operation")),
     Identity("sum.procurement", "procurement_total", _one("proc_goods", "proc_works", "proc_services")),
@@ -90,23 +103,45 @@ def _doubled(ctx: Ctx, grand: list[Q], income: list[Q], spent: list[Q]) -> None:
         for i in income:
             for s in spent:
                 if i.value > 0 and not g.iv.intersects(i.iv) and (i.iv + s.iv).intersects(g.iv):
-                    msg = (f"{name(g)} = {name(i)} + {name(s)}：收、支两方被相加；未列年初、年末结转和结余，"
-                           f"收、支总计应为{in_unit(i.value, g)}{g.unit}")
-                    ctx.emit("balance.grand_total", "error", msg, [g, i], expected=in_unit(i.value, g),
-                             actual=g.fact.value, tolerance=tol(g.iv.half + i.iv.half, g))
+                    msg = (
+                        f"{name(g)} = {name(i)} + {name(s)}：收、支两方被相加；未列年初、年末结转和结余，"
+                        f"收、支总计应为{in_unit(i.value, g)}{g.unit}"
+                    )
+                    ctx.emit(
+                        "balance.grand_total",
+                        "error",
+                        msg,
+                        [g, i],
+                        expected=in_unit(i.value, g),
+                        actual=g.fact.value,
+                        tolerance=tol(g.iv.half + i.iv.half, g),
+                    )
                     return
 
 
 def check_scores(ctx: Ctx) -> None:
     """二级指标 = Σ its 三级指标 (分值 and 得分), and the stated total = Σ 二级指标."""
     for measure in ("score_max", "score"):
-        seconds = sorted({k[0] for k in ctx.keys() if k[0].startswith("score:") and "/" not in k[0]
-                          and k[2] == measure and k[1] == "current"})
+        seconds = sorted(
+            {
+                k[0]
+                for k in ctx.keys()
+                if k[0].startswith("score:") and "/" not in k[0] and k[2] == measure and k[1] == "current"
+            }
+        )
         for second in seconds:
             rows = sorted({k[0] for k in ctx.keys() if k[0].startswith(second + "/") and k[2] == measure})
-            check_sum(ctx, "sum.score_table", ctx.get(second, "current", measure),
-                      [ctx.get(r, "current", measure) for r in rows])
+            check_sum(
+                ctx,
+                "sum.score_table",
+                ctx.get(second, "current", measure),
+                [ctx.get(r, "current", measure) for r in rows],
+            )
         thirds = sorted({k[0] for k in ctx.keys() if k[0].startswith("score:") and "/" in k[0] and k[2] == measure})
         parts = seconds or thirds
-        check_sum(ctx, "sum.score_table", ctx.get("score_total", "current", measure),
-                  [ctx.get(c, "current", measure) for c in parts])
+        check_sum(
+            ctx,
+            "sum.score_table",
+            ctx.get("score_total", "current", measure),
+            [ctx.get(c, "current", measure) for c in parts],
+        )

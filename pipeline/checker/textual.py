@@ -53,5 +53,6 @@ def year_label(text: str, start: int) -> int | None:
 
 def enumerated_evaluations(text: str) -> list[tuple[int, int, list[str]]]:
     """Project evaluations named in a list: 对A项目、B项目开展了绩效评价 → (start, end, [A项目, B项目])."""
-    return [(m.start(), m.end(), _WHITESPACE.sub("", m.group(1)).split("、"))
-            for m in _ENUMERATED_EVALUATION.finditer(text)]
+    return [
+        (m.start(), m.end(), _WHITESPACE.sub("", m.group(1)).split("、")) for m in _ENUMERATED_EVALUATION.finditer(text)
+    ]

@@ -37,13 +37,28 @@ def bases(ctx: Ctx, concept: str) -> list[Basis]:
     has_current = bool(ctx.get(concept, "current"))
     if not has_current:  # a 预算 document: its budget figures are this year's
         scopes: tuple[str | None, ...] = (None, "budget")
-        return [Basis(ctx.get(concept, "budget"), [q for s in scopes for q in ctx.get(concept, "prior", "amount", s)],
-                      [q for s in scopes for q in ctx.all(concept, "change", "amount", s)],
-                      [q for s in scopes for q in ctx.all(concept, "change", "growth_rate", s)])]
-    return [Basis(ctx.get(concept, "current"), ctx.get(concept, "prior"), ctx.all(concept, "change"),
-                  ctx.all(concept, "change", "growth_rate")),
-            Basis(ctx.get(concept, "budget"), ctx.get(concept, "prior", "amount", "budget"),
-                  ctx.all(concept, "change", "amount", "budget"), ctx.all(concept, "change", "growth_rate", "budget"))]
+        return [
+            Basis(
+                ctx.get(concept, "budget"),
+                [q for s in scopes for q in ctx.get(concept, "prior", "amount", s)],
+                [q for s in scopes for q in ctx.all(concept, "change", "amount", s)],
+                [q for s in scopes for q in ctx.all(concept, "change", "growth_rate", s)],
+            )
+        ]
+    return [
+        Basis(
+            ctx.get(concept, "current"),
+            ctx.get(concept, "prior"),
+            ctx.all(concept, "change"),
+            ctx.all(concept, "change", "growth_rate"),
+        ),
+        Basis(
+            ctx.get(concept, "budget"),
+            ctx.get(concept, "prior", "amount", "budget"),
+            ctx.all(concept, "change", "amount", "budget"),
+            ctx.all(concept, "change", "growth_rate", "budget"),
+        ),
+    ]
 
 
 def signs(q: Q) -> tuple[int, ...]:
@@ -79,8 +94,15 @@ def _check_amount(ctx: Ctx, b: Basis, ch: Q) -> None:
     _, cur, prior, diff = best
     value = cur.value - prior.value
     msg = f"{name(ch)} ≠ {name(cur)} − {name(prior)} = {in_unit(value, ch)}{ch.unit}"
-    ctx.emit("yoy.amount", "error", msg, [ch, cur, prior], expected=in_unit(abs(value), ch), actual=ch.fact.value,
-             tolerance=tol(ch.iv.half + diff.half, ch))
+    ctx.emit(
+        "yoy.amount",
+        "error",
+        msg,
+        [ch, cur, prior],
+        expected=in_unit(abs(value), ch),
+        actual=ch.fact.value,
+        tolerance=tol(ch.iv.half + diff.half, ch),
+    )
 
 
 def _rate_options(b: Basis) -> list[tuple[list[Q], Interval, Decimal, str]]:
@@ -97,8 +119,9 @@ def _rate_options(b: Basis) -> list[tuple[list[Q], Interval, Decimal, str]]:
         for s in signs(ch):
             r = ch.iv.scale(Decimal(s)).div(prior.iv)
             if r is not None:
-                out.append(([ch, prior], r.scale(HUNDRED), s * ch.value / prior.value * HUNDRED,
-                            f"{name(ch)} / {name(prior)}"))
+                out.append(
+                    ([ch, prior], r.scale(HUNDRED), s * ch.value / prior.value * HUNDRED, f"{name(ch)} / {name(prior)}")
+                )
     if out:
         return out
     for ch, cur in itertools.product(b.changes, b.currents):
@@ -107,9 +130,15 @@ def _rate_options(b: Basis) -> list[tuple[list[Q], Interval, Decimal, str]]:
             prior_value = cur.value - s * ch.value
             r = signed.div(cur.iv - signed)
             if r is not None and prior_value:
-                out.append(([ch, cur], r.scale(HUNDRED), s * ch.value / prior_value * HUNDRED,
-                            f"{name(ch)} / 上年{in_unit(prior_value, cur)}{cur.unit}"
-                            f"（{name(cur)} {'+' if s < 0 else '−'} 变动额）"))
+                out.append(
+                    (
+                        [ch, cur],
+                        r.scale(HUNDRED),
+                        s * ch.value / prior_value * HUNDRED,
+                        f"{name(ch)} / 上年{in_unit(prior_value, cur)}{cur.unit}"
+                        f"（{name(cur)} {'+' if s < 0 else '−'} 变动额）",
+                    )
+                )
     return out
 
 
@@ -128,8 +157,15 @@ def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
     assert best is not None
     _, used, r, point, formula = best
     msg = f"{name(rt)} ≠ {formula} = {fmt(abs(point))}%"
-    ctx.emit("yoy.rate", "error", msg, [rt, *used], expected=fmt(abs(point)), actual=rt.fact.value,
-             tolerance=tol(rt.iv.half + r.half))
+    ctx.emit(
+        "yoy.rate",
+        "error",
+        msg,
+        [rt, *used],
+        expected=fmt(abs(point)),
+        actual=rt.fact.value,
+        tolerance=tol(rt.iv.half + r.half),
+    )
 
 
 def _check_directions(ctx: Ctx, b: Basis) -> None:
@@ -140,8 +176,14 @@ def _check_directions(ctx: Ctx, b: Basis) -> None:
     ups = [q for q in words if q.fact.direction == "up"]
     downs = [q for q in words if q.fact.direction == "down"]
     if ups and downs:
-        ctx.emit("yoy.direction", "error", f"同一变动既称{WORD['up']}（{name(ups[0])}）又称{WORD['down']}（{name(downs[0])}）",
-                 [ups[0], downs[0]], expected=None, actual=None)
+        ctx.emit(
+            "yoy.direction",
+            "error",
+            f"同一变动既称{WORD['up']}（{name(ups[0])}）又称{WORD['down']}（{name(downs[0])}）",
+            [ups[0], downs[0]],
+            expected=None,
+            actual=None,
+        )
         return
     if ctx.text is None:
         return

@@ -91,9 +91,11 @@ class AnswerCache:
 
     def get(self, key: CacheKey) -> Cached | None:
         """The stored answer for a key, or None."""
-        row = self._db().execute(
-            "SELECT answer, tokens_in, tokens_out FROM answers WHERE key = ?", (key.digest,)
-        ).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT answer, tokens_in, tokens_out FROM answers WHERE key = ?", (key.digest,))
+            .fetchone()
+        )
         return Cached(row[0], row[1], row[2]) if row else None
 
     def put(self, key: CacheKey, answer: str, tokens_in: int, tokens_out: int) -> None:

@@ -151,8 +151,9 @@ def route(section: Section, block: Block, rows_header: str = "") -> str | None:
         return "scores"
     if section.kind == "评分表":
         return "scores"
-    if section.kind == "项目绩效表" or (block.kind == "table" and _PROJECT_HEADER.search(rows_header)
-                                        and section.kind in _INDICATOR_KINDS):
+    if section.kind == "项目绩效表" or (
+        block.kind == "table" and _PROJECT_HEADER.search(rows_header) and section.kind in _INDICATOR_KINDS
+    ):
         return "projects"
     if section.kind in _STAFF_KINDS:
         return "staff"
@@ -324,5 +325,12 @@ def _sub_chunk(chunk: Chunk, lines: list[tuple[int, int]], suffix: str) -> Chunk
                 pieces.append(Piece(pos + s - start, p.clean_start + s - p.at, e - s))
         parts.append(chunk.text[start:end])
         pos += end - start
-    return Chunk(f"{chunk.id}{suffix}", chunk.section_id, chunk.section_title, chunk.kind, chunk.task,
-                 "".join(parts), tuple(pieces))
+    return Chunk(
+        f"{chunk.id}{suffix}",
+        chunk.section_id,
+        chunk.section_title,
+        chunk.kind,
+        chunk.task,
+        "".join(parts),
+        tuple(pieces),
+    )

@@ -113,27 +113,35 @@ class OpenAIBackend:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
     def _raw_client(self) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(base_url=self.config.base_url, api_key=self.config.api_key or "none",
-                                  timeout=self.config.timeout, max_retries=0)
+        return openai.AsyncOpenAI(
+            base_url=self.config.base_url,
+            api_key=self.config.api_key or "none",
+            timeout=self.config.timeout,
+            max_retries=0,
+        )
 
     async def complete(self, request: Request) -> Answer:
         """One validated answer, retrying transient errors under the policy."""
         usage = _Usage()
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.policy.attempts), wait=_Wait(self.policy),
-            retry=retry_if_exception(is_transient), reraise=True,
+            stop=stop_after_attempt(self.policy.attempts),
+            wait=_Wait(self.policy),
+            retry=retry_if_exception(is_transient),
+            reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
                     value = await self._once(request, usage)
         except IncompleteOutputException as e:  # the hook has counted the call already
-            raise TruncatedOutput("answer cut at the output limit", usage.calls, usage.tokens_in,
-                                  usage.tokens_out) from e
+            raise TruncatedOutput(
+                "answer cut at the output limit", usage.calls, usage.tokens_in, usage.tokens_out
+            ) from e
         except (openai.OpenAIError, InstructorRetryException) as e:
             if is_context_overflow(e):  # prompt (with a re-ask's history) + answer do not fit: split, never repeat
-                raise TruncatedOutput("prompt and answer exceed the model's context", usage.calls, usage.tokens_in,
-                                      usage.tokens_out) from e
+                raise TruncatedOutput(
+                    "prompt and answer exceed the model's context", usage.calls, usage.tokens_in, usage.tokens_out
+                ) from e
             raise LLMError(_describe(e, usage.calls), usage.calls, usage.tokens_in, usage.tokens_out) from e
         return Answer(value, usage.tokens_in, usage.tokens_out, usage.calls)
 
@@ -146,9 +154,13 @@ class OpenAIBackend:
         async with self._raw_client() as raw:
             client = instructor.from_openai(raw, mode=mode)
             return await client.create(
-                model=self.config.model, response_model=request.response_model, max_retries=self.policy.reasks,
+                model=self.config.model,
+                response_model=request.response_model,
+                max_retries=self.policy.reasks,
                 messages=[{"role": "system", "content": request.system}, {"role": "user", "content": request.user}],
-                max_tokens=request.max_tokens, temperature=0, hooks=hooks,
+                max_tokens=request.max_tokens,
+                temperature=0,
+                hooks=hooks,
             )
 
 

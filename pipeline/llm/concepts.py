@@ -111,8 +111,9 @@ def concept_in(text: str, unit: str | None) -> str | None:
     return best[2] if best else None
 
 
-def identify(label: str, unit: str | None, before: str, doc_type: str | None, section_kind: str,
-             task: str = "money") -> Identity | None:
+def identify(
+    label: str, unit: str | None, before: str, doc_type: str | None, section_kind: str, task: str = "money"
+) -> Identity | None:
     """Concept, period and measure of a figure; `before` is the sentence text leading up to the number."""
     concept = concept_of(label, unit)
     if concept is None:

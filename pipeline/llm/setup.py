@@ -93,5 +93,6 @@ def _require_sdk() -> None:
 
     missing = [m for m in ("openai", "instructor", "tenacity") if importlib.util.find_spec(m) is None]
     if missing:
-        raise ConfigError(f"LLM extraction needs {', '.join(missing)}: pip install 'budget-extract[llm]', "
-                          "or run with --llm none")
+        raise ConfigError(
+            f"LLM extraction needs {', '.join(missing)}: pip install 'budget-extract[llm]', or run with --llm none"
+        )

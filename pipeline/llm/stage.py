@@ -65,9 +65,16 @@ class LLMStage:
         merged = merge(result, maker.facts)
         result.ungrounded.extend(maker.ungrounded)
         result.errors.extend(run.errors)
-        usage.update({"agreed": merged.agreed, "disagreed": merged.disagreed, "added": merged.added,
-                      "covered": merged.covered,
-                      "ungrounded": len(maker.ungrounded), "errors": len(run.errors)})
+        usage.update(
+            {
+                "agreed": merged.agreed,
+                "disagreed": merged.disagreed,
+                "added": merged.added,
+                "covered": merged.covered,
+                "ungrounded": len(maker.ungrounded),
+                "errors": len(run.errors),
+            }
+        )
         result.llm = {k: int(v) for k, v in usage.items()}
 
 
@@ -83,8 +90,9 @@ class _DocumentRun:
     async def answer(self, chunk: Chunk, depth: int) -> list[tuple[Chunk, BaseModel]]:
         """The answer for a chunk (cache first), split on truncation; [] after a recorded error."""
         model = ANSWER_MODELS[chunk.task]
-        prompt = render(chunk.task, section=chunk.section_title, unit=self.unit, text=chunk.text,
-                        figures=chunk.figure_list())
+        prompt = render(
+            chunk.task, section=chunk.section_title, unit=self.unit, text=chunk.text, figures=chunk.figure_list()
+        )
         key = CacheKey(self.stage.config.model, prompt.id, schema_version(model), chunk.digest)
         cached = self.stage.cache.get(key) if self.stage.cache else None
         if cached is not None:
@@ -101,7 +109,9 @@ class _DocumentRun:
             self._count(e.attempts, e.tokens_in, e.tokens_out)
             parts = _split(chunk) if depth < MAX_SPLIT_DEPTH else []
             if not parts:
-                self.errors.append(f"llm: {chunk.id} ({chunk.section_title}): answer truncated and chunk cannot be split")
+                self.errors.append(
+                    f"llm: {chunk.id} ({chunk.section_title}): answer truncated and chunk cannot be split"
+                )
                 return []
             self.usage["splits"] += 1
             results = await asyncio.gather(*(self.answer(p, depth + 1) for p in parts))
@@ -128,8 +138,7 @@ def _covered(parsed: Parsed, result: DocumentResult) -> Spans:
     """Clean-text spans of every fact the document has so far."""
     ct = parsed.clean
     return sorted(
-        (ct.clean_pos(f.span[0]), ct.clean_pos(f.span[1]))
-        for f in [*result.facts, *result.tables, *result.indicators]
+        (ct.clean_pos(f.span[0]), ct.clean_pos(f.span[1])) for f in [*result.facts, *result.tables, *result.indicators]
     )
 
 
@@ -152,22 +161,29 @@ def _figure_batches(chunk: Chunk, covered: Spans) -> list[Chunk]:
     """
     if chunk.task not in NAMED_TASKS:
         return [chunk]
-    spans = [(s, e) for s, e in _uncovered(chunk, covered)
-             if UNIT_AFTER.match(chunk.text, e) or (chunk.in_table_row(s) and cell_figure(chunk.text, s, e))]
+    spans = [
+        (s, e)
+        for s, e in _uncovered(chunk, covered)
+        if UNIT_AFTER.match(chunk.text, e) or (chunk.in_table_row(s) and cell_figure(chunk.text, s, e))
+    ]
     batches = [tuple(spans[i : i + FIGURES_PER_CALL]) for i in range(0, len(spans), FIGURES_PER_CALL)]
     keep = [chunk] if chunk.task != "indicators" else []
     if len(batches) == 1:
         return [*keep, replace(chunk, id=f"{chunk.id}.n", task="indicators", figures=batches[0])]
-    return [*keep, *(replace(chunk, id=f"{chunk.id}.n{k}", task="indicators", figures=b)
-                     for k, b in enumerate(batches, 1))]
+    return [
+        *keep,
+        *(replace(chunk, id=f"{chunk.id}.n{k}", task="indicators", figures=b) for k, b in enumerate(batches, 1)),
+    ]
 
 
 def _split(chunk: Chunk) -> list[Chunk]:
     """Two smaller requests for a truncated answer: halves of the figure list, else halves of the text."""
     if len(chunk.figures) > 1:
         half = len(chunk.figures) // 2
-        return [replace(chunk, id=f"{chunk.id}{tag}", figures=part)
-                for tag, part in (("a", chunk.figures[:half]), ("b", chunk.figures[half:]))]
+        return [
+            replace(chunk, id=f"{chunk.id}{tag}", figures=part)
+            for tag, part in (("a", chunk.figures[:half]), ("b", chunk.figures[half:]))
+        ]
     if chunk.figures:
         return []
     return split_chunk(chunk)

@@ -44,8 +44,9 @@ def extract(parsed: Parsed, meta: Meta) -> tuple[list[Fact], list[Fact]]:
             else:
                 last_unit = table_unit(section, block, text, last_unit)
                 for k, rows in enumerate(split_tables(block.rows)):
-                    extract_tsv(em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type,
-                                loose=block.style == "loose")
+                    extract_tsv(
+                        em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type, loose=block.style == "loose"
+                    )
     return em.facts, em.rows
 
 

@@ -53,12 +53,24 @@ class Emitter:
         s0, s1 = snippet or (start, end)
         section = self.seg.section_at(start)
         fact = Fact(
-            id=f"f{len(self.facts) + len(self.rows) + 1}", concept=concept, period=period, value=number.text,
-            unit=unit, value_wan=plain(wan) if wan is not None else None, decimals=number.decimals,
-            text=self.ct.text[s0:s1].strip(), span=self.ct.raw_span(start, end),
-            section=section.title if section else None, extractor="rules", measure=measure, scope=scope,
+            id=f"f{len(self.facts) + len(self.rows) + 1}",
+            concept=concept,
+            period=period,
+            value=number.text,
+            unit=unit,
+            value_wan=plain(wan) if wan is not None else None,
+            decimals=number.decimals,
+            text=self.ct.text[s0:s1].strip(),
+            span=self.ct.raw_span(start, end),
+            section=section.title if section else None,
+            extractor="rules",
+            measure=measure,
+            scope=scope,
             direction=direction,
-            label=label, table=table, row=row, column=column,
+            label=label,
+            table=table,
+            row=row,
+            column=column,
         )
         (self.rows if concept.startswith(ROW_PREFIXES) else self.facts).append(fact)
         return fact

@@ -214,8 +214,18 @@ def _money(
         scope = "budget"
     if period == "prior" and scope is None and "预算" in ctx and state.subject_period == "budget":
         scope = "budget"
-    em.add(concept, period, "amount", start, end, unit, scope=scope, direction=direction, label=ctx.strip()[-20:],
-           snippet=(max(0, start - 30), end + 2))
+    em.add(
+        concept,
+        period,
+        "amount",
+        start,
+        end,
+        unit,
+        scope=scope,
+        direction=direction,
+        label=ctx.strip()[-20:],
+        snippet=(max(0, start - 30), end + 2),
+    )
     if period in ("current", "budget") or state.subject is None:
         if state.subject is None:
             state.subject_period = period
@@ -240,7 +250,17 @@ def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> N
     if concept is None:
         return
     scope = "budget" if period == "change" and state.subject_period == "budget" and not state.budget_doc else None
-    em.add(concept, period, measure, start, end, "%", direction=direction, scope=scope, snippet=(max(0, start - 30), end + 1))
+    em.add(
+        concept,
+        period,
+        measure,
+        start,
+        end,
+        "%",
+        direction=direction,
+        scope=scope,
+        snippet=(max(0, start - 30), end + 1),
+    )
 
 
 # ---------------------------------------------------------------- counts and template sentences
@@ -292,7 +312,7 @@ def _scores(em: Emitter, start: int, end: int) -> None:
 
 
 _PROJECT_SUMMARY = re.compile(r"(?:^|[）)、.\s])(?P<name>[^，。；：:\s（(]{2,40}?)项目绩效目标完成情况综述")
-_PROJECT_FIGURES = [
+_PROJECT_FIGURES: list[tuple[Period, Measure, re.Pattern[str]]] = [
     ("budget", "amount", re.compile(rf"预算数(?:为)?\s*(?P<n>{NUMBER})\s*(?P<u>万元|元)")),
     ("current", "amount", re.compile(rf"执行数(?:为)?\s*(?P<n>{NUMBER})\s*(?P<u>万元|元)")),
     ("current", "completion_rate", re.compile(rf"完成预算的?\s*(?P<n>{NUMBER})\s*(?P<u>%)")),
@@ -309,8 +329,15 @@ def _project_summary(em: Emitter, start: int, end: int) -> bool:
     for period, measure, pattern in _PROJECT_FIGURES:
         hit = pattern.search(text, m.end(), end)
         if hit:
-            em.add(concept, period, measure, hit.start("n"), hit.end("n"), hit.group("u"),  # type: ignore[arg-type]
-                   snippet=(m.start("name"), hit.end()))
+            em.add(
+                concept,
+                period,
+                measure,
+                hit.start("n"),
+                hit.end("n"),
+                hit.group("u"),
+                snippet=(m.start("name"), hit.end()),
+            )
     return True
 
 

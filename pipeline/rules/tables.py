@@ -26,7 +26,12 @@ _NUM = re.compile(rf"^(?:{NUMBER})$")
 _UNIT_LINE = re.compile(r"单[位元]\s*[：:]\s*(万元|亿元|元)")
 _CODE = re.compile(r"^\d{2,3}$")
 _SCOPE_COLUMNS = {"基本支出": "basic", "项目支出": "project"}
-_TOTAL_COLUMNS = {"人员经费": "gb_personnel", "公用经费": "gb_public", "基本支出": "exp_basic", "项目支出": "exp_project"}
+_TOTAL_COLUMNS = {
+    "人员经费": "gb_personnel",
+    "公用经费": "gb_public",
+    "基本支出": "exp_basic",
+    "项目支出": "exp_project",
+}
 
 
 def is_number(text: str) -> bool:
@@ -68,7 +73,9 @@ class _Header:
 
 def _header(rows: list[list[Cell]]) -> tuple[_Header, int]:
     """Header of a TSV table and the index of its first data row."""
-    first_data = next((i for i, r in enumerate(rows) if any(is_number(c.text) and not _CODE.match(c.text) for c in r)), len(rows))
+    first_data = next(
+        (i for i, r in enumerate(rows) if any(is_number(c.text) and not _CODE.match(c.text) for c in r)), len(rows)
+    )
     header = _Header()
     groups: list[list[str]] = []  # the header text covering each column, per header row
     for r in rows[:first_data]:
@@ -139,7 +146,12 @@ def split_tables(rows: list[list[Cell]]) -> list[list[list[Cell]]]:
 
 
 def extract_tsv(
-    em: Emitter, section: Section, rows: list[list[Cell]], table_id: str, unit: str | None, doc_type: str | None,
+    em: Emitter,
+    section: Section,
+    rows: list[list[Cell]],
+    table_id: str,
+    unit: str | None,
+    doc_type: str | None,
     loose: bool = False,
 ) -> None:
     """Emit figures of a tab-separated, space-aligned or pipe table (`loose`: cells run together, see below)."""
@@ -154,8 +166,14 @@ def extract_tsv(
     func_ctx: dict[int, str] = {}
     for r_index, row in enumerate(rows[first:], start=first):
         texts = [c.text for c in row]
-        label_col = next((j for j, t in enumerate(texts) if t and not is_number(t) and not _CODE.match(t)
-                          and not re.match(r"^\d{6}$", t)), None)
+        label_col = next(
+            (
+                j
+                for j, t in enumerate(texts)
+                if t and not is_number(t) and not _CODE.match(t) and not re.match(r"^\d{6}$", t)
+            ),
+            None,
+        )
         if label_col is None:
             continue
         header.data_label_col = label_col
@@ -164,7 +182,9 @@ def extract_tsv(
             label = _loose_label(texts, label_col)
             header = _loose_header(texts, label_col, value_names)
         if "项目支出" in title and label not in ("合计",) and not concept_of(label):
-            concept: str | None = f"project:{re.sub(r'项目$', '', label)}" if _looks_like_project(texts, label_col) else None
+            concept: str | None = (
+                f"project:{re.sub(r'项目$', '', label)}" if _looks_like_project(texts, label_col) else None
+            )
         else:
             concept = _row_concept(texts, label_col, title, func_ctx, header.has_codes)
         _emit_row(em, row, label_col, concept, header, unit, base_period, scope_table, table_id, r_index, title, label)
@@ -174,8 +194,9 @@ def _loose_value_names(header_rows: list[list[Cell]]) -> list[str]:
     """Value-column names of a table whose cells run together: the words after its label column's name."""
     for row in header_rows:
         words = [c.text for c in row]
-        at = next((k for k, w in enumerate(words) if ("名称" in w and "：" not in w and ":" not in w) or w == "项目"),
-                  None)
+        at = next(
+            (k for k, w in enumerate(words) if ("名称" in w and "：" not in w and ":" not in w) or w == "项目"), None
+        )
         if at is not None and at + 1 < len(words):
             return words[at + 1 :]
     return []
@@ -225,8 +246,19 @@ def _project_funds(
         concept = f"project:{re.sub(r'项目$', '', texts[0])}"
         for col, scope in ((1, None), (2, "fiscal")):
             s, e = _num_span(row[col])
-            em.add(concept, "budget", "amount", s, e, unit, scope=scope, label=texts[0], table=table_id, row=r_index,
-                   column="资金总额" if col == 1 else "财政拨款")
+            em.add(
+                concept,
+                "budget",
+                "amount",
+                s,
+                e,
+                unit,
+                scope=scope,
+                label=texts[0],
+                table=table_id,
+                row=r_index,
+                column="资金总额" if col == 1 else "财政拨款",
+            )
 
 
 def _row_concept(texts: list[str], label_col: int, title: str, func_ctx: dict[int, str], has_codes: bool) -> str | None:
@@ -258,8 +290,18 @@ def _row_concept(texts: list[str], label_col: int, title: str, func_ctx: dict[in
 
 
 def _emit_row(
-    em: Emitter, row: list[Cell], label_col: int, concept: str | None, header: _Header, unit: str | None,
-    period: Period, scope_table: str | None, table_id: str, r_index: int, title: str, label: str,
+    em: Emitter,
+    row: list[Cell],
+    label_col: int,
+    concept: str | None,
+    header: _Header,
+    unit: str | None,
+    period: Period,
+    scope_table: str | None,
+    table_id: str,
+    r_index: int,
+    title: str,
+    label: str,
 ) -> None:
     """A row: pairs of (label, first number after it) for two-sided tables; column meaning from the header."""
     numbers = [(j, c) for j, c in enumerate(row) if j > label_col and is_number(c.text)]
@@ -272,8 +314,20 @@ def _emit_row(
     later_label = next((j for j, c in enumerate(row) if j > label_col and c.text and not is_number(c.text)), None)
     if later_label is not None:
         numbers = [(j, c) for j, c in numbers if j < later_label]
-        _emit_row(em, row, later_label, _pair_concept(row[later_label].text, title), header, unit, period,
-                  scope_table, table_id, r_index, title, row[later_label].text)
+        _emit_row(
+            em,
+            row,
+            later_label,
+            _pair_concept(row[later_label].text, title),
+            header,
+            unit,
+            period,
+            scope_table,
+            table_id,
+            r_index,
+            title,
+            row[later_label].text,
+        )
     if concept is None or not numbers:
         return
     first_col, first = numbers[0]
@@ -283,16 +337,39 @@ def _emit_row(
     if concept.startswith("project:"):
         scope_table = None
     s, e = _num_span(first)
-    em.add(concept, period, "amount", s, e, unit, scope=scope_table, label=label, table=table_id, row=r_index,
-           column=header.of(first_col), snippet=(row[label_col].start, e))
+    em.add(
+        concept,
+        period,
+        "amount",
+        s,
+        e,
+        unit,
+        scope=scope_table,
+        label=label,
+        table=table_id,
+        row=r_index,
+        column=header.of(first_col),
+        snippet=(row[label_col].start, e),
+    )
     if not concept.startswith("func:"):
         return
     for j, cell in numbers[1:]:
         scope = next((v for k, v in _SCOPE_COLUMNS.items() if header.has(j, k)), None)
         if scope:
             s, e = _num_span(cell)
-            em.add(concept, period, "amount", s, e, unit, scope=scope, label=label, table=table_id, row=r_index,
-                   column=header.of(j))
+            em.add(
+                concept,
+                period,
+                "amount",
+                s,
+                e,
+                unit,
+                scope=scope,
+                label=label,
+                table=table_id,
+                row=r_index,
+                column=header.of(j),
+            )
 
 
 def _pair_concept(label: str, title: str) -> str | None:
@@ -305,8 +382,15 @@ def _pair_concept(label: str, title: str) -> str | None:
 
 
 def _emit_total_row(
-    em: Emitter, row: list[Cell], label_col: int, header: _Header, unit: str | None, period: Period,
-    table_id: str, r_index: int, title: str,
+    em: Emitter,
+    row: list[Cell],
+    label_col: int,
+    header: _Header,
+    unit: str | None,
+    period: Period,
+    table_id: str,
+    r_index: int,
+    title: str,
 ) -> None:
     """A 合计 row: each column's header names the concept (人员经费, 基本支出, a 三公 part, an economic class)."""
     for j, cell in enumerate(row):
@@ -318,9 +402,20 @@ def _emit_total_row(
         if concept is None:
             continue
         s, e = _num_span(cell)
-        em.add(concept, col_period, measure, s, e, "%" if measure == "growth_rate" else unit, scope=scope,
-               direction="down" if measure == "growth_rate" and "下降" in header.of(j) else None,
-               label="合计", table=table_id, row=r_index, column=header.of(j))
+        em.add(
+            concept,
+            col_period,
+            measure,
+            s,
+            e,
+            "%" if measure == "growth_rate" else unit,
+            scope=scope,
+            direction="down" if measure == "growth_rate" and "下降" in header.of(j) else None,
+            label="合计",
+            table=table_id,
+            row=r_index,
+            column=header.of(j),
+        )
 
 
 _VALUE_HEADER = re.compile(r"^(合计|小计|总计|金额|本年预算数|上年预算数|预算数|决算数|\d{4}年预算数|本年|上年)$")
@@ -411,8 +506,19 @@ def extract_cells(em: Emitter, block: Block, table_id: str, section: Section) ->
                 value = row[j + 1]
                 if is_number(value.text):
                     s, e = _num_span(value)
-                    em.add(project, period, "amount", s, e, unit, scope=scope, label=key, table=table_id, row=r_index,
-                           column=key)
+                    em.add(
+                        project,
+                        period,
+                        "amount",
+                        s,
+                        e,
+                        unit,
+                        scope=scope,
+                        label=key,
+                        table=table_id,
+                        row=r_index,
+                        column=key,
+                    )
 
 
 def _first_in_row(texts: list[str], text: str, j: int) -> bool:
@@ -447,8 +553,17 @@ def _strip_points(text: str) -> str:
 def _score(em: Emitter, concept: str, measure: Measure, cell: Cell, table_id: str, r_index: int) -> None:
     m = re.search(NUMBER, cell.text)
     if m:
-        em.add(concept, "current", measure, cell.start + m.start(), cell.start + m.end(), "分",
-               table=table_id, row=r_index, column=measure)
+        em.add(
+            concept,
+            "current",
+            measure,
+            cell.start + m.start(),
+            cell.start + m.end(),
+            "分",
+            table=table_id,
+            row=r_index,
+            column=measure,
+        )
 
 
 # ---------------------------------------------------------------- chart-data dumps
