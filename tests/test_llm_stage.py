@@ -16,7 +16,7 @@ from pipeline.llm.backends import Answer, BackendConfig, FakeBackend, Request, T
 from pipeline.llm.cache import AnswerCache
 from pipeline.llm.stage import LLMStage
 from schemas.document import DocumentResult, Fact, Meta, Source
-from schemas.llm import Figure, MoneyFigures, ProjectRow, ProjectTable, StaffFigures
+from schemas.llm import Figure, MoneyFigures, ProjectRow, ProjectTable, ScoreRow, ScoreTable, StaffFigures
 
 TEXT = (
     "[bookmark: _Toc1]一、部门概况\n"
@@ -199,6 +199,26 @@ def test_project_rows_go_to_tables(tmp_path: Path) -> None:
     keys = {(f.concept, f.period, f.measure, f.value, f.unit) for f in result.tables}
     assert ("project:助征员费用", "current", "completion_rate", "100", "%") in keys
     assert ("project:助征员费用", "budget", "amount", "40", "万元") in keys
+
+
+def test_a_score_inside_the_criterion_text_is_no_score(tmp_path: Path) -> None:
+    text = (
+        "附件1 部门整体支出绩效评分表\n"
+        "一级指标\t二级指标\t分值\t评价标准\t得分\n"
+        "绩效管理\t绩效评价管理\t7\t开展自评的，2分，每少一个专项资金的自评扣1分，扣完为止。\t6\n"
+    )
+
+    def respond(request: Request) -> Answer:
+        # 分值 misread from the criterion text ("扣1分"); 得分 read from its own cell
+        return Answer(ScoreTable(rows=[ScoreRow(group="绩效管理", indicator="绩效评价管理", max_score="1", score="6")]))
+
+    backends.register("fake", lambda config: FakeBackend(respond))
+    parsed, result = make(text)
+    stage(tmp_path)(parsed, result)
+    scores = {(f.measure, f.value) for f in result.tables if f.concept.startswith("score:")}
+    assert ("score_max", "1") not in scores
+    assert ("score", "6") in scores
+    assert any(u["value"] == "1" and u["reason"] == "score not a table cell of its own" for u in result.ungrounded)
 
 
 def test_run_summary_sums_this_runs_usage_and_a_rerun_makes_zero_calls(fake: FakeBackend, tmp_path: Path) -> None:
