@@ -201,6 +201,23 @@ def test_project_rows_go_to_tables(tmp_path: Path) -> None:
     assert ("project:助征员费用", "budget", "amount", "40", "万元") in keys
 
 
+def test_a_table_without_a_unit_line_takes_the_unit_of_the_tables_before_it(tmp_path: Path) -> None:
+    # the report's prose unit is 万元 (make() sets it); its tables state 单位：元, the last one states none
+    text = (
+        "一、收入支出预算总表\n单位：元\n项目\t本年预算\n合计\t3,162,923.00\n"
+        "二、项目绩效目标表\n项目名称\t预算数\t执行数\n业务运行费\t50,000.00\t48,000.00\n"
+    )
+
+    def respond(request: Request) -> Answer:
+        return Answer(ProjectTable(projects=[ProjectRow(name="业务运行费", budget="50,000.00", executed="48,000.00")]))
+
+    backends.register("fake", lambda config: FakeBackend(respond))
+    parsed, result = make(text)
+    stage(tmp_path)(parsed, result)
+    rows = {(f.period, f.value, f.unit, f.value_wan) for f in result.tables if f.concept == "project:业务运行费"}
+    assert rows == {("budget", "50000.00", "元", "5"), ("current", "48000.00", "元", "4.8")}
+
+
 def test_a_score_inside_the_criterion_text_is_no_score(tmp_path: Path) -> None:
     text = (
         "附件1 部门整体支出绩效评分表\n"

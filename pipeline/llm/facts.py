@@ -191,14 +191,15 @@ class FactMaker:
         self._add(chunk, loc, label, concept, period, measure, unit, "tables")
 
     def _table_unit(self, chunk: Chunk, pos: int) -> str | None:
-        """The last unit stated (单位：元 / （万元）) before `pos` in the chunk or its section, else the report's."""
+        """The last unit stated (单位：元 / （万元）) before `pos` in the chunk or earlier in the report, else the report's.
+
+        A table without its own unit line shares the unit of the tables before it (a report's tables are in one
+        unit; its prose may use another).
+        """
         before = list(_UNIT_LINE.finditer(chunk.text, 0, pos))
         m = before[-1] if before else None
         if m is None and chunk.pieces:
-            start = chunk.pieces[0].clean_start
-            section = self.parsed.seg.section_at(start)
-            text = self.parsed.clean.text
-            found = list(_UNIT_LINE.finditer(text, section.start if section else 0, start))
+            found = list(_UNIT_LINE.finditer(self.parsed.clean.text, 0, chunk.pieces[0].clean_start))
             m = found[-1] if found else None
         if m:
             return m.group(1) or m.group(2)
