@@ -218,6 +218,41 @@ def test_a_table_without_a_unit_line_takes_the_unit_of_the_tables_before_it(tmp_
     assert rows == {("budget", "50000.00", "元", "5"), ("current", "48000.00", "元", "4.8")}
 
 
+def test_unplaced_project_figures_are_indicators_in_the_table_unit_and_need_a_name(tmp_path: Path) -> None:
+    # no 预算 / 执行 word says which column a figure is: grounded figures become indicators, in the unit of the
+    # tables before them; a "project" the model names by a number gives nothing
+    text = (
+        "一、收入支出预算总表\n单位：元\n项目\t本年预算\n合计\t3,162,923.00\n"
+        "二、项目绩效目标表\n任务名称\t主要内容\t总额\n"
+        "年度主要任务\t离退休支出\t312,360.00\n专项支出\t社保大厅运行\t50,000.00\n"
+    )
+
+    def respond(request: Request) -> Answer:
+        rows = [ProjectRow(name="离退休支出", budget="312,360.00"), ProjectRow(name="50,000.00", budget="50,000.00")]
+        return Answer(ProjectTable(projects=rows))
+
+    backends.register("fake", lambda config: FakeBackend(respond))
+    parsed, result = make(text)
+    stage(tmp_path)(parsed, result)
+    assert {(f.label, f.value, f.unit) for f in result.indicators} == {("离退休支出", "312360.00", "元")}
+    assert not [f for f in result.tables if f.extractor == "llm"]
+
+
+def test_a_zero_padded_code_cell_is_no_indicator(tmp_path: Path) -> None:
+    text = (
+        "一、一般公共预算支出预算表\n单位：元\n科目编码\t\t科目名称\t金额\n类\t款\t\t\n"
+        "221\t\t住房保障支出\t184,249.00\n\t02\t住房改革支出\t184,249.00\n其他\t\t培训人次\t35\n"
+    )
+
+    def respond(request: Request) -> Answer:
+        return Answer(MoneyFigures(figures=[fig("住房改革支出", "02"), fig("培训人次", "35")]))
+
+    backends.register("fake", lambda config: FakeBackend(respond))
+    parsed, result = make(text)
+    stage(tmp_path)(parsed, result)
+    assert {f.value for f in result.indicators} == {"35"}
+
+
 def test_a_score_inside_the_criterion_text_is_no_score(tmp_path: Path) -> None:
     text = (
         "附件1 部门整体支出绩效评分表\n"

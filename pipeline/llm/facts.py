@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from schemas.document import DocumentResult
 
 _UNIT_LINE = re.compile(r"单位\s*[:：]\s*(万元|元|亿元)|[（(](万元|元|亿元)[)）]")
+_WORD = re.compile(r"[\u3400-\u9fffA-Za-z]")  # a name has words, not only digits
 _SENTENCE_START = re.compile(r"[。；;\n]")
 
 
@@ -124,7 +125,7 @@ class FactMaker:
             assert loc is not None
             if not _compact(label):
                 continue
-            if not label_in_text(label, chunk.text):
+            if not label_in_text(label, chunk.text) or not _WORD.search(label):
                 self.ungrounded.append(
                     {
                         "chunk": chunk.id,
@@ -137,12 +138,12 @@ class FactMaker:
                 continue
             # a named figure is an indicator, never a vocabulary fact: the vocabulary comes from the rules and
             # the money / staff tasks, whose sentences say which item a figure belongs to
-            unit = loc.unit or (self._table_unit(chunk, loc.start) if chunk.in_table_row(loc.start) else None)
+            unit = self._written_unit(chunk, loc)
             self._add(chunk, loc, label, f"indicator:{_compact(label)}", "current", "amount", unit, "indicators")
 
     def _figure(self, chunk: Chunk, model_label: str, loc: Located) -> None:
         # a figure without a written unit takes the table's unit only inside a table row
-        unit = loc.unit or (self._table_unit(chunk, loc.start) if chunk.in_table_row(loc.start) else None)
+        unit = self._written_unit(chunk, loc)
         sentence = _SENTENCE_START.split(chunk.text[: loc.start])[-1]
         kind = self._section_kind(chunk, loc)
         # the model's label counts only if the text writes it before the number in the same sentence; otherwise
@@ -152,7 +153,10 @@ class FactMaker:
         label = model_label if written else (concept_in(sentence, unit) or "")
         ident = identify(label, unit, sentence, self.result.meta.doc_type, kind, chunk.task) if label else None
         if ident is None:
-            if unit is not None:  # a bare number (an item number, a count without its noun) is no indicator
+            # a bare number (an item number, a count without its noun), a zero-padded code cell (款 / 项 01) or a
+            # figure the model named by a number is no indicator
+            code = re.fullmatch(r"0\d+", loc.number.text) is not None
+            if unit is not None and not code and _WORD.search(model_label):
                 self._add(
                     chunk,
                     loc,
@@ -186,9 +190,15 @@ class FactMaker:
         unit = _row_unit(measure, loc.unit, self._table_unit(chunk, loc.start))
         if unit is None or not _row_plausible(concept, measure, period, _context(chunk.text, loc.start)):
             # grounded, but nothing in the text says it is this row's budget / execution / rate / score
-            self._add(chunk, loc, label, f"indicator:{_compact(label)}", "current", "amount", loc.unit, "indicators")
+            if _WORD.search(label):  # a row "named" by a number is nothing
+                name = f"indicator:{_compact(label)}"
+                self._add(chunk, loc, label, name, "current", "amount", self._written_unit(chunk, loc), "indicators")
             return
         self._add(chunk, loc, label, concept, period, measure, unit, "tables")
+
+    def _written_unit(self, chunk: Chunk, loc: Located) -> str | None:
+        """The unit written after a figure; on a table row without one, the table's unit."""
+        return loc.unit or (self._table_unit(chunk, loc.start) if chunk.in_table_row(loc.start) else None)
 
     def _table_unit(self, chunk: Chunk, pos: int) -> str | None:
         """The last unit stated (单位：元 / （万元）) before `pos` in the chunk or earlier in the report, else the report's.
