@@ -147,6 +147,37 @@ def test_chunks_the_rules_fully_cover_are_not_sent(fake: FakeBackend, tmp_path: 
     assert fake.requests == [] and result.llm["skipped_chunks"] == 1
 
 
+@pytest.mark.parametrize(("covered", "sent"), [(("7", "6"), False), (("7",), True)], ids=["cells-read", "a-cell-open"])
+def test_a_score_table_is_sent_only_for_cells_the_rules_did_not_read(
+    tmp_path: Path, covered: tuple[str, ...], sent: bool
+) -> None:
+    # the criterion text holds numbers too (2分, 扣1分); they are no reason to send the table
+    text = (
+        "附件1 部门整体支出绩效评分表\n一级指标\t二级指标\t分值\t评价标准\t得分\n"
+        "绩效管理\t绩效评价管理\t7\t开展自评的，2分，每少一个扣1分，扣完为止。\t6\n"
+    )
+    fake = FakeBackend(lambda request: Answer(ScoreTable()))
+    backends.register("fake", lambda config: fake)
+    parsed, result = make(text)
+    for n, value in enumerate(covered):
+        start = text.index(f"\t{value}") + 1
+        measure = "score_max" if value == "7" else "score"
+        result.tables.append(
+            Fact(
+                id=f"t{n}",
+                concept="score:绩效管理/绩效评价管理",
+                period="current",
+                value=value,
+                unit="分",
+                text=value,
+                span=(start, start + 1),
+                measure=measure,
+            )
+        )
+    stage(tmp_path)(parsed, result)
+    assert bool(fake.requests) is sent
+
+
 def test_rerun_hits_the_cache_and_makes_zero_calls(fake: FakeBackend, tmp_path: Path) -> None:
     parsed, result = make()
     stage(tmp_path)(parsed, result)

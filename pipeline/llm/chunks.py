@@ -115,6 +115,11 @@ def cell_figure(text: str, start: int, end: int) -> bool:
     return bool(_BARE_CELL.fullmatch(text[cell_start:start] + "0" + text[end:cell_end]))
 
 
+def score_cell(text: str, start: int, end: int) -> bool:
+    """True when text[start:end], with an optional 分 after it, is the whole of its table cell."""
+    return cell_figure(text, start, end + 1 if text[end : end + 1] == "分" else end)
+
+
 _DIGIT = re.compile(r"\d")
 _BARE_CELL = re.compile(r"\s*[≥≤>＜<＞≧≦]?\s*0\s*")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from pipeline.ground import Located, label_in_text, label_positions, locate, located_at, model_number
-from pipeline.llm.chunks import Chunk, cell_figure
+from pipeline.llm.chunks import Chunk, score_cell
 from pipeline.llm.concepts import concept_in, identify
 from pipeline.numbers import plain, to_wan
 from schemas.document import Fact, Finding
@@ -175,7 +175,9 @@ class FactMaker:
         loc = self._locate(chunk, label, value)
         if loc is None:
             return
-        if measure in ("score", "score_max") and not _score_cell(chunk, loc):
+        if measure in ("score", "score_max") and not (
+            chunk.in_table_row(loc.start) and score_cell(chunk.text, loc.start, loc.end)
+        ):
             # a score is a column of bare numbers; "扣1分" / "计0分" inside the criterion text is no score
             self.ungrounded.append(
                 {
@@ -264,13 +266,6 @@ _ROW_CONTEXT = {
     ("current", "completion_rate"): re.compile(r"执行率|完成率|完成预算|预算执行"),
 }
 _NAME = re.compile(r"^[\u3400-\u9fff（(“]")
-
-
-def _score_cell(chunk: Chunk, loc: Located) -> bool:
-    """The number (with an optional 分 after it) is the whole of its table cell."""
-    text = chunk.text
-    end = loc.end + 1 if text[loc.end : loc.end + 1] == "分" else loc.end
-    return chunk.in_table_row(loc.start) and cell_figure(text, loc.start, end)
 
 
 def _row_unit(measure: str, written: str | None, table_unit: str | None) -> str | None:

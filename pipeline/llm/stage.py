@@ -18,7 +18,15 @@ from pipeline.errors import LLMError
 from pipeline.ground import UNIT_AFTER
 from pipeline.llm.backends import BackendConfig, Request, TruncatedOutput, create
 from pipeline.llm.cache import AnswerCache, CacheKey
-from pipeline.llm.chunks import DEFAULT_BUDGET, Chunk, cell_figure, chunk_document, figure_spans, split_chunk
+from pipeline.llm.chunks import (
+    DEFAULT_BUDGET,
+    Chunk,
+    cell_figure,
+    chunk_document,
+    figure_spans,
+    score_cell,
+    split_chunk,
+)
 from pipeline.llm.facts import FactMaker, merge
 from pipeline.llm.prompts import render
 from schemas.llm import ANSWER_MODELS, schema_version
@@ -52,7 +60,7 @@ class LLMStage:
         usage: Counter[str] = Counter()
         chunks = chunk_document(parsed.seg, parsed.clean.text, self.budget)
         covered = _covered(parsed, result)
-        todo = [c for c in chunks if _uncovered(c, covered)]
+        todo = [c for c in chunks if _open_figures(c, covered)]
         usage["chunks"] = len(todo)
         usage["skipped_chunks"] = len(chunks) - len(todo)
         todo = [part for c in todo for part in _figure_batches(c, covered)]
@@ -150,6 +158,18 @@ def _uncovered(chunk: Chunk, covered: Spans) -> Spans:
         if span is not None and not any(a <= span[0] and span[1] <= b for a, b in covered):
             spans.append((s, e))
     return spans
+
+
+def _open_figures(chunk: Chunk, covered: Spans) -> Spans:
+    """The uncovered figures that make a chunk worth sending.
+
+    In a score table only the bare cells can be scores: numbers inside the criterion text (扣1分, 计2分) are not
+    figures to extract, so a score table whose cells the rules read completely is not sent.
+    """
+    spans = _uncovered(chunk, covered)
+    if chunk.task != "scores":
+        return spans
+    return [(s, e) for s, e in spans if chunk.in_table_row(s) and score_cell(chunk.text, s, e)]
 
 
 def _figure_batches(chunk: Chunk, covered: Spans) -> list[Chunk]:
