@@ -76,18 +76,16 @@ class FactMaker:
                     if loc is not None:
                         self._figure(chunk, f.label, loc)
 
+    def _reject(self, chunk: Chunk, label: str, value: str, reason: str) -> None:
+        """List an answer the text does not support in the document's `ungrounded`."""
+        self.ungrounded.append(
+            {"chunk": chunk.id, "section": chunk.section_title, "label": label, "value": value, "reason": reason}
+        )
+
     def _locate(self, chunk: Chunk, label: str, value: str) -> Located | None:
         loc = locate(value, chunk.text, label_positions(label, chunk.text))
         if loc is None or chunk.clean_span(loc.start, loc.end) is None:
-            self.ungrounded.append(
-                {
-                    "chunk": chunk.id,
-                    "section": chunk.section_title,
-                    "label": label,
-                    "value": value,
-                    "reason": "number not in chunk",
-                }
-            )
+            self._reject(chunk, label, value, "number not in chunk")
             return None
         return loc
 
@@ -111,30 +109,14 @@ class FactMaker:
                 None,
             )
             if match is None:
-                self.ungrounded.append(
-                    {
-                        "chunk": chunk.id,
-                        "section": chunk.section_title,
-                        "label": label,
-                        "value": item.figure,
-                        "reason": "figure not in the list",
-                    }
-                )
+                self._reject(chunk, label, item.figure, "figure not in the list")
                 continue
             loc, listed[match] = listed[match], None
             assert loc is not None
             if not _compact(label):
                 continue
             if not label_in_text(label, chunk.text) or not _WORD.search(label):
-                self.ungrounded.append(
-                    {
-                        "chunk": chunk.id,
-                        "section": chunk.section_title,
-                        "label": label,
-                        "value": item.figure,
-                        "reason": "label not in chunk",
-                    }
-                )
+                self._reject(chunk, label, item.figure, "label not in chunk")
                 continue
             # a named figure is an indicator, never a vocabulary fact: the vocabulary comes from the rules and
             # the money / staff tasks, whose sentences say which item a figure belongs to
@@ -179,15 +161,7 @@ class FactMaker:
             chunk.in_table_row(loc.start) and score_cell(chunk.text, loc.start, loc.end)
         ):
             # a score is a column of bare numbers; "扣1分" / "计0分" inside the criterion text is no score
-            self.ungrounded.append(
-                {
-                    "chunk": chunk.id,
-                    "section": chunk.section_title,
-                    "label": label,
-                    "value": value,
-                    "reason": "score not a table cell of its own",
-                }
-            )
+            self._reject(chunk, label, value, "score not a table cell of its own")
             return
         unit = _row_unit(measure, loc.unit, self._table_unit(chunk, loc.start))
         if unit is None or not _row_plausible(concept, measure, period, _context(chunk.text, loc.start)):
