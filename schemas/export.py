@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.document import DocumentResult
-from schemas.golden import GoldenFacts, GoldenFindings, GoldenIndicators, GoldenPlaceholders
+from schemas.golden import GoldenFacts, GoldenFindings, GoldenIndicators, GoldenMeta, GoldenPlaceholders
 
 
 def document_schema() -> dict[str, Any]:
@@ -26,6 +26,7 @@ def golden_schema() -> dict[str, Any]:
             GoldenPlaceholders.model_json_schema(),
             GoldenFindings.model_json_schema(),
             GoldenIndicators.model_json_schema(),
+            GoldenMeta.model_json_schema(),
         ],
     }
 
