@@ -52,6 +52,8 @@ def process_raw(raw: RawDocument, llm: Stage | None = None) -> DocumentResult:
         meta=detect_meta(parsed.clean.text, parsed.seg),
         artifacts=dict(parsed.clean.artifacts),
         sections=section_infos(parsed),
+        layout=raw.layout,
+        warnings=list(raw.warnings),
     )
     for stage in [*extract_stages(), *([llm] if llm is not None else [])]:
         stage(parsed, result)

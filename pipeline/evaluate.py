@@ -27,6 +27,7 @@ from schemas.golden import (
     GoldenFindings,
     GoldenIndicator,
     GoldenIndicators,
+    GoldenPlaceholder,
     GoldenPlaceholders,
 )
 
@@ -151,12 +152,35 @@ def score_facts(gold: Iterable[FactKey], pred: Iterable[FactKey]) -> tuple[Score
     return micro, dict(per)
 
 
-def score_placeholders(gold: GoldenPlaceholders, pred: DocumentResult) -> tuple[Score, dict[str, Score]]:
+def locate(needle: str, context: str, raw: str) -> tuple[int, int] | None:
+    """Raw span of `needle` inside the first occurrence of `context`, whitespace ignored (corpus goldens)."""
+    keep = [i for i, ch in enumerate(raw) if not ch.isspace()]
+    squeezed = "".join(raw[i] for i in keep)
+    ctx, want = re.sub(r"\s+", "", context), re.sub(r"\s+", "", needle)
+    at = squeezed.find(ctx)
+    inner = ctx.find(want)
+    if at < 0 or inner < 0 or not want:
+        return None
+    first = at + inner
+    return keep[first], keep[first + len(want) - 1] + 1
+
+
+def golden_span(g: GoldenPlaceholder, raw: str) -> tuple[int, int] | None:
+    """A golden placeholder's raw span: its offsets, or (corpus goldens) found by its text and context."""
+    if g.start is not None and g.end is not None:
+        return g.start, g.end
+    return locate(g.text, g.context or g.text, raw)
+
+
+def score_placeholders(gold: GoldenPlaceholders, pred: DocumentResult, raw: str = "") -> tuple[Score, dict[str, Score]]:
     """One-to-one matching on kind and overlapping raw spans."""
     per: dict[str, Score] = defaultdict(Score)
     unmatched = list(pred.placeholders)
     for g in gold.placeholders:
-        hit = next((p for p in unmatched if p.kind == g.kind and p.span[0] < g.end and g.start < p.span[1]), None)
+        span = golden_span(g, raw)
+        hit = next(
+            (p for p in unmatched if span and p.kind == g.kind and p.span[0] < span[1] and span[0] < p.span[1]), None
+        )
         if hit is not None:
             unmatched.remove(hit)
             per[g.kind].tp += 1

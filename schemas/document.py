@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.layout import Layout
+
 Span = tuple[int, int]
 Period = Literal["current", "prior", "budget", "change"]
 Measure = Literal["amount", "share", "growth_rate", "completion_rate", "count", "score", "score_max"]
@@ -123,3 +125,5 @@ class DocumentResult(_Model):
     errors: list[str] = Field(default_factory=list, description="Non-fatal problems met while processing.")
     ungrounded: list[dict[str, str]] = Field(default_factory=list, description="LLM answers rejected by grounding.")
     llm: dict[str, int] = Field(default_factory=dict, description="LLM usage: calls, tokens_in, tokens_out.")
+    layout: Layout | None = Field(default=None, description="Pages and table grids of paginated or tabular inputs.")
+    warnings: list[str] = Field(default_factory=list, description="Doubts about the input (low-confidence OCR ...).")

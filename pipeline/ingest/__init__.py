@@ -1,0 +1,68 @@
+"""Read an input file into raw text: .txt/.md (UTF-8, UTF-8-BOM, GB18030/GBK), .docx and .pdf.
+
+The raw text is what every span in the output points into, so ingestion never normalises anything: it only
+decodes (text files) or serialises the document's content in reading order (DOCX paragraphs and tables, PDF
+pages separated by form feeds, a table row as one tab-separated line). Each format has one reader module; the
+registry `READERS` maps a file suffix to it. Readers of paginated or tabular formats also return a `Layout`
+(pages, table grids, OCR'd pages) that goes into the document JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.errors import InputError
+from pipeline.ingest.base import RawDocument, Read
+from pipeline.ingest.docx import read_docx
+from pipeline.ingest.pdf import read_pdf
+from pipeline.ingest.text import decode_text
+
+__all__ = ["READERS", "SUPPORTED_SUFFIXES", "RawDocument", "Read", "decode_text", "read_document"]
+
+
+def _read_text(p: Path, data: bytes) -> Read:
+    text, encoding = decode_text(data, str(p))
+    return Read(text, "md" if p.suffix.lower() in {".md", ".markdown"} else "txt", encoding)
+
+
+def _read_docx(p: Path, data: bytes) -> Read:
+    return Read(read_docx(p), "docx")
+
+
+def _read_pdf(p: Path, data: bytes) -> Read:
+    return read_pdf(p)
+
+
+Reader = Callable[[Path, bytes], Read]
+READERS: dict[str, Reader] = {
+    **dict.fromkeys((".txt", ".md", ".markdown", ".text"), _read_text),
+    ".docx": _read_docx,
+    ".pdf": _read_pdf,
+}
+SUPPORTED_SUFFIXES = set(READERS)
+
+
+def read_document(path: str | Path) -> RawDocument:
+    """Read and decode one input file, raising `InputError` with the reason when it cannot be used."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(str(p), "file not found")
+    if not p.is_file():
+        raise InputError(str(p), "not a regular file")
+    suffix = p.suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        expected = ", ".join(sorted(READERS))
+        raise InputError(str(p), f"unsupported file type {suffix or '(none)'}: expected one of {expected}")
+    data = p.read_bytes()
+    if not data.strip():
+        raise InputError(str(p), "empty file")
+    read = reader(p, data)
+    if not read.text.strip():
+        raise InputError(str(p), "no text found (scanned or empty document?)")
+    digest = hashlib.sha256(data).hexdigest()
+    return RawDocument(
+        str(p), read.text, digest, read.format, read.encoding, read.pages, read.layout, tuple(read.warnings)
+    )
