@@ -38,7 +38,12 @@ def _build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="score the pipeline against hand-verified goldens")
     ev.add_argument("--goldens", default="goldens", help="goldens folder (default: goldens)")
     ev.add_argument("--json", action="store_true", help="print the scores as JSON")
-    ev.add_argument("--variants", action="store_true", help="also score re-typeset variants of the sample reports")
+    ev.add_argument(
+        "--variants",
+        action="store_true",
+        help="also score re-typeset sample reports and pdftotext layouts of the corpus",
+    )
+    ev.add_argument("--set", choices=["all", "samples", "corpus"], default="all", help="which goldens (default all)")
     _llm_options(ev, "default: none (rules and checker only)")
     return parser
 
@@ -125,7 +130,9 @@ def _eval(args: argparse.Namespace) -> int:
     from pipeline.evaluate import evaluate_folder, render
 
     with _llm_setup(args, default_none=True) as stage:
-        report = evaluate_folder(args.goldens, variants=args.variants, processor=partial(process_raw, llm=stage))
+        report = evaluate_folder(
+            args.goldens, variants=args.variants, processor=partial(process_raw, llm=stage), which=args.set
+        )
     sys.stdout.write(report.model_dump_json(indent=1) + "\n" if args.json else render(report))
     return 0
 
