@@ -434,44 +434,46 @@ def _assemble(p: Path, pdf: Any) -> Read:
     last_table: tuple[int, _Table] | None = None  # the previous page's closing table
     for n in range(len(pdf)):
         page = pdf[n]
-        items, n_chars = _read_page(page)
+        items, _ = _read_page(page)
         if n:
-            out.append("\f")
+            out.append("\f")  # a page ends without a line break: its last line touches the page break
             pos += 1
         start = pos
         for k, (_, item) in enumerate(items):
-            if isinstance(item, _Line):
-                lines = [item.text]
-            else:
-                lines = ["\t".join(row) for row in item.rows]
-            text = "\n".join(lines) + "\n"
+            if k:
+                out.append("\n")
+                pos += 1
+            text = item.text if isinstance(item, _Line) else "\n".join("\t".join(row) for row in item.rows)
             if isinstance(item, _Table):
                 continues = None
                 if last_table is not None and k <= 1 and _same_columns(last_table[1], item):
                     continues = last_table[0]
-                tables.append(
-                    TableLayout(
-                        page=n + 1,
-                        bbox=tuple(round(v, 1) for v in item.bbox),
-                        span=(pos, pos + len(text) - 1),
-                        rows=len(item.rows),
-                        columns=len(item.rows[0]),
-                        header_rows=item.header_rows,
-                        header_paths=item.header_paths,
-                        method=item.method,
-                        continues=continues,
-                    )
-                )
+                    if not item.header_rows:
+                        item.header_paths = tables[continues].header_paths
+                tables.append(_table_layout(n + 1, item, (pos, pos + len(text)), continues))
             out.append(text)
             pos += len(text)
         last = items[-1][1] if items else None
         last_table = (len(tables) - 1, last) if isinstance(last, _Table) else None
         width, height = page.get_size()
         pages.append(PageLayout(page=n + 1, span=(start, pos), width=round(width, 1), height=round(height, 1)))
-        if not n_chars:
-            pages[-1].ocr = False
-    text = "".join(out)
-    return Read(text, "pdf", pages=len(pdf), layout=Layout(pages=pages, tables=tables))
+    out.append("\n")
+    return Read("".join(out), "pdf", pages=len(pdf), layout=Layout(pages=pages, tables=tables))
+
+
+def _table_layout(page: int, item: _Table, span: tuple[int, int], continues: int | None) -> TableLayout:
+    x0, top, x1, bottom = item.bbox
+    return TableLayout(
+        page=page,
+        bbox=(round(x0, 1), round(top, 1), round(x1, 1), round(bottom, 1)),
+        span=span,
+        rows=len(item.rows),
+        columns=len(item.rows[0]),
+        header_rows=item.header_rows,
+        header_paths=item.header_paths,
+        method="lines" if item.method == "lines" else "text",
+        continues=continues,
+    )
 
 
 def _same_columns(a: _Table, b: _Table) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from pipeline.clean import CleanText
 from pipeline.numbers import parse_number, plain, to_wan
+from pipeline.rules.codes import DocCodes
 from pipeline.segment import Segmented
 from schemas.document import Fact, Measure, Period
 
@@ -18,6 +19,9 @@ class Emitter:
 
     ct: CleanText
     seg: Segmented
+    codes: DocCodes = field(default_factory=DocCodes)  # the report's own code table (names in prose)
+    fiscal_year: int | None = None
+    func_class: str | None = None  # the function class the prose is in (（一）公共安全（类）)
     facts: list[Fact] = field(default_factory=list)
     rows: list[Fact] = field(default_factory=list)
     _seen: set[tuple[object, ...]] = field(default_factory=set)
@@ -38,6 +42,8 @@ class Emitter:
         table: str | None = None,
         row: int | None = None,
         column: str | None = None,
+        table_kind: str | None = None,
+        row_code: str | None = None,
     ) -> Fact | None:
         """Record the number at clean [start, end) as a fact; returns None for repeats or non-numbers."""
         written = self.ct.text[start:end]
@@ -71,6 +77,8 @@ class Emitter:
             table=table,
             row=row,
             column=column,
+            table_kind=table_kind,
+            row_code=row_code,
         )
         (self.rows if concept.startswith(ROW_PREFIXES) else self.facts).append(fact)
         return fact

@@ -31,9 +31,12 @@ _NEUTRAL = re.compile(r"^(其中)?(支出决算数?|决算数?|共计支出|共�
 _DOWN = ("减少", "下降", "少支出", "节约", "降幅", "减支")
 _UP = ("增加", "增长", "多支出", "超支", "上升", "增幅", "增支")
 _FUNC_PATH = re.compile(
-    r"(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?(?P<ccode>\d{3})?（类）(?:(?P<kuan>[\u4e00-\u9fff]*?)(?P<kcodes>[\d、]*)（款）)?"
-    r"(?:(?P<xiang>[\u4e00-\u9fff]*?)(?P<xcodes>[\d、]*)（项）)?"
+    r"(?:(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?(?P<ccode>\d{3})?[（(]类[）)](?:支出)?)?"
+    r"(?:(?P<kuan>[\u4e00-\u9fff]*?)(?P<kcodes>[\d、]*)[（(]款[）)])?"
+    r"(?:(?P<xiang>[\u4e00-\u9fff]*?)(?P<xcodes>[\d、]*)[（(]项[）)])?"
 )
+_CLASS_HEADING = re.compile(r"(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?[（(]类[）)]")
+_YEAR_TAIL = re.compile(r"(?P<year>\d{4})\s*年(?P<rest>[^，,。；;\d]{0,12})$")
 _NOT_IN_PROSE = {"229", "227"}  # 其他, 预备费: too common as words
 _SCOPE_OF_SUBJECT = {"exp_basic": "basic", "gb_basic": "basic", "exp_project": "project"}
 _INCOME_SUBJECTS = {"inc_fiscal", "income_total"}
@@ -101,24 +104,26 @@ def _inside_code(text: str, m: re.Match[str]) -> bool:
     return before.isascii() and before.isalpha()
 
 
-def _label(ctx: str) -> tuple[str | None, int]:
+def _label(ctx: str, em: Emitter | None = None) -> tuple[str | None, int]:
     """Concept named nearest the end of `ctx` (concept aliases or function-class names) and where it ends."""
     best_concept, best_end = None, -1
     found = last_concept(ctx)
-    compact = re.sub(r"[\s\u3000]+", "", ctx)
+    compact = re.sub(r"[\s\u3000“”\"]+", "", ctx)
     if found is not None:
         best_concept, best_end = found.concept, found.end
-    func = _func_label(compact)
+    func = _func_label(compact, em)
     if func is not None and func[1] >= best_end:
         best_concept, best_end = func
     return best_concept, best_end
 
 
-def _func_label(compact: str) -> tuple[str, int] | None:
+def _func_label(compact: str, em: Emitter | None = None) -> tuple[str, int] | None:
     """A function class named in the text: a 类/款/项 path, written codes, or a bare class name."""
     best: tuple[str, int] | None = None
     for m in _FUNC_PATH.finditer(compact):
-        code = _resolve_path(m)
+        if not m.group(0) or not re.search(r"[类款项][）)]", m.group(0)):
+            continue
+        code = _resolve_path(m, em)
         if code and (best is None or m.end() >= best[1]):
             best = (f"func:{code}", m.end())
     if best is not None:
@@ -139,11 +144,21 @@ def _func_label(compact: str) -> tuple[str, int] | None:
     return best
 
 
-def _resolve_path(m: re.Match[str]) -> str | None:
-    """The code a 类/款/项 path names: written codes give the class; names give the deepest level."""
+def _resolve_path(m: re.Match[str], em: Emitter | None = None) -> str | None:
+    """The code a 类/款/项 path names: written codes give the class; names give the deepest level.
+
+    A path without its 类 (`法院（款）行政运行（项）`) is read under the class the prose is in; names resolve under
+    their parent from the report's own tables first, then the lexicon.
+    """
     if m.group("ccode"):
         return m.group("ccode")
-    cls = func_code_by_name(m.group("cls")[-12:]) or _class_suffix(m.group("cls"))
+    codes = em.codes if em is not None else None
+    if m.group("cls"):
+        cls = resolve_class(m.group("cls"), em)
+        if cls is not None and em is not None:
+            em.func_class = cls
+    else:
+        cls = em.func_class if em is not None else None
     if cls is None:
         return None
     code = cls
@@ -151,11 +166,29 @@ def _resolve_path(m: re.Match[str]) -> str | None:
         name = m.group(level)
         if not name:
             break
-        child = func_code_by_name(name, parent=code)
+        child = (codes.child(code, name) if codes else None) or func_code_by_name(name, parent=code)
         if child is None:
-            break
+            return code if level == "xiang" else None
         code = child
     return code
+
+
+def resolve_class(text: str, em: Emitter | None = None) -> str | None:
+    """The 类 code of a class name (its tail: `1．公共安全` → 204), from the report's tables or the lexicon."""
+    codes = em.codes if em is not None else None
+    for start in range(max(0, len(text) - 14), len(text)):
+        tail = text[start:]
+        found = (codes.child("", tail) if codes else None) or func_code_by_name(tail)
+        if found and len(found) == 3:
+            return found
+    return None
+
+
+def note_class(em: Emitter, title: str) -> None:
+    """A heading naming a function class (（一）公共安全（类）) sets the class the following prose is in."""
+    m = _CLASS_HEADING.search(re.sub(r"\s+", "", title))
+    if m:
+        em.func_class = resolve_class(m.group("cls"), em) or em.func_class
 
 
 def _class_suffix(text: str) -> str | None:
@@ -166,12 +199,17 @@ def _class_suffix(text: str) -> str | None:
     return None
 
 
-def _period(ctx: str, doc_type: str | None, adjusted: bool) -> tuple[Period, str | None, str | None]:
+def _period(
+    ctx: str, doc_type: str | None, adjusted: bool, fiscal_year: int | None = None
+) -> tuple[Period, str | None, str | None]:
     """Period, scope and direction of an amount from the words just before it."""
     if m := _CHANGE.search(ctx):
         return "change", None, _direction(m.group(1))
     if m := _PRIOR.search(ctx):
         return "prior", ("budget" if "预算" in m.group(0) else None), None
+    if fiscal_year is not None and (m := _YEAR_TAIL.search(ctx)) and int(m.group("year")) == fiscal_year - 1:
+        rest = m.group("rest")
+        return "prior", ("budget" if "预算" in rest and "执行" not in rest else None), None
     if m := _BUDGET.search(ctx):
         scope = None
         if adjusted and m.group(1) in ("年初预算", "调整预算"):
@@ -191,8 +229,8 @@ def _direction(word: str) -> str:
 def _money(
     em: Emitter, start: int, end: int, unit: str, ctx: str, state: _Sentence, doc_type: str | None, adjusted: bool
 ) -> None:
-    concept, _ = _label(ctx)
-    period, scope, direction = _period(ctx, doc_type, adjusted)
+    concept, _ = _label(ctx, em)
+    period, scope, direction = _period(ctx, doc_type, adjusted, em.fiscal_year)
     if not state.budget_doc:
         if period == "budget" and state.budget_then_actual == 0:
             state.budget_then_actual = 1
@@ -234,7 +272,7 @@ def _money(
 
 def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> None:
     measure: Measure
-    period: Period = "current"
+    period: Period = "budget" if state.budget_doc else "current"
     direction = None
     head = ctx
     if "占" in ctx:
@@ -245,7 +283,7 @@ def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> N
         measure, period, direction, head = "growth_rate", "change", _direction(m.group(1)), ctx[: m.start()]
     else:
         return
-    concept, _ = _label(head)
+    concept, _ = _label(head, em)
     concept = concept or state.subject
     if concept is None:
         return

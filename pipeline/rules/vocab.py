@@ -125,9 +125,11 @@ def func_code_by_prefix(prefix: str, parent: str | None = None) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def econ_code_by_name(name: str) -> str | None:
-    """Code of an economic-class name (工资福利支出 → 301, 基本工资 → 30101)."""
+def econ_code_by_name(name: str, fiscal_year: int | None = None) -> str | None:
+    """Code of an economic-class name (工资福利支出 → 301, 基本工资 → 30101), by the revision of the year."""
     compact = _compact(name)
+    if fiscal_year is not None and fiscal_year < 2018 and compact in _LEX.economic_before_2018:
+        return _LEX.economic_before_2018[compact]
     for code, aliases in ECON_CODES.items():
         if compact in (_compact(a) for a in aliases):
             return code
