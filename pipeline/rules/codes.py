@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from pipeline.segment import Segmented
 
@@ -23,11 +24,11 @@ def compact_name(name: str) -> str:
     return name.removesuffix("支出") if len(name) > 3 else name
 
 
-def dice(a: str, b: str) -> float:
-    """Character-bigram Dice similarity of two names."""
+def dice(a: str, b: str) -> Fraction:
+    """Character-bigram Dice similarity of two names (an exact fraction: no floats on the rules path)."""
     ga = {a[i : i + 2] for i in range(len(a) - 1)} or {a}
     gb = {b[i : i + 2] for i in range(len(b) - 1)} or {b}
-    return 2 * len(ga & gb) / (len(ga) + len(gb))
+    return Fraction(2 * len(ga & gb), len(ga) + len(gb))
 
 
 @dataclass
@@ -48,7 +49,7 @@ class DocCodes:
         if want in names:
             return names[want]
         scored = sorted(((dice(want, n), c) for n, c in names.items()), reverse=True)
-        if scored and scored[0][0] >= 0.75 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        if scored and scored[0][0] >= Fraction(3, 4) and (len(scored) == 1 or scored[1][0] < scored[0][0]):
             return scored[0][1]
         return None
 

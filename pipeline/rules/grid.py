@@ -142,7 +142,7 @@ def sides_of(columns: list[Column], rows: list[list[Cell]]) -> list[Side]:
 
 def _mostly_words(rows: list[list[Cell]], j: int) -> bool:
     texts = [r[j].text for r in rows if j < len(r) and r[j].text.strip()]
-    return bool(texts) and sum(1 for t in texts if not is_amount(t)) >= 0.6 * len(texts)
+    return bool(texts) and 5 * sum(1 for t in texts if not is_amount(t)) >= 3 * len(texts)
 
 
 # ---------------------------------------------------------------- row identity
