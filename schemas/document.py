@@ -42,6 +42,9 @@ class Meta(_Model):
     fiscal_year: int | None = Field(default=None, description="Fiscal year the report covers.")
     doc_type: DocType | None = Field(default=None, description="决算, 预算 or 绩效自评.")
     unit: str | None = Field(default=None, description="Amount unit in force in the narrative: 元, 万元 or 亿元.")
+    evidence: dict[str, Span] = Field(
+        default_factory=dict, description="Per field (unit_name, fiscal_year): raw span of the text stating it."
+    )
 
 
 class Fact(_Model):

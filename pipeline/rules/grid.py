@@ -174,6 +174,15 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
     """(concept, printed code, label) of a row on one side; concept 'total' for a 合计 row."""
     lex = lexicon()
     label = row[side.label].text.strip() if side.label < len(row) else ""
+    if not label:  # a merged cell over the code and name columns (合计) sits in the first of them
+        label = next(
+            (
+                row[j].text.strip()
+                for j in side.codes
+                if j < len(row) and not row[j].text.strip().isdigit() and row[j].text.strip()
+            ),
+            "",
+        )
     compact = re.sub(r"\s+", "", label)
     if lex.total_rows.match(compact):
         return "total", None, label

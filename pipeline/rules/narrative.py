@@ -27,7 +27,9 @@ _OTHER_YEAR = re.compile(r"上年|上一年|去年|同期|(比|较|与)\s*\d{4}\
 _BUDGET = re.compile(r"(年初预算|调整预算|预算总额|预算数|预算安排|预算)(数)?(为|是|共)?\s*$")
 _CURRENT_UNITLESS = re.compile(r"(决算数|决算|执行数)(为|是)\s*$")
 _COMPLETION = re.compile(r"完成(年初|调整)?预算(数)?的?\s*$")
-_NEUTRAL = re.compile(r"^(其中)?(支出决算数?|决算数?|共计支出|共计|执行数|预算数|支出)(为|是)?$")
+_NEUTRAL = re.compile(
+    r"^(其中)?(\d{4}年度?)?(支出决算数?|决算数?|共计支出|共计|执行数|预算数|支出|预算安排|当年预算执行数|预算执行数)(为|是)?$"
+)
 _DOWN = ("减少", "下降", "少支出", "节约", "降幅", "减支")
 _UP = ("增加", "增长", "多支出", "超支", "上升", "增幅", "增支")
 _FUNC_PATH = re.compile(
@@ -51,6 +53,7 @@ class _Sentence:
     scope: str | None = None
     budget_doc: bool = False
     budget_then_actual: int = 0  # 1: a budget amount was stated; 2: then an actual one (年初预算X，实际Y，增加Z)
+    carried: bool = False  # the subject comes from an earlier sentence of the paragraph
 
 
 def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, unit: str | None) -> None:
@@ -61,7 +64,10 @@ def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, u
     state = _Sentence(budget_doc=doc_type == "预算")
     for s0, s1 in _sentences(text, start, end):
         if not text[s0:s1].lstrip().startswith("其中"):
-            state = _Sentence(budget_doc=doc_type == "预算")
+            # a new sentence keeps the paragraph's subject for figures it states without a label of their own
+            state = _Sentence(
+                state.subject, state.subject_period, state.scope, budget_doc=doc_type == "预算", carried=True
+            )
         _read_sentence(em, s0, s1, doc_type, unit, state, adjusted="调整预算" in text[start:end])
     _counts(em, start, end)
     _scores(em, start, end)
@@ -250,7 +256,7 @@ def _money(
         scope = state.scope
     if doc_type != "预算" and period == "change" and state.subject_period == "budget" and scope is None:
         scope = "budget"
-    if period == "prior" and scope is None and "预算" in ctx and state.subject_period == "budget":
+    if period == "prior" and scope is None and "预算" in ctx and "执行" not in ctx and state.subject_period == "budget":
         scope = "budget"
     em.add(
         concept,
