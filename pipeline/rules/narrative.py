@@ -65,9 +65,7 @@ def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, u
     for s0, s1 in _sentences(text, start, end):
         if not text[s0:s1].lstrip().startswith("其中"):
             # a new sentence keeps the paragraph's subject for figures it states without a label of their own
-            state = _Sentence(
-                state.subject, state.subject_period, state.scope, budget_doc=doc_type == "预算", carried=True
-            )
+            state = _Sentence(state.subject, budget_doc=doc_type == "预算", carried=True)
         _read_sentence(em, s0, s1, doc_type, unit, state, adjusted="调整预算" in text[start:end])
     _counts(em, start, end)
     _scores(em, start, end)
