@@ -29,6 +29,7 @@ from schemas.layout import TableLayout
 if TYPE_CHECKING:
     from pipeline.document import Parsed
 
+_UNIT_TAIL = re.compile(r"\s*(金额)?单[位元]\s*[：:].*$")
 _TITLE_LINE = re.compile(r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$")
 
 
@@ -78,8 +79,8 @@ def table_title(parsed: Parsed, section: Section, n: int) -> str:
     for block in reversed(section.blocks[max(0, n - 4) : n]):
         if block.kind != "paragraph":
             break
-        line = text[block.start : block.end].strip()
-        if _TITLE_LINE.search(line) and len(line) <= 60 and "单位" not in line:
+        line = _UNIT_TAIL.sub("", text[block.start : block.end]).strip()
+        if _TITLE_LINE.search(line) and len(line) <= 60 and not line.startswith(("单位", "部门", "编制")):
             return line
     for s in _ancestry(parsed, section):
         if lexicon().table_kind(s.title) is not None:

@@ -49,7 +49,7 @@ class DocCodes:
         if want in names:
             return names[want]
         scored = sorted(((dice(want, n), c) for n, c in names.items()), reverse=True)
-        if scored and scored[0][0] >= Fraction(3, 4) and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        if scored and scored[0][0] >= Fraction(7, 10) and (len(scored) == 1 or scored[1][0] < scored[0][0]):
             return scored[0][1]
         return None
 

@@ -252,7 +252,10 @@ def read_grid(em: Emitter, grid: Grid) -> None:
         grid.problems.append(f"table kind not recognised from its title {grid.title!r}")
         return
     if not sides:
-        grid.problems.append("no label column found in the header")
+        if grid.kind.total and all(c.role for c in columns if _has_amounts(grid, c.index)):
+            _read_totals_only(em, grid, columns)  # one data row of totals by column (支出预算总表 of Jiangsu)
+        else:
+            grid.problems.append("no label column found in the header")
         return
     if grid.kind.rows == "single":
         _read_single(em, grid, columns)
@@ -368,6 +371,22 @@ def _add(
         row_code=code,
         snippet=(row[0].start, end),
     )
+
+
+def _read_totals_only(em: Emitter, grid: Grid, columns: list[Column]) -> None:
+    """A table without a label column: its data row holds the table's totals, one per column role."""
+    kind = grid.kind
+    assert kind is not None
+    for r in range(grid.header_rows, len(grid.rows)):
+        row = grid.rows[r]
+        for col in columns:
+            if col.index >= len(row) or not is_amount(row[col.index].text):
+                continue
+            concept = kind.total.get(col.role or "")
+            period, scope = _period_of(col, grid.period)
+            if concept is None or period is None:
+                continue
+            _add(em, grid, r, concept, period, scope or kind.total_scope, row[col.index], col, None, "合计")
 
 
 def _read_single(em: Emitter, grid: Grid, columns: list[Column]) -> None:

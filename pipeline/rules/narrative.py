@@ -172,7 +172,7 @@ def _resolve_path(m: re.Match[str], em: Emitter | None = None) -> str | None:
             break
         child = (codes.child(code, name) if codes else None) or func_code_by_name(name, parent=code)
         if child is None:
-            return code if level == "xiang" else None
+            return None  # a name not under its parent: no guess at a level above
         code = child
     return code
 

@@ -45,10 +45,11 @@ def _compact(text: str) -> str:
 def _all_matches(text: str) -> tuple[LabelMatch, ...]:
     """Every alias occurrence (all start positions), the longest per start."""
     found = []
+    starts = _starts()
     for i in range(len(text)):
         best: LabelMatch | None = None
-        for n, concept in enumerate(CONCEPT_ALIASES):
-            m = _single(n).match(text, i)
+        for concept, pattern in starts.get(text[i], ()):
+            m = pattern.match(text, i)
             if m and m.end() > i and (best is None or m.end() > best.end):
                 best = LabelMatch(concept, i, m.end())
         if best is not None:
@@ -57,9 +58,37 @@ def _all_matches(text: str) -> tuple[LabelMatch, ...]:
 
 
 @cache
-def _single(n: int) -> re.Pattern[str]:
-    aliases = list(CONCEPT_ALIASES.values())[n]
-    return re.compile("|".join(f"(?:{a})" for a in sorted(aliases, key=len, reverse=True)))
+def _starts() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """Every alias compiled on its own, indexed by the characters it can start with.
+
+    One alternation per concept would stop at its first matching alias, not its longest.
+    """
+    index: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for concept, aliases in CONCEPT_ALIASES.items():
+        for alias in aliases:
+            pattern = re.compile(alias)
+            for ch in _first_chars(alias):
+                index.setdefault(ch, []).append((concept, pattern))
+    return index
+
+
+def _first_chars(alias: str) -> set[str]:
+    """Characters a match of the alias can start with (a superset: every CJK char the alias holds up front)."""
+    firsts: set[str] = set()
+    body = alias
+    while body.startswith("(?<!"):
+        body = body[body.index(")") + 1 :]
+    optional = re.match(r"^(\[[^\]]*\]\??|\((?:[^()]|\([^()]*\))*\)\??)", body)
+    while optional:
+        group = optional.group(1)
+        firsts |= set(re.findall(r"[\u4e00-\u9fff“”\"（(]", group))
+        if not group.endswith("?"):
+            return firsts
+        body = body[len(group) :]
+        optional = re.match(r"^(\[[^\]]*\]\??|\((?:[^()]|\([^()]*\))*\)\??)", body)
+    if body:
+        firsts.add(body[0])
+    return firsts
 
 
 def last_concept(text: str) -> LabelMatch | None:
