@@ -217,6 +217,9 @@ def _line_join_ranges(text: str, counts: Counter[str], md_lines: set[int]) -> li
     return ranges
 
 
+_UNIT_OR_ISSUER = re.compile(r"^\s*(单\s*位|金额单位|编制部门|部门名称|预算单位|预算主管部门|填报单位)\s*[：:]")
+
+
 def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bool:
     body = line.strip()
     if not body or not nxt.strip() or "\t" in line or "\t" in nxt or nxt[:1].isspace():
@@ -225,6 +228,8 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
         return False  # rows of a space-aligned table
     if body[-1] in TERMINAL_PUNCT or NUMBERING_RE.match(nxt) or _PAGE_LINE.match(nxt):
         return False
+    if body.endswith("表") or _UNIT_OR_ISSUER.match(nxt):
+        return False  # a table title, its 单位 / 编制部门 line: not one sentence
     first = nxt[0]
     if width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - 6:
         return is_cjk(first) or first.isdigit() or first in "（(“，、%）)”。；：:,.;"

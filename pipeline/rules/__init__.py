@@ -49,28 +49,33 @@ def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) ->
                 extract_paragraph(em, block.start, block.end, meta.doc_type, meta.unit)
             elif block.kind == "chart":
                 extract_chart(em, block, meta.fiscal_year, meta.unit)
+            elif (kind := _grid_kind(parsed, section, n, block)) is not None:
+                last_unit = table_unit(section, block, text, last_unit)
+                title = table_title(parsed, section, n)
+                grid = _grid(parsed, block, title, table_id, last_unit, meta)
+                read_grid(em, grid)
+                if grid.problems and notes is not None:
+                    span = parsed.clean.raw_span(block.start, block.end)
+                    notes.append(
+                        TableNote(table=table_id, title=title, kind=kind, span=span, reason="; ".join(grid.problems))
+                    )
             elif block.style == "cells" or is_cell_table(block.rows):
                 extract_cells(em, block, table_id, section)
             else:
                 last_unit = table_unit(section, block, text, last_unit)
-                title = table_title(parsed, section, n)
-                kind = lexicon().table_kind(title)
-                if kind is not None and block.style == "tsv" and _layout_of(parsed, block) is not None:
-                    grid = _grid(parsed, block, title, table_id, last_unit, meta)
-                    read_grid(em, grid)
-                    if grid.problems and notes is not None:
-                        span = parsed.clean.raw_span(block.start, block.end)
-                        notes.append(
-                            TableNote(
-                                table=table_id, title=title, kind=kind.kind, span=span, reason="; ".join(grid.problems)
-                            )
-                        )
-                    continue
                 for k, rows in enumerate(split_tables(block.rows)):
                     extract_tsv(
                         em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type, loose=block.style == "loose"
                     )
     return em.facts, em.rows
+
+
+def _grid_kind(parsed: Parsed, section: Section, n: int, block: Block) -> str | None:
+    """The kind of a table the reader saw as a grid (tab-separated rows with a layout), read by `grid`; else None."""
+    if block.style != "tsv" or _layout_of(parsed, block) is None:
+        return None
+    kind = lexicon().table_kind(table_title(parsed, section, n))
+    return kind.kind if kind is not None else None
 
 
 def table_title(parsed: Parsed, section: Section, n: int) -> str:

@@ -251,14 +251,14 @@ def read_grid(em: Emitter, grid: Grid) -> None:
     if grid.kind is None:
         grid.problems.append(f"table kind not recognised from its title {grid.title!r}")
         return
+    if grid.kind.rows == "single":
+        _read_single(em, grid, columns)
+        return
     if not sides:
         if grid.kind.total and all(c.role for c in columns if _has_amounts(grid, c.index)):
             _read_totals_only(em, grid, columns)  # one data row of totals by column (支出预算总表 of Jiangsu)
         else:
             grid.problems.append("no label column found in the header")
-        return
-    if grid.kind.rows == "single":
-        _read_single(em, grid, columns)
         return
     unknown = sorted(
         {
