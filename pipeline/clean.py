@@ -217,6 +217,7 @@ def _line_join_ranges(text: str, counts: Counter[str], md_lines: set[int]) -> li
     return ranges
 
 
+_AMOUNT_START = re.compile(r"^[\d,]+(\.\d+)?\s*(万元|亿元|元|%)")
 _UNIT_OR_ISSUER = re.compile(r"^\s*(单\s*位|金额单位|编制部门|部门名称|预算单位|预算主管部门|填报单位)\s*[：:]")
 
 
@@ -240,5 +241,7 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
     last = body[-1]
     if last.isdigit() and nxt.startswith(("万元", "元", "亿元", "%")):
         return blank_lines <= 2  # a number cut from its unit
+    if blank_lines == 0 and is_cjk(last) and _AMOUNT_START.match(nxt):
+        return True  # 与上年相比增加 / 844.58万元: a sentence wrapped before its figure
     continues = is_cjk(last) or last in "、，,"
     return len(body) >= 20 and blank_lines <= 2 and continues and (is_cjk(first) or first in "（“")

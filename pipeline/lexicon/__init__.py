@@ -24,6 +24,7 @@ class Alias:
 
     pattern: str
     families: tuple[str, ...] = ()
+    scope: str | None = None  # the wording also fixes the figure's scope (财政拨款基本支出 → exp_basic, fiscal)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Lexicon:
 def _alias(raw: str | dict[str, Any]) -> Alias:
     if isinstance(raw, str):
         return Alias(raw)
-    return Alias(raw["pattern"], tuple(raw.get("families", ())))
+    return Alias(raw["pattern"], tuple(raw.get("families", ())), raw.get("scope"))
 
 
 def _load(data: dict[str, Any]) -> Lexicon:

@@ -235,6 +235,9 @@ def _money(
 ) -> None:
     concept, _ = _label(ctx, em)
     period, scope, direction = _period(ctx, doc_type, adjusted, em.fiscal_year)
+    if concept is not None and "@" in concept:
+        concept, _, fixed = concept.partition("@")
+        scope = scope or fixed
     if not state.budget_doc:
         if period == "budget" and state.budget_then_actual == 0:
             state.budget_then_actual = 1
@@ -288,7 +291,7 @@ def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> N
     else:
         return
     concept, _ = _label(head, em)
-    concept = concept or state.subject
+    concept = (concept or state.subject or "").partition("@")[0] or None
     if concept is None:
         return
     scope = "budget" if period == "change" and state.subject_period == "budget" and not state.budget_doc else None

@@ -17,9 +17,11 @@ from pipeline.lexicon import lexicon
 _LEX = lexicon()
 
 # concept -> aliases (regex fragments matched on text with spaces removed), from the lexicon
-CONCEPT_ALIASES: dict[str, list[str]] = {
-    cid: [a.pattern for a in c.aliases] for cid, c in _LEX.concepts.items() if c.aliases
-}
+# (a wording that also fixes the scope is keyed "concept@scope")
+CONCEPT_ALIASES: dict[str, list[str]] = {}
+for _cid, _c in _LEX.concepts.items():
+    for _a in _c.aliases:
+        CONCEPT_ALIASES.setdefault(f"{_cid}@{_a.scope}" if _a.scope else _cid, []).append(_a.pattern)
 
 # Function classification (政府收支分类科目): code -> names (first is the standard one), from the lexicon.
 FUNC_CODES: dict[str, list[str]] = {code: list(names) for code, names in _LEX.function.items()}
