@@ -60,6 +60,16 @@ class LineRule:
 
 
 @dataclass(frozen=True)
+class CountRule:
+    """A count the templates state in prose."""
+
+    concept: str
+    pattern: re.Pattern[str]
+    period: str = "current"
+    categories: bool = False
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """The loaded lexicon."""
 
@@ -72,6 +82,8 @@ class Lexicon:
     function: dict[str, tuple[str, ...]]
     economic: dict[str, tuple[str, ...]]
     economic_before_2018: dict[str, str]
+    counts: tuple[CountRule, ...] = ()
+    count_category: re.Pattern[str] = re.compile(r"$^")
 
     def table_kind(self, title: str) -> TableKind | None:
         """The kind of a table from its title (whitespace ignored), or None when the title names no known kind."""
@@ -134,6 +146,11 @@ def _load(data: dict[str, Any]) -> Lexicon:
         function={str(k): tuple(v) for k, v in cls["function"].items()},
         economic={str(k): tuple(v) for k, v in cls["economic"].items()},
         economic_before_2018={k: str(v) for k, v in cls.get("economic_before_2018", {}).items()},
+        counts=tuple(
+            CountRule(c["concept"], re.compile(c["pattern"]), c.get("period", "current"), bool(c.get("categories")))
+            for c in data.get("counts", [])
+        ),
+        count_category=re.compile(data["count_category"]) if "count_category" in data else re.compile(r"$^"),
     )
 
 

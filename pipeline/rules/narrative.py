@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pipeline.lexicon import lexicon
 from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
 from pipeline.rules.vocab import FUNC_CODES, func_code_by_name, last_concept
@@ -230,6 +231,18 @@ def _direction(word: str) -> str:
     return "up" if word.startswith(_UP) else "unknown"
 
 
+def _track_budget_then_actual(state: _Sentence, period: Period) -> None:
+    """年初预算X，实际Y，增加Z: after a budget and then an actual amount, a difference compares the two."""
+    if state.budget_doc:
+        return
+    if period == "budget" and state.budget_then_actual == 0:
+        state.budget_then_actual = 1
+    elif period == "current" and state.budget_then_actual == 1:
+        state.budget_then_actual = 2
+    elif period == "prior":
+        state.budget_then_actual = -1
+
+
 def _money(
     em: Emitter, start: int, end: int, unit: str, ctx: str, state: _Sentence, doc_type: str | None, adjusted: bool
 ) -> None:
@@ -238,13 +251,7 @@ def _money(
     if concept is not None and "@" in concept:
         concept, _, fixed = concept.partition("@")
         scope = scope or fixed
-    if not state.budget_doc:
-        if period == "budget" and state.budget_then_actual == 0:
-            state.budget_then_actual = 1
-        elif period == "current" and state.budget_then_actual == 1:
-            state.budget_then_actual = 2
-        elif period == "prior":
-            state.budget_then_actual = -1
+    _track_budget_then_actual(state, period)
     if period == "change" and state.budget_then_actual == 2 and not _OTHER_YEAR.search(ctx):
         return  # actual against budget, not a change on last year: no vocabulary concept
     if concept is None and (period in ("prior", "change") or _NEUTRAL.match(re.sub(r"[\s，,：:]", "", ctx))):
@@ -310,38 +317,36 @@ def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> N
 
 # ---------------------------------------------------------------- counts and template sentences
 
-_COUNT_PATTERNS: list[tuple[str, str, str]] = [
-    ("staff_authorized", r"编制(?:人数)?\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
-    ("staff_actual", r"(?:在职职工|在职人员|年末实有人数|年未实有人数|实有人数)\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
-    ("staff_fully_funded", r"财政全额(?:供给)?\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
-    ("staff_subsidized", r"财政补助\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
-    ("staff_established", r"在编\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
-    ("staff_temporary", r"(?:临聘|聘用人员|聘用)\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
-    ("retirees", r"退休(?:职工|人员)\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
-    ("overseas_groups", r"团组\s*(?P<n>\d+)\s*(?P<u>次|个)", "次"),
-    ("overseas_persons", r"出国[（(]境[）)]\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
-    ("vehicles_purchased", r"更新购置公务用车\s*(?P<n>\d+)\s*(?P<u>辆)", "辆"),
-    ("vehicles_count", r"共有(?:公务用车|车辆)\s*(?P<n>\d+)\s*(?P<u>辆)", "辆"),
-    ("reception_batches", r"国内公务接待\s*(?P<n>\d+)\s*(?P<u>批次)", "批次"),
-    ("reception_visitors", r"国内公务接待\s*\d+\s*批次[，,]\s*(?P<n>\d+)\s*(?P<u>人次)", "人次"),
-    ("foreign_reception_batches", r"外事接待\s*(?P<n>\d+)\s*(?P<u>批次)", "批次"),
-    ("foreign_reception_visitors", r"外事接待\s*\d+\s*批次[，,]\s*(?P<n>\d+)\s*(?P<u>人次?)", "人"),
-    ("equipment_general", r"通用设备\s*(?P<n>\d+)\s*(?P<u>台)", "台"),
-    ("equipment_special", r"专用设备\s*(?P<n>\d+)\s*(?P<u>台)", "台"),
-    ("perf_pre_assessment", r"(?P<n>\d+)\s*(?P<u>个)项目开展了?(?:预算)?事前绩效评估", "个"),
-    ("perf_targets", r"(?P<n>\d+)\s*(?P<u>个)项目编制了?绩效目标", "个"),
-    ("perf_monitoring", r"(?P<n>\d+)\s*(?P<u>个)项目开展了?绩效监控", "个"),
-    ("perf_self_assessment", r"(?P<n>\d+)\s*(?P<u>个)项目开展了?绩效(?:目标完成情况)?自评", "个"),
-    ("perf_evaluation", r"组织了?\s*(?P<n>\d+)\s*(?P<u>个)项目(?:支出)?绩效评价", "个"),
-]
-_COUNTS = [(c, re.compile(p), u) for c, p, u in _COUNT_PATTERNS]
-
 
 def _counts(em: Emitter, start: int, end: int) -> None:
     text = em.ct.text
-    for concept, pattern, _unit in _COUNTS:
-        for m in pattern.finditer(text, start, end):
-            em.add(concept, "current", "count", m.start("n"), m.end("n"), m.group("u"), snippet=(m.start(), m.end()))
+    lex = lexicon()
+    for rule in lex.counts:
+        period: Period = "budget" if rule.period == "budget" else "current"
+        for m in rule.pattern.finditer(text, start, end):
+            em.add(rule.concept, period, "count", m.start("n"), m.end("n"), m.group("u"), snippet=(m.start(), m.end()))
+            if rule.categories:
+                _count_list(em, rule.concept, period, m.end(), end)
+
+
+def _count_list(em: Emitter, concept: str, period: Period, start: int, end: int) -> None:
+    """The categories listed after a count (其中：执法执勤用车38辆、…), each as the concept scoped by category."""
+    text = em.ct.text
+    head = re.match(r"\s*[，,]?\s*其中\s*[：:，,]?", text[start:end])
+    if head is None:
+        return
+    stop = min((p for p in (text.find("；", start, end), text.find("。", start, end)) if p >= 0), default=end)
+    for m in lexicon().count_category.finditer(text, start + head.end(), stop):
+        em.add(
+            concept,
+            period,
+            "count",
+            m.start("n"),
+            m.end("n"),
+            "辆",
+            scope=m.group("name"),
+            snippet=(m.start(), m.end()),
+        )
 
 
 _SCORE = re.compile(rf"(?P<name>[\u4e00-\u9fff]{{2,12}}?)得分\s*(?P<n>{NUMBER})\s*分")
