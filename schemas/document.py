@@ -74,6 +74,11 @@ class Fact(_Model):
         default=None, description="For table cells: the table's canonical kind (收支总表, 支出表, 三公表 …) or None."
     )
     row_code: str | None = Field(default=None, description="For table cells: the row's classification code as printed.")
+    fund: str | None = Field(
+        default=None,
+        description="Whose money a function/economic row counts: all, fiscal, general, gov_fund, state_capital "
+        "(from its table's kind, or the section of prose it is stated in); None when not known.",
+    )
 
     @property
     def amount(self) -> Decimal:

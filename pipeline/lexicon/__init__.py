@@ -35,6 +35,7 @@ class Concept:
     name: str
     description: str = ""
     aliases: tuple[Alias, ...] = ()
+    fund: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Lexicon:
     economic: dict[str, tuple[str, ...]]
     economic_before_2018: dict[str, str]
     counts: tuple[CountRule, ...] = ()
+    section_funds: tuple[tuple[str, re.Pattern[str]], ...] = ()
     count_category: re.Pattern[str] = re.compile(r"$^")
 
     def table_kind(self, title: str) -> TableKind | None:
@@ -102,6 +104,18 @@ class Lexicon:
                     return role
         return None
 
+    def fund_of_text(self, text: str) -> str | None:
+        """Whose money a heading or lead-in line speaks of (section_funds), or None."""
+        compact = re.sub(r"\s+", "", text)
+        return next((fund for fund, pattern in self.section_funds if pattern.search(compact)), None)
+
+    def concept_fund(self, concept: str, scope: str | None = None) -> str | None:
+        """Whose money a concept counts (a 财政拨款 scope makes it fiscal), or None."""
+        if scope == "fiscal":
+            return "fiscal"
+        c = self.concepts.get(concept)
+        return c.fund if c else None
+
     def line_rules(self, kind: str, side: str) -> tuple[LineRule, ...]:
         """Table-specific readings of labelled lines on one side (income | expenditure) of a two-sided table."""
         return self.line_overrides.get((kind, side), ())
@@ -115,7 +129,9 @@ def _alias(raw: str | dict[str, Any]) -> Alias:
 
 def _load(data: dict[str, Any]) -> Lexicon:
     concepts = {
-        cid: Concept(cid, c["name"], c.get("description", ""), tuple(_alias(a) for a in c.get("aliases", [])))
+        cid: Concept(
+            cid, c["name"], c.get("description", ""), tuple(_alias(a) for a in c.get("aliases", [])), c.get("fund")
+        )
         for cid, c in data["concepts"].items()
     }
     kinds = tuple(
@@ -151,6 +167,7 @@ def _load(data: dict[str, Any]) -> Lexicon:
             for c in data.get("counts", [])
         ),
         count_category=re.compile(data["count_category"]) if "count_category" in data else re.compile(r"$^"),
+        section_funds=tuple((f["fund"], re.compile(f["pattern"])) for f in data.get("section_funds", [])),
     )
 
 

@@ -43,6 +43,7 @@ def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) ->
             extract_paragraph(em, block.start, block.end, meta.doc_type, meta.unit)
     for section in parsed.seg.sections:
         note_class(em, section.title)
+        em.prose_fund = next((f for s in _ancestry(parsed, section) if (f := lexicon().fund_of_text(s.title))), None)
         for n, block in enumerate(section.blocks):
             table_id = f"{section.id}.t{n}"
             if block.kind == "paragraph":

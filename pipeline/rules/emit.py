@@ -22,6 +22,7 @@ class Emitter:
     codes: DocCodes = field(default_factory=DocCodes)  # the report's own code table (names in prose)
     fiscal_year: int | None = None
     func_class: str | None = None  # the function class the prose is in (（一）公共安全（类）)
+    prose_fund: str | None = None  # whose money the prose is about (its heading or lead-in line)
     facts: list[Fact] = field(default_factory=list)
     rows: list[Fact] = field(default_factory=list)
     _seen: set[tuple[object, ...]] = field(default_factory=set)
@@ -44,6 +45,7 @@ class Emitter:
         column: str | None = None,
         table_kind: str | None = None,
         row_code: str | None = None,
+        fund: str | None = None,
     ) -> Fact | None:
         """Record the number at clean [start, end) as a fact; returns None for repeats or non-numbers."""
         written = self.ct.text[start:end]
@@ -79,6 +81,7 @@ class Emitter:
             column=column,
             table_kind=table_kind,
             row_code=row_code,
+            fund=fund if table is not None else (self.prose_fund if concept.startswith(("func:", "econ:")) else None),
         )
         (self.rows if concept.startswith(ROW_PREFIXES) else self.facts).append(fact)
         return fact

@@ -369,6 +369,7 @@ def _add(
         column=col.header,
         table_kind=grid.kind.kind if grid.kind else None,
         row_code=code,
+        fund=grid.kind.fund if grid.kind else None,
         snippet=(row[0].start, end),
     )
 

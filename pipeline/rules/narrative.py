@@ -62,6 +62,9 @@ def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, u
     text = em.ct.text
     if _project_summary(em, start, end):
         return
+    line = text[start:end].strip()
+    if line.endswith(("：", ":")) and len(line) <= 40 and (fund := lexicon().fund_of_text(line)):
+        em.prose_fund = fund  # 财政拨款支出主要内容如下：
     state = _Sentence(budget_doc=doc_type == "预算")
     for s0, s1 in _sentences(text, start, end):
         if not text[s0:s1].lstrip().startswith("其中"):
