@@ -192,6 +192,8 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
     if code is None and (m := _CODED_LABEL.match(label)) and rows_kind in ("function", "economic"):
         code, label = re.sub(r"\s", "", m.group("code")), m.group("name").strip()
         compact = re.sub(r"\s+", "", label)
+    if code is not None and not _plausible(code, rows_kind):
+        code = None  # a misprinted code (7 11 02 for 210 11 02): read the row by its name instead
     if code is not None:
         if rows_kind == "economic" or (rows_kind == "function" and code.startswith("3")):
             return f"econ:{code}", code, label
@@ -226,6 +228,14 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
                 ctx.note(child)
                 return f"func:{child}", None, label
     return None, None, label
+
+
+def _plausible(code: str, rows_kind: str) -> bool:
+    """A printed code whose 类 exists in the classification (function 2xx, economic 3xx)."""
+    lex = lexicon()
+    if code.startswith("3"):
+        return code[:3] in lex.economic
+    return code[:3] in lex.function
 
 
 def _line_concept(compact: str, side: Side, kind: TableKind | None) -> str | None:

@@ -38,6 +38,11 @@ _FUNC_PATH = re.compile(
     r"(?:(?P<kuan>[\u4e00-\u9fff]*?)(?P<kcodes>[\d、]*)[（(]款[）)])?"
     r"(?:(?P<xiang>[\u4e00-\u9fff]*?)(?P<xcodes>[\d、]*)[（(]项[）)])?"
 )
+_CHANGE_AFTER_LABEL = re.compile(r"^(?:预算)?(?:安排)?(增加|减少|压减|增长|下降)")
+_BARE_CHANGE = re.compile(
+    r"^[，,、；;：:。]*(其中)?[，,：:]?(与|比|较|同)?(上年度?|上一年度?|去年|\d{4}年度?)?(当年)?(预算执行数|预算数|执行数|预算)?"
+    r"(相比|比较)?[，,]?(收、?支(预算)?总计)?(各|分别|共)?(增加|减少|增长|下降|上升|降低|压减|节约|减支|增支|少支出|多支出|超支)?(了|为|是)?$"
+)
 _CLASS_HEADING = re.compile(r"(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?[（(]类[）)]")
 _YEAR_TAIL = re.compile(r"(?P<year>\d{4})\s*年(?P<rest>[^，,。；;\d]{0,12})$")
 _NOT_IN_PROSE = {"229", "227"}  # 其他, 预备费: too common as words
@@ -112,11 +117,15 @@ def _inside_code(text: str, m: re.Match[str]) -> bool:
     return before.isascii() and before.isalpha()
 
 
+def _compact(text: str) -> str:
+    return re.sub(r"[\s\u3000“”\"]+", "", text)
+
+
 def _label(ctx: str, em: Emitter | None = None) -> tuple[str | None, int]:
     """Concept named nearest the end of `ctx` (concept aliases or function-class names) and where it ends."""
     best_concept, best_end = None, -1
     found = last_concept(ctx)
-    compact = re.sub(r"[\s\u3000“”\"]+", "", ctx)
+    compact = _compact(ctx)
     if found is not None:
         best_concept, best_end = found.concept, found.end
     func = _func_label(compact, em)
@@ -249,16 +258,22 @@ def _track_budget_then_actual(state: _Sentence, period: Period) -> None:
 def _money(
     em: Emitter, start: int, end: int, unit: str, ctx: str, state: _Sentence, doc_type: str | None, adjusted: bool
 ) -> None:
-    concept, _ = _label(ctx, em)
+    concept, label_end = _label(ctx, em)
     period, scope, direction = _period(ctx, doc_type, adjusted, em.fiscal_year)
+    if concept is not None and period != "change" and (m := _CHANGE_AFTER_LABEL.match(_compact(ctx)[label_end:])):
+        period, scope, direction = "change", None, _direction(m.group(1))  # 基本支出增加人员工资…等3397.18万元
     if concept is not None and "@" in concept:
         concept, _, fixed = concept.partition("@")
         scope = scope or fixed
     _track_budget_then_actual(state, period)
     if period == "change" and state.budget_then_actual == 2 and not _OTHER_YEAR.search(ctx):
         return  # actual against budget, not a change on last year: no vocabulary concept
-    if concept is None and (period in ("prior", "change") or _NEUTRAL.match(re.sub(r"[\s，,：:]", "", ctx))):
-        concept = state.subject
+    bare = _compact(ctx)
+    clause = re.split(r"[，,；;。]", bare)[-1]  # the words of the figure's own clause
+    if concept is None and (
+        (period in ("prior", "change") and _BARE_CHANGE.match(clause)) or _NEUTRAL.match(re.sub(r"[，,：:]", "", bare))
+    ):
+        concept = state.subject  # 与上年相比增加X万元: the subject's change; 扶贫经费增加X万元 is no figure of it
     if concept is None:
         return
     if period in ("current", "budget") and state.subject is None:
