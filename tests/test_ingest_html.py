@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import REPORTS
+from make_inputs import NOISE, budget_workbook, page, report_page
 
 from pipeline.document import process_file
 from pipeline.errors import InputError
@@ -16,51 +16,6 @@ from pipeline.ingest import read_document
 from pipeline.ingest.numfmt import format_number
 
 REPORT = REPORTS / "003_7c46becd3f9fd372.txt"
-NOISE = ["站内搜索", "首页", "政务公开", "当前位置", "var tracker", "color:red", "备案号", "友情链接", "隐藏的"]
-
-
-def page(body: str, head: str = '<meta charset="utf-8">') -> str:
-    """A county-website page around `body`: scripts, styles, navigation, search form, footer and menus."""
-    return f"""<!DOCTYPE html>
-<html><head>{head}<title>部门预算公开</title>
-<script>var tracker = "站内搜索";</script><style>p {{ color:red }}</style></head>
-<body>
-<header><div class="logo">某某县人民政府</div><ul><li>首页</li><li>政务公开</li></ul></header>
-<nav><a href="/">首页</a> <a href="/gk">政务公开</a></nav>
-<div class="breadcrumb">当前位置：首页 &gt; 财政预决算</div>
-<form action="/search"><label>站内搜索</label><input name="q"><button>搜索</button></form>
-<div class="article">
-{body}
-</div>
-<div hidden>隐藏的提示</div><div style="display: none">隐藏的菜单</div>
-<select><option>友情链接</option><option>某某市人民政府</option></select>
-<footer><p>主办单位：某某县人民政府办公室 备案号：蜀ICP备0000号</p></footer>
-<script>document.write("站内搜索")</script>
-</body></html>"""
-
-
-def report_page(text: str, charset: str) -> str:
-    """The sample report as a web page: markdown headings as h1-h6, tab-separated lines as table rows."""
-    parts: list[str] = []
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        if "\t" in lines[i]:
-            parts.append("<table>")
-            while i < len(lines) and "\t" in lines[i]:
-                cells = "".join(f"<td>{html.escape(c)}</td>" for c in lines[i].split("\t"))
-                parts.append(f"<tr>{cells}</tr>")
-                i += 1
-            parts.append("</table>")
-            continue
-        line = lines[i]
-        if line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            parts.append(f"<h{level}>{html.escape(line.lstrip('#').strip())}</h{level}>")
-        elif line.strip():
-            parts.append(f"<p>{html.escape(line)}</p>")
-        i += 1
-    return page("\n".join(parts), head=f'<meta charset="{charset}">')
 
 
 def write(tmp_path: Path, name: str, payload: bytes) -> Path:
@@ -169,6 +124,28 @@ def test_layout_tables_are_read_as_blocks(tmp_path: Path) -> None:
     assert doc.layout is not None and len(doc.layout.tables) == 1
 
 
+def test_word_export_tag_soup_pre_and_span_attributes(tmp_path: Path) -> None:
+    body = """<p class=MsoNormal align=center><b><span style='font-size:16pt'>2021年部门预算<o:p></o:p></span></b>
+    <p class=MsoNormal><span>一、收入预算<!-- 批注 -->总额<span lang=EN-US>316.29</span>万元</span>
+    <table class=MsoNormalTable border=1><tr><td><p class=MsoNormal>项目<td><p>金额<tr><td>合计<td>316.29</table>
+    <pre>
+    行一  保留
+    </pre>
+    <table><tr style="display:none"><td>隐藏行</td><td>1</td></tr>
+    <tr><td colspan="0">a</td><td colspan="2x">b</td><td rowspan="0">c</td></tr>
+    <tr><td>d</td><td>e</td><td>f</td></tr></table>"""
+    doc = read_document(write(tmp_path, "w.htm", page(body).encode("utf-8")))
+    assert doc.text.splitlines() == [
+        "2021年部门预算",
+        "一、收入预算总额316.29万元",  # the comment's tail is text
+        "项目\t金额",  # unclosed <td> and <tr> are closed where a browser closes them
+        "合计\t316.29",
+        "    行一  保留",  # <pre> keeps its spaces
+        "a\tb\t\tc",  # colspan 0 counts as 1, "2x" as 2; a hidden row is not read
+        "d\te\tf\t",  # rowspan 0 reaches the end of the row group
+    ]
+
+
 # ---------------------------------------------------------------- encodings
 
 SAMPLE = "<p>本年收入合计381.13万元，其中：一般公共预算财政拨款收入381.13万元。</p>"
@@ -253,43 +230,6 @@ def test_a_report_as_a_web_page_gives_the_same_facts(
 
 
 # ---------------------------------------------------------------- .xlsx
-
-
-def budget_workbook(path: Path) -> None:
-    """A 收支总表 sheet as finance bureaus share it: title and unit rows, merged headers, #,##0.00 amounts."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "表1 收支总表"
-    sheet.append(["2021年部门收支总表"])
-    sheet.merge_cells("A1:D1")
-    sheet.append(["单位名称：万源市社保局", None, "单位：元"])
-    sheet.append(["收入", None, "支出"])
-    sheet.merge_cells("A3:B3")
-    sheet.merge_cells("C3:D3")
-    sheet.append(["项目", "2021年预算数", "项目", "2021年预算数"])
-    sheet.append(["一、一般公共预算拨款收入", 3162923, "八、社会保障和就业支出", 2875129])
-    sheet.append(["二、政府性基金预算拨款收入", None, "十、卫生健康支出", 103545.0])
-    sheet.append([None, None, "二十、住房保障支出", 184249])
-    sheet.append(["本年收入合计", 3162923, "本年支出合计", 3162923])
-    sheet.append(["收入总计", 3162923, "支出总计", 3162923])
-    for row in sheet.iter_rows(min_row=5):
-        for cell in row:
-            cell.number_format = "#,##0.00"
-    sheet["F12"].number_format = "0.00"  # a formatted but empty cell: no trailing row or column comes of it
-    other = book.create_sheet("图表数据")
-    other.append([None, "2020年", "2021年"])
-    other.append([None, "征缴金额", 1183.1099999999999])  # a chart export's float artifact
-    other.append([None, "发放率", 0.8862])
-    other["C2"].number_format = "0.00"
-    other["C3"].number_format = "0.00%"
-    book.create_sheet("空表")
-    hidden = book.create_sheet("参数")
-    hidden.append(["隐藏的参数"])
-    hidden.sheet_state = "hidden"
-    book.save(path)
 
 
 def test_xlsx_sheets_rows_and_number_strings(tmp_path: Path) -> None:

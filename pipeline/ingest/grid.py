@@ -109,6 +109,8 @@ def _is_data_row(row: list[str]) -> bool:
 
 def collapse(text: str) -> str:
     """Whitespace as a browser shows it: runs become one space; a line break between two CJK characters vanishes."""
+    if "\n" not in text:
+        return " ".join(text.split())
 
     def space(m: re.Match[str]) -> str:
         if "\n" in m.group() and _wide(text[m.start() - 1 : m.start()]) and _wide(text[m.end() : m.end() + 1]):

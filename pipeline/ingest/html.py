@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from itertools import islice
 from pathlib import Path
 
 from lxml import etree, html
@@ -41,6 +42,7 @@ _CONTENT = "|".join(f".//{t}" for t in ("table", "p", "h1", "h2", "h3", "h4", "h
 _NAV_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "menu", "menubar"})
 _NAV_NAMES = ("nav", "navbar", "navigation", "menu", "menubar", "crumb", "crumbs")  # topnav, submenu, breadcrumb
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_DIGITS = re.compile(r"\s*(\d+)")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([a-z0-9_:.\-]+)", re.IGNORECASE)
 _WESTERN = frozenset({"iso8859-1", "iso8859-15", "cp1252", "ascii"})
@@ -232,9 +234,11 @@ def _in_sectioning(el: html.HtmlElement) -> bool:
 
 def _lays_out(table: html.HtmlElement) -> bool:
     """A table that arranges the page rather than holding data: it holds a table, has one cell, or says so."""
-    if (table.get("role") or "").lower() in ("presentation", "none") or table.xpath(".//table"):
+    if (table.get("role") or "").lower() in ("presentation", "none"):
         return True
-    return len(table.xpath(".//td|.//th")) <= 1
+    if next(table.iterdescendants("table"), None) is not None:
+        return True
+    return sum(1 for _ in islice(table.iter("td", "th"), 2)) <= 1
 
 
 # ---------------------------------------------------------------- tables
@@ -250,7 +254,7 @@ def _write_table(table: html.HtmlElement, out: _Out) -> None:
     for group, is_head in _row_groups(table):
         grid_rows = [[_cell(td, len(group) - r) for td in tr if td.tag in ("td", "th")] for r, tr in enumerate(group)]
         rows.extend(grid_rows)
-        head.extend(is_head or (bool(tr.xpath("th")) and not tr.xpath("td")) for tr in group)
+        head.extend(is_head or _all_th(tr) for tr in group)
     done = finish(place(rows, head))
     if done is None:
         return
@@ -269,6 +273,11 @@ def _write_table(table: html.HtmlElement, out: _Out) -> None:
             method="html",
         )
     )
+
+
+def _all_th(tr: html.HtmlElement) -> bool:
+    tags = {cell.tag for cell in tr}
+    return "th" in tags and "td" not in tags
 
 
 def _row_groups(table: html.HtmlElement) -> list[tuple[list[html.HtmlElement], bool]]:
@@ -296,14 +305,20 @@ def _row_groups(table: html.HtmlElement) -> list[tuple[list[html.HtmlElement], b
 
 def _cell(td: html.HtmlElement, rows_left: int) -> Cell:
     """A cell's text (its lines joined by spaces) and spans; rowspan=0 reaches the end of its row group."""
-    sub = _Out()
-    _walk_inside(td, sub)
-    sub.end_line()
+    if len(td):
+        sub = _Out()
+        _walk_inside(td, sub)
+        sub.end_line()
+        text = " ".join(sub.lines)
+    else:
+        text = collapse(td.text or "")
     rowspan = _span(td.get("rowspan"))
-    return Cell(" ".join(sub.lines), min(rowspan, rows_left) if rowspan else rows_left, _span(td.get("colspan")) or 1)
+    return Cell(text, min(rowspan, rows_left) if rowspan else rows_left, _span(td.get("colspan")) or 1)
 
 
 def _span(value: str | None) -> int:
     """A rowspan / colspan attribute as a browser reads it (leading digits; missing or junk counts as 1)."""
-    digits = re.match(r"\s*(\d+)", value or "")
+    if value is None:
+        return 1
+    digits = _DIGITS.match(value)
     return min(int(digits.group(1)), MAX_SPAN) if digits else 1

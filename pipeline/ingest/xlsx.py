@@ -10,6 +10,7 @@ columns are dropped. Each sheet's grid goes into the layout as one table (method
 
 from __future__ import annotations
 
+import re
 import warnings
 import zipfile
 from datetime import date, datetime, time, timedelta
@@ -22,6 +23,7 @@ from pipeline.ingest.grid import Grid, collapse, finish
 from pipeline.ingest.numfmt import format_number
 from schemas.layout import Layout, TableLayout
 
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=[\"']([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)[\"']")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .xls files and of password-protected workbooks
 
 
@@ -110,22 +112,22 @@ def _sheet_grid(sheet: Any) -> Grid:
 def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
     """Merged ranges as 0-based (top, left, bottom, right), read from the sheet's XML.
 
-    A read-only worksheet does not parse its merged cells, so the `<mergeCell ref="A1:C1"/>` elements after the
-    sheet's data are read here, streaming, with the XML parser openpyxl itself uses.
+    A read-only worksheet does not parse its merged cells, so the `<mergeCell ref="A1:C1"/>` elements that follow
+    the sheet's data are found in its XML stream, a chunk at a time (a tag is matched once its `>` has arrived).
     """
     from openpyxl.utils.cell import range_boundaries
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
 
-    tag = f"{{{SHEET_MAIN_NS}}}mergeCell"
     ranges: list[tuple[int, int, int, int]] = []
+    pending = b""
     with sheet._get_source() as source:
-        for _, element in iterparse(source):
-            if element.tag == tag and element.get("ref"):
-                left, top, right, bottom = range_boundaries(element.get("ref"))
-                if left and top and right and bottom:  # 1-based; a whole-row or whole-column ref has None
+        while chunk := source.read(1 << 20):
+            pending += chunk
+            done = pending.rfind(b">") + 1
+            for match in _MERGE.finditer(pending, 0, done):
+                left, top, right, bottom = range_boundaries(match.group(1).decode("ascii"))
+                if left and top and right and bottom:
                     ranges.append((top - 1, left - 1, bottom - 1, right - 1))
-            element.clear()
+            pending = pending[done:]
     return ranges
 
 
