@@ -197,25 +197,29 @@ def test_a_few_stray_bytes_are_replaced_not_fatal(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- a sample report as a web page
 
 
-def _keys(path: Path) -> tuple[set[object], set[object]]:
+Keys = tuple[set[object], set[object], set[object]]
+
+
+def _keys(path: Path) -> Keys:
+    """Matching keys of a document's facts and table rows, and its findings' rule, severity and figures."""
     result = process_file(path)
-    return {result_key(f) for f in result.facts}, {result_key(f) for f in result.tables}
+    findings = {(f.rule, f.severity, f.expected, f.actual) for f in result.findings}
+    return {result_key(f) for f in result.facts}, {result_key(f) for f in result.tables}, findings
 
 
 @pytest.fixture(scope="module")
-def report_keys() -> tuple[set[object], set[object]]:
+def report_keys() -> Keys:
     return _keys(REPORT)
 
 
 @pytest.mark.parametrize("charset", ["utf-8", "gbk"])
-def test_a_report_as_a_web_page_gives_the_same_facts(
-    tmp_path: Path, charset: str, report_keys: tuple[set[object], set[object]]
-) -> None:
+def test_a_report_as_a_web_page_gives_the_same_facts(tmp_path: Path, charset: str, report_keys: Keys) -> None:
     text = REPORT.read_text(encoding="utf-8")
     f = write(tmp_path, "report.html", report_page(text, charset).encode(charset))
-    facts, rows = _keys(f)
+    facts, rows, findings = _keys(f)
     assert facts == report_keys[0]
     assert rows == report_keys[1]
+    assert findings == report_keys[2]
     assert len(facts) > 20 and len(rows) > 20
     doc = read_document(f)
     assert not [w for w in NOISE if w in doc.text]
@@ -284,6 +288,30 @@ def test_xlsx_budget_table_yields_its_facts(tmp_path: Path) -> None:
     assert not [f for f in result.findings if f.severity == "error"]
 
 
+def test_xlsx_merged_cell_is_written_once_even_if_covered_cells_hold_values(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["一般公共预算支出", "一般公共预算支出", "合计"])
+    sheet.append(["基本支出", 10.5, 10.5])
+    plain = tmp_path / "plain.xlsx"
+    book.save(plain)
+    merged = tmp_path / "merged.xlsx"  # a writer that leaves the covered cell's value behind, as some do
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(merged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                merge = b'<mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells>'
+                data = data.replace(b"</sheetData>", b"</sheetData>" + merge)
+            dst.writestr(item, data)
+    doc = read_document(merged)
+    assert doc.text.splitlines() == ["Sheet", "一般公共预算支出\t\t合计", "基本支出\t10.5\t10.5"]
+    assert doc.layout is not None
+    assert doc.layout.tables[0].header_paths == [["一般公共预算支出"], ["一般公共预算支出"], ["合计"]]
+
+
 @pytest.mark.parametrize(
     ("value", "number_format", "shown"),
     [
@@ -292,7 +320,8 @@ def test_xlsx_budget_table_yields_its_facts(tmp_path: Path) -> None:
         pytest.param(1183.1099999999999, "General", "1183.11", id="general-float-artifact"),
         pytest.param(0.1 + 0.2, "General", "0.3", id="general-sum-artifact"),
         pytest.param(1183.1099999999999, "0.00", "1183.11", id="fixed-float-artifact"),
-        pytest.param(2.675, "0.00", "2.68", id="half-away-from-zero"),
+        pytest.param(2.675, "0.00", "2.68", id="float-below-half"),  # the float is 2.67499999…: read as 2.675
+        pytest.param(0.125, "0.00", "0.13", id="half-away-from-zero"),
         pytest.param(0.8862, "0.00%", "88.62%", id="percent"),
         pytest.param(-1234.5, "#,##0.00", "-1,234.50", id="negative"),
         pytest.param(-1234.5, "#,##0.00_);(#,##0.00)", "(1,234.50)", id="negative-section"),
