@@ -1,6 +1,6 @@
 """Read .xlsx workbooks: each visible sheet's name as a line, then its rows as tab-separated lines.
 
-openpyxl reads the workbook in read-only mode (rows are streamed, memory stays flat in the sheet's size) with
+openpyxl reads the workbook in read-only mode (rows are streamed; no cell objects are kept, only the text) with
 `data_only=True` (a formula cell gives the value the workbook last calculated). A number is written as the cell
 shows it (`pipeline.ingest.numfmt`): the number format's decimals, thousands separators and percent, from the
 value's shortest decimal form (never a float artifact such as 1183.1099999999999). A merged cell is written once,
