@@ -115,6 +115,20 @@ def test_header_rows_without_th_are_the_rows_before_the_figures(tmp_path: Path) 
     assert table.header_paths == [["科目编码"], ["科目名称"], ["合计"]]
 
 
+def test_header_cells_merged_by_eye_cover_the_columns_named_below_them(tmp_path: Path) -> None:
+    body = """<table><tr><td>单位名称：万源市社保局</td><td></td><td>单位：元</td><td></td><td></td></tr>
+    <tr><td>收入</td><td></td><td>支出</td><td></td><td></td></tr>
+    <tr><td>项目</td><td>预算数</td><td>项目</td><td>预算数</td><td></td></tr>
+    <tr><td>本年收入合计</td><td>3,162,923.00</td><td>本年支出合计</td><td>3,162,923.00</td><td>备注</td></tr>
+    </table>"""
+    doc = read_document(write(tmp_path, "m.html", page(body).encode("utf-8")))
+    assert doc.layout is not None
+    (table,) = doc.layout.tables
+    assert table.header_rows == 3  # the notes row is above the data, so counted, but it heads no column
+    # 收入 reaches over 预算数 (named by the row below), 支出 stops where no column below has a name
+    assert table.header_paths == [["收入", "项目"], ["收入", "预算数"], ["支出", "项目"], ["支出", "预算数"], []]
+
+
 def test_layout_tables_are_read_as_blocks(tmp_path: Path) -> None:
     body = """<table width="100%"><tr><td><p>一、部门概况</p>
     <table><tr><td>项目</td><td>金额</td></tr><tr><td>合计</td><td>1.00</td></tr></table>
@@ -261,10 +275,10 @@ def test_xlsx_sheets_rows_and_number_strings(tmp_path: Path) -> None:
     assert doc.layout is not None
     first, second = doc.layout.tables
     assert (first.rows, first.columns, first.header_rows, first.method) == (8, 4, 3, "xlsx")
-    assert first.header_paths == [
-        ["单位名称：万源市社保局", "收入", "项目"],
+    assert first.header_paths == [  # the 单位名称 / 单位 notes row is no column header
+        ["收入", "项目"],
         ["收入", "2021年预算数"],
-        ["单位：元", "支出", "项目"],
+        ["支出", "项目"],
         ["支出", "2021年预算数"],
     ]
     assert doc.text[first.span[0] : first.span[1]].startswith("单位名称")

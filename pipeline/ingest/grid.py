@@ -15,6 +15,7 @@ from dataclasses import dataclass
 _NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 _CODE = re.compile(r"^\d{2,3}$|^\d{5}$|^\d{7}$")  # 类 / 款 / 项 codes are labels, not figures
 _WHITESPACE = re.compile(r"\s+")
+_NOTE = re.compile(r"[：:]\s*\S")
 MAX_SPAN = 1000  # columns (and rows one cell spans): beyond this a page is broken, not a table
 
 
@@ -88,19 +89,47 @@ def finish(grid: Grid) -> Table | None:
         return None
     marked = next((k for k, r in enumerate(keep) if not grid.head[r]), len(keep))
     header_rows = marked or next((k for k, r in enumerate(keep) if _is_data_row(grid.texts[r])), len(keep))
-    width = len(grid.texts[0])
-    paths: list[list[str]] = []
-    for c in range(width):
-        path: list[str] = []
-        seen: set[tuple[int, int]] = set()
-        for r in keep[:header_rows]:
+    header = [r for r in keep[:header_rows] if not _is_note_row(grid.texts[r])]
+    return Table(titles, [grid.texts[r] for r in keep], header_rows, header_paths(grid, header))
+
+
+def header_paths(grid: Grid, header: list[int]) -> list[list[str]]:
+    """Per column, the header cells above it, outer → inner.
+
+    A cell covers the columns its span covers; a header cell standing alone before empty cells of its row also
+    covers those under which a deeper header row names sub-columns (a header merged by eye, not by a span: 收入
+    over 项目 | 预算数), never beyond the cell above it.
+    """
+    width = len(grid.texts[0]) if grid.texts else 0
+    paths: list[list[str]] = [[] for _ in range(width)]
+    parent = [(0, width)] * width
+    for i, r in enumerate(header):
+        deeper = [any(grid.texts[d][c] for d in header[i + 1 :]) for c in range(width)]
+        spans = list(parent)
+        c = 0
+        while c < width:
             at = grid.origin[r][c]
             text = grid.texts[at[0]][at[1]]
-            if at not in seen and text:
-                path.append(text)
-            seen.add(at)
-        paths.append(path)
-    return Table(titles, [grid.texts[r] for r in keep], header_rows, paths)
+            if at[0] < r or not text:  # covered from a row above (already in the path), or an empty cell
+                c += 1
+                continue
+            end = c + 1
+            while end < width and grid.origin[r][end] == at:
+                end += 1
+            while end < parent[c][1] and grid.origin[r][end] == (r, end) and not grid.texts[r][end] and deeper[end]:
+                end += 1
+            for k in range(c, end):
+                paths[k].append(text)
+                spans[k] = (c, end)
+            c = end
+        parent = spans
+    return paths
+
+
+def _is_note_row(row: list[str]) -> bool:
+    """A row of `label：value` notes above the columns (单位名称：… 单位：元), not column headers."""
+    cells = [t for t in row if t]
+    return bool(cells) and all(_NOTE.search(t) for t in cells)
 
 
 def _is_data_row(row: list[str]) -> bool:
