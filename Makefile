@@ -53,6 +53,7 @@ lint: install
 bench: install
 	$(PY) bench/bench_clean_segment.py
 	$(PY) bench/bench_placeholders.py
+	$(PY) bench/bench_ingest_formats.py
 	$(PY) bench/checker_goldens.py
 	$(PY) bench/mutations.py
 

@@ -19,7 +19,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="budget-extract",
         description="Extract verified figures, arithmetic findings and unfilled template text from Chinese "
-        "budget and final-accounts reports (.txt .md .docx .pdf).",
+        "budget and final-accounts reports (.txt .md .docx .pdf .html .xlsx).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
