@@ -85,6 +85,7 @@ class Lexicon:
     economic_before_2018: dict[str, str]
     counts: tuple[CountRule, ...] = ()
     section_funds: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    fund_columns: dict[str, str] = field(default_factory=dict)
     count_category: re.Pattern[str] = re.compile(r"$^")
 
     def table_kind(self, title: str) -> TableKind | None:
@@ -168,6 +169,7 @@ def _load(data: dict[str, Any]) -> Lexicon:
         ),
         count_category=re.compile(data["count_category"]) if "count_category" in data else re.compile(r"$^"),
         section_funds=tuple((f["fund"], re.compile(f["pattern"])) for f in data.get("section_funds", [])),
+        fund_columns=dict(data.get("fund_columns", {})),
     )
 
 

@@ -29,6 +29,7 @@ from schemas.layout import TableLayout
 if TYPE_CHECKING:
     from pipeline.document import Parsed
 
+_FALLBACK = True
 _UNIT_TAIL = re.compile(r"\s*(金额)?单[位元]\s*[：:].*$")
 _TITLE_LINE = re.compile(r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$")
 
@@ -54,7 +55,14 @@ def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) ->
                 last_unit = table_unit(section, block, text, last_unit)
                 title = table_title(parsed, section, n)
                 grid = _grid(parsed, block, title, table_id, last_unit, meta)
-                read_grid(em, grid)
+                trial = em.fork()
+                read_grid(trial, grid)
+                if grid.problems and _FALLBACK:
+                    # not understood as a grid: the text-table reader (the layouts of the sample exports) reads it
+                    for k, rows in enumerate(split_tables(block.rows)):
+                        extract_tsv(em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type)
+                else:
+                    em.adopt(trial)
                 if grid.problems and notes is not None:
                     span = parsed.clean.raw_span(block.start, block.end)
                     notes.append(
@@ -80,18 +88,27 @@ def _grid_kind(parsed: Parsed, section: Section, n: int, block: Block) -> str | 
 
 
 def table_title(parsed: Parsed, section: Section, n: int) -> str:
-    """The title of the table at block n: a title line just before it in its section, else the section's title."""
+    """The title of the table at block n.
+
+    A title line just before it in its section, else the title of its section (or of a section above it) that
+    names a table kind, else a short caption right above it (a sheet's name).
+    """
     text = parsed.clean.text
-    for block in reversed(section.blocks[max(0, n - 4) : n]):
+    caption = None
+    for k, block in enumerate(reversed(section.blocks[max(0, n - 4) : n])):
         if block.kind != "paragraph":
             break
         line = _UNIT_TAIL.sub("", text[block.start : block.end]).strip()
-        if _TITLE_LINE.search(line) and len(line) <= 60 and not line.startswith(("单位", "部门", "编制")):
+        if not line or line.startswith(("单位", "部门", "编制", "预算单位", "预算主管部门")):
+            continue
+        if _TITLE_LINE.search(line) and len(line) <= 60:
             return line
+        if k == 0 and 2 <= len(line) <= 30 and not re.search(r"\d\s*(万元|元|%)|[，。；]|\s{2,}", line):
+            caption = line  # a sheet's name, a caption without 表
     for s in _ancestry(parsed, section):
         if lexicon().table_kind(s.title) is not None:
             return s.title
-    return section.title
+    return caption or section.title
 
 
 def _ancestry(parsed: Parsed, section: Section) -> list[Section]:

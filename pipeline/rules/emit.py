@@ -26,6 +26,21 @@ class Emitter:
     facts: list[Fact] = field(default_factory=list)
     rows: list[Fact] = field(default_factory=list)
     _seen: set[tuple[object, ...]] = field(default_factory=set)
+    _offset: int = 0
+
+    def fork(self) -> Emitter:
+        """An emitter that collects into its own lists (numbered after this one's), for a trial reading."""
+        trial = Emitter(self.ct, self.seg, self.codes, self.fiscal_year, self.func_class, self.prose_fund)
+        trial.facts, trial.rows = [], []
+        trial._seen = set(self._seen)
+        trial._offset = len(self.facts) + len(self.rows) + self._offset
+        return trial
+
+    def adopt(self, trial: Emitter) -> None:
+        """Keep what a trial reading found."""
+        self.facts.extend(trial.facts)
+        self.rows.extend(trial.rows)
+        self._seen = trial._seen
 
     def add(
         self,
@@ -61,7 +76,7 @@ class Emitter:
         s0, s1 = snippet or (start, end)
         section = self.seg.section_at(start)
         fact = Fact(
-            id=f"f{len(self.facts) + len(self.rows) + 1}",
+            id=f"f{self._offset + len(self.facts) + len(self.rows) + 1}",
             concept=concept,
             period=period,
             value=number.text,

@@ -110,17 +110,21 @@ def header_paths(rows: list[list[str]], width: int) -> list[list[str]]:
 
 
 def columns_of(grid: Grid) -> list[Column]:
-    """Every column with its role from the lexicon (None when the header names no known role)."""
+    """Every column with its role from the lexicon (None when the header names no known role).
+
+    A column headed by a year (2021年预算数) is the report's own figure in its fiscal year, a prior-year one before.
+    """
     lex = lexicon()
     width = max((len(r) for r in grid.rows), default=0)
-    return [
-        Column(
-            j,
-            grid.paths[j] if j < len(grid.paths) else [],
-            lex.column_role(grid.paths[j]) if j < len(grid.paths) else None,
-        )
-        for j in range(width)
-    ]
+    columns = []
+    for j in range(width):
+        path = grid.paths[j] if j < len(grid.paths) else []
+        role = lex.column_role(path) if path else None
+        if role == "year":
+            year = next((int(m.group(1)) for p in reversed(path) if (m := re.match(r"^(\d{4})年", p.strip()))), None)
+            role = "total" if grid.fiscal_year is None or year == grid.fiscal_year else "prior"
+        columns.append(Column(j, path, role))
+    return columns
 
 
 def sides_of(columns: list[Column], rows: list[list[Cell]]) -> list[Side]:
@@ -334,11 +338,25 @@ def _emit_row(
             target = concept
             scope = prior_scope or kind.scope or ("basic" if kind.kind.endswith("基本支出表") else None)
         else:
+            split = _fund_column(kind, concept, col)
+            if split is not None:
+                _add(em, grid, r, split, period, None, cell, col, code, label)
+                continue
             if col.role not in ("total", "prior", None) and len(amounts) > 1 and kind.rows != "procurement":
                 continue
             target, _, line_scope = concept.partition("@")
             scope = prior_scope or line_scope or None
         _add(em, grid, r, target, period, scope, cell, col, code, label)
+
+
+_SPENDING_TOTALS = ("fiscal_grand_total", "expenditure_total", "fiscal_expenditure")
+
+
+def _fund_column(kind: TableKind, concept: str, col: Column) -> str | None:
+    """A 财政拨款收支总表's spending total split by budget in columns (一般公共预算 → gb_expenditure)."""
+    if kind.kind != "财政拨款收支总表" or concept.partition("@")[0] not in _SPENDING_TOTALS:
+        return None
+    return lexicon().fund_columns.get(col.role or "")
 
 
 def _period_of(col: Column, base: Period) -> tuple[Period | None, str | None]:
