@@ -355,6 +355,8 @@ def test_a_bad_document_json_is_one_line_and_the_build_goes_on(out: Path, tmp_pa
     assert report.documents == 5 and set(report.problems) == {
         str(copy / "docs" / n) for n in ("broken.json", "wrong.json")
     }
+    assert report.problems[str(copy / "docs" / "broken.json")].startswith("no review page: not valid JSON")
+    assert "source.sha256: Field required" in report.problems[str(copy / "docs" / "wrong.json")]
     assert all("\n" not in p for p in report.problems.values())
     failed = "".join(_parse((copy / "review" / "failed.html").read_text("utf-8")).text)
     assert "broken.json" in failed and "wrong.json" in failed

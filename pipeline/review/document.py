@@ -65,11 +65,13 @@ def render_document(doc: DocumentResult, raw: str | None, not_understood: Sequen
         _facts(d, facts),
         _problems(doc),
     ]
+    assets = escape(links.assets)
+    css = "doc" if d.pages else "doc no-pages"
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{title} · 审阅</title><link rel="stylesheet" href="{escape(links.assets)}/site.css"></head>'
-        f'<body class="doc{"" if d.pages else " no-pages"}">\n{"".join(body)}\n<script src="{escape(links.assets)}/doc.js"></script></body></html>\n'
+        f'<title>{title} · 审阅</title><link rel="stylesheet" href="{assets}/site.css"></head>'
+        f'<body class="{css}">\n{"".join(body)}\n<script src="{assets}/doc.js"></script></body></html>\n'
     )
 
 
@@ -80,18 +82,20 @@ def _header(d: _Doc, title: str, n_facts: int, n_tables: int) -> str:
         "SHA-256": s.sha256, "字符数": s.chars, "格式": s.format, "编码": s.encoding, "页数": s.pages,
     }  # fmt: skip
     dl = "".join(f"<dt>{k}</dt><dd>{escape(str(v))}</dd>" for k, v in meta.items() if v is not None)
+    line = [escape(s.path), escape(s.format)] + ([f"{s.pages} 页"] if s.pages else [])
     if d.links.source is not None:
-        dl += f'<dt>原文件</dt><dd><a href="{escape(d.links.source)}">打开</a></dd>'
+        line.append(f'<a href="{escape(d.links.source)}">打开原文件</a>')
     notice = ""
     if d.raw is None:
         notice = (
             '<p class="notice">输入文件不可读或已改变：摘录取自提取时的文本片段，核对结果与占位符无法在原文中标出。</p>'
         )
-    counts = _counts(d.doc, n_facts, n_tables)
     sub = escape(" ".join(str(x) for x in (m.fiscal_year, m.doc_type) if x))
     return (
         f'<header><p><a href="{escape(d.links.index)}">← 返回目录</a></p>'
-        f'<h1>{title} <span class="muted">{sub}</span></h1>{counts}<dl class="meta">{dl}</dl>{notice}</header>'
+        f'<h1>{title} <span class="muted">{sub}</span></h1>{_counts(d.doc, n_facts, n_tables)}'
+        f'<details class="meta"><summary>{" · ".join(line)}</summary><dl class="meta">{dl}</dl></details>'
+        f"{notice}</header>"
     )
 
 
@@ -220,10 +224,11 @@ def _fact(d: _Doc, f: Fact) -> str:
         excerpt(d.raw, [Mark(f.span[0], f.span[1], "fact", f.id)]) if d.raw else snippet(f.text, f.value, "fact", f.id)
     )
     where = " / ".join(x for x in (f.label, f.column) if x)
-    cells = (f.concept, PERIOD.get(f.period, f.period), f.measure, f.scope, where)
+    short = (PERIOD.get(f.period, f.period), f.measure, f.scope)
     return (
-        f'<tr id="fact-{escape(f.id)}"><td class="nw">{escape(f.id)}</td>'
-        + "".join(f"<td>{escape(c or '')}</td>" for c in cells)
+        f'<tr id="fact-{escape(f.id)}"><td class="nw">{escape(f.id)}</td><td>{escape(f.concept)}</td>'
+        + "".join(f'<td class="nw">{escape(c or "")}</td>' for c in short)
+        + f"<td>{escape(where)}</td>"
         + f'<td class="num">{escape(f.value)}</td><td class="nw">{escape(f.unit or "")}</td>'
         f'<td class="num">{escape(f.value_wan or "")}</td><td>{escape(f.extractor)}</td>'
         f'<td class="nw pg">{d.page([f.span])}</td><td class="ctx">{quote}</td></tr>'

@@ -100,8 +100,8 @@ def _build(site: Path, items: Iterable[_Item], failed: dict[str, str]) -> SiteRe
         for item in items:
             try:
                 row, entry = _page(site, item, old.get(item.stem), report)
-            except (OSError, ValueError, ValidationError) as e:
-                report.problems[str(item.path or item.stem)] = f"document JSON not readable: {_first_line(e)}"
+            except (OSError, ValueError) as e:  # a pydantic ValidationError is a ValueError
+                report.problems[str(item.path or item.stem)] = f"no review page: {_reason(e)}"
                 continue
             writer.add(row)
             shown.add(item.stem)
@@ -141,8 +141,11 @@ class _OldState:
         self._file = path.open(encoding="utf-8") if path.exists() else None
         self._next: list[Any] | None = None
         if self._file is not None:
-            head = self._file.readline()
-            if head.strip() and json.loads(head).get("version") == version:
+            try:
+                same = json.loads(self._file.readline()).get("version") == version
+            except (ValueError, AttributeError):
+                same = False
+            if same:
                 self._lines = iter(self._file)
                 self._advance()
 
@@ -247,6 +250,14 @@ def _as_list(value: object) -> list[Any]:
     return [x.model_dump() if hasattr(x, "model_dump") else x for x in items]
 
 
-def _first_line(e: Exception) -> str:
+def _reason(e: Exception) -> str:
+    """One line saying what is wrong with a document JSON (or with writing its page)."""
+    if isinstance(e, ValidationError):
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "document"
+        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+        return f"not a document JSON: {where}: {first['msg']}{more}"
+    if isinstance(e, json.JSONDecodeError):
+        return f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
     text = str(e).strip()
     return text.splitlines()[0] if text else type(e).__name__
