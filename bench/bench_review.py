@@ -87,9 +87,14 @@ def chromium(url: str, profile: Path, *args: str) -> tuple[str, float]:
 
 
 def index_rows_shown(dom: str) -> tuple[int, str]:
+    """Rows on the index page, and its status line with the page's own timings (ms since navigation; last update)."""
     body = dom.split('<table id="docs">', 1)[1].split("</table>", 1)[0]
     status = re.search(r'id="status"[^>]*>([^<]*)<', dom)
-    return body.count("<tr>") - 1, status.group(1) if status else ""  # minus the header row
+    ready = re.search(r'data-ready-ms="(\d+)"', dom)
+    update = re.search(r'data-update-ms="(\d+)"', dom)
+    timing = f"; all rows in and shown {ready.group(1)} ms after navigation" if ready else "; rows not loaded"
+    timing += f", filter + sort + render {update.group(1)} ms" if update else ""
+    return body.count("<tr>") - 1, (status.group(1) if status else "") + timing  # minus the header row
 
 
 def browse(site: Path, profile: Path, shots: Path | None) -> None:
