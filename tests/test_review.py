@@ -335,7 +335,10 @@ def test_tables_not_understood_are_counted_and_listed(out: Path, tmp_path: Path)
     copy = _copy_run(out, tmp_path)
     path = copy / "docs" / f"{STEMS[0]}.json"
     data = json.loads(path.read_text("utf-8"))
-    data["tables_not_understood"] = [{"table": "s3.t1", "span": [100, 180], "reason": "表头无法对齐"}, "s9.t2"]
+    data["tables_not_understood"] = [
+        {"table": "s3.t1", "span": [100, 180], "reason": "表头无法对齐"},
+        {"table": "s9.t2", "reason": "rows not identified: 2"},
+    ]
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     build_site(copy)
     rows = {r["stem"]: r for r in _shard_rows(copy / "review")}
