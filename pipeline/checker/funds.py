@@ -55,11 +55,28 @@ def canonical(facts: list[Fact]) -> dict[str, str]:
     return rep
 
 
+# the totals that function / economic rows add up to: only these are kept apart by fund (the other figures name
+# their fund in their concept and enter every check)
+ROW_TOTALS = {
+    "income_total",
+    "expenditure_total",
+    "exp_basic",
+    "exp_project",
+    "exp_reserve",
+    "fiscal_expenditure",
+    "gb_expenditure",
+    "gb_basic",
+    "gb_project",
+    "gov_fund_expenditure",
+    "state_capital_expenditure",
+}
+
+
 def fund_of(f: Fact) -> str | None:
-    """The fund a fact counts: a row's table or section fund, else its concept's fund (None: any)."""
+    """The fund a fact counts for partitioning: a row's table or section fund, a row total's concept fund, else None."""
     if f.concept.startswith(ROWS):
         return f.fund or UNKNOWN
-    return lexicon().concept_fund(f.concept, f.scope)
+    return lexicon().concept_fund(f.concept, f.scope) if f.concept in ROW_TOTALS else None
 
 
 def partitions(facts: list[Fact]) -> list[list[Fact]]:
