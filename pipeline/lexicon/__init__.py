@@ -86,6 +86,7 @@ class Lexicon:
     counts: tuple[CountRule, ...] = ()
     section_funds: tuple[tuple[str, re.Pattern[str]], ...] = ()
     fund_columns: dict[str, str] = field(default_factory=dict)
+    section_concepts: dict[str, dict[str, str]] = field(default_factory=dict)
     count_category: re.Pattern[str] = re.compile(r"$^")
 
     def table_kind(self, title: str) -> TableKind | None:
@@ -170,6 +171,7 @@ def _load(data: dict[str, Any]) -> Lexicon:
         count_category=re.compile(data["count_category"]) if "count_category" in data else re.compile(r"$^"),
         section_funds=tuple((f["fund"], re.compile(f["pattern"])) for f in data.get("section_funds", [])),
         fund_columns=dict(data.get("fund_columns", {})),
+        section_concepts={k: dict(v) for k, v in data.get("section_concepts", {}).items()},
     )
 
 

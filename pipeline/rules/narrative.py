@@ -38,6 +38,7 @@ _FUNC_PATH = re.compile(
     r"(?:(?P<kuan>[\u4e00-\u9fff]*?)(?P<kcodes>[\d、]*)[（(]款[）)])?"
     r"(?:(?P<xiang>[\u4e00-\u9fff]*?)(?P<xcodes>[\d、]*)[（(]项[）)])?"
 )
+_CHANGE_IN_CLAUSE = re.compile(r"(?:原因是|主要是)[^，,]*?(增加|减少|压减)")
 _CHANGE_AFTER_LABEL = re.compile(r"^(?:预算)?(?:安排)?(增加|减少|压减|增长|下降)")
 _BARE_CHANGE = re.compile(
     r"^[，,、；;：:。]*(其中)?[，,：:]?(与|比|较|同)?(上年度?|上一年度?|去年|\d{4}年度?)?(当年)?(预算执行数|预算数|执行数|预算)?"
@@ -258,13 +259,19 @@ def _track_budget_then_actual(state: _Sentence, period: Period) -> None:
 def _money(
     em: Emitter, start: int, end: int, unit: str, ctx: str, state: _Sentence, doc_type: str | None, adjusted: bool
 ) -> None:
-    concept, label_end = _label(ctx, em)
+    own = re.split(r"[；;。]", ctx)[-1]  # a figure's label stands in its own sentence part
+    concept, label_end = _label(own, em)
     period, scope, direction = _period(ctx, doc_type, adjusted, em.fiscal_year)
-    if concept is not None and period != "change" and (m := _CHANGE_AFTER_LABEL.match(_compact(ctx)[label_end:])):
-        period, scope, direction = "change", None, _direction(m.group(1))  # 基本支出增加人员工资…等3397.18万元
+    compact = _compact(own)
+    if concept is not None and period != "change":
+        after, before = compact[label_end:], re.split(r"[，,]", compact[: max(label_end, 0)])[-1]
+        if m := (_CHANGE_AFTER_LABEL.match(after) or _CHANGE_IN_CLAUSE.search(before)):
+            period, scope, direction = "change", None, _direction(m.group(1))  # 基本支出增加人员工资…等3397.18万元
     if concept is not None and "@" in concept:
         concept, _, fixed = concept.partition("@")
         scope = scope or fixed
+    if concept is not None and em.prose_fund is not None:
+        concept = lexicon().section_concepts.get(em.prose_fund, {}).get(concept, concept)
     _track_budget_then_actual(state, period)
     if period == "change" and state.budget_then_actual == 2 and not _OTHER_YEAR.search(ctx):
         return  # actual against budget, not a change on last year: no vocabulary concept
