@@ -35,7 +35,8 @@ IDENTITIES = (
         "income_total",
         (
             (("inc_general_budget", "inc_gov_fund", "inc_state_capital"), ("inc_fiscal",)),
-            *_one("inc_superior_subsidy", "inc_business", "inc_operating", "inc_affiliated", "inc_other"),
+            (("inc_other_funds",), ("inc_business", "inc_operating", "inc_other")),  # Jiangsu's 其他资金 groups them
+            *_one("inc_special_account", "inc_superior_subsidy", "inc_affiliated"),
         ),
     ),
     Identity(
