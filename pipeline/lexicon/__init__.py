@@ -67,7 +67,7 @@ class CountRule:
     concept: str
     pattern: re.Pattern[str]
     period: str = "current"
-    categories: bool = False
+    categories: str | None = None  # the kind of category list that may follow (count_categories)
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class Lexicon:
     section_funds: tuple[tuple[str, re.Pattern[str]], ...] = ()
     fund_columns: dict[str, str] = field(default_factory=dict)
     section_concepts: dict[str, dict[str, str]] = field(default_factory=dict)
-    count_category: re.Pattern[str] = re.compile(r"$^")
+    count_categories: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     def table_kind(self, title: str) -> TableKind | None:
         """The kind of a table from its title (whitespace ignored), or None when the title names no known kind."""
@@ -165,10 +165,10 @@ def _load(data: dict[str, Any]) -> Lexicon:
         economic={str(k): tuple(v) for k, v in cls["economic"].items()},
         economic_before_2018={k: str(v) for k, v in cls.get("economic_before_2018", {}).items()},
         counts=tuple(
-            CountRule(c["concept"], re.compile(c["pattern"]), c.get("period", "current"), bool(c.get("categories")))
+            CountRule(c["concept"], re.compile(c["pattern"]), c.get("period", "current"), c.get("categories"))
             for c in data.get("counts", [])
         ),
-        count_category=re.compile(data["count_category"]) if "count_category" in data else re.compile(r"$^"),
+        count_categories={k: re.compile(v) for k, v in data.get("count_categories", {}).items()},
         section_funds=tuple((f["fund"], re.compile(f["pattern"])) for f in data.get("section_funds", [])),
         fund_columns=dict(data.get("fund_columns", {})),
         section_concepts={k: dict(v) for k, v in data.get("section_concepts", {}).items()},

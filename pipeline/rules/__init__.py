@@ -29,7 +29,6 @@ from schemas.layout import TableLayout
 if TYPE_CHECKING:
     from pipeline.document import Parsed
 
-_FALLBACK = True
 _UNIT_TAIL = re.compile(r"\s*(金额)?单[位元]\s*[：:].*$")
 _TITLE_LINE = re.compile(r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$")
 
@@ -57,7 +56,7 @@ def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) ->
                 grid = _grid(parsed, block, title, table_id, last_unit, meta)
                 trial = em.fork()
                 read_grid(trial, grid)
-                if grid.problems and _FALLBACK:
+                if grid.problems and _exported(parsed, block):
                     # not understood as a grid: the text-table reader (the layouts of the sample exports) reads it
                     for k, rows in enumerate(split_tables(block.rows)):
                         extract_tsv(em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type)
@@ -131,6 +130,12 @@ def _grid(parsed: Parsed, block: Block, title: str, table_id: str, unit: str | N
         width = max((len(r) for r in rows), default=0)
         paths = header_paths([[c.text for c in r] for r in rows[:header_rows]], width)
     return Grid(rows, header_rows, paths, title, kind, table_id, unit, period, meta.fiscal_year)  # type: ignore[arg-type]
+
+
+def _exported(parsed: Parsed, block: Block) -> bool:
+    """A grid from a Word, HTML or spreadsheet export (the text-table reader knows their conventions), not a PDF."""
+    laid = _layout_of(parsed, block)
+    return laid is not None and laid.method not in ("lines", "text", "ocr")
 
 
 def _layout_of(parsed: Parsed, block: Block) -> TableLayout | None:

@@ -154,8 +154,8 @@ def _mostly_words(rows: list[list[Cell]], j: int) -> bool:
 
 def row_code(row: list[Cell], side: Side) -> str | None:
     """The classification code a row prints (类/款/项 cells joined, or one cell 2080505 / 208 05 05)."""
-    parts = [row[j].text.strip() for j in side.codes if j < len(row) and row[j].text.strip()]
-    if parts and all(p.isdigit() for p in parts):
+    parts = [row[j].text.strip() for j in side.codes if j < len(row) and row[j].text.strip().isdigit()]
+    if parts:
         code = "".join(parts)
         return code if len(code) in (3, 5, 7) else None
     return None

@@ -346,32 +346,43 @@ def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> N
 def _counts(em: Emitter, start: int, end: int) -> None:
     text = em.ct.text
     lex = lexicon()
+    listed: list[tuple[str, int, int]] = []  # category lists: their items are no totals of the listed concept
     for rule in lex.counts:
         period: Period = "budget" if rule.period == "budget" else "current"
         for m in rule.pattern.finditer(text, start, end):
+            if any(c == rule.concept and a <= m.start("n") < b for c, a, b in listed):
+                continue
             em.add(rule.concept, period, "count", m.start("n"), m.end("n"), m.group("u"), snippet=(m.start(), m.end()))
             if rule.categories:
-                _count_list(em, rule.concept, period, m.end(), end)
+                span = _count_list(em, rule.concept, period, m.end(), end, lex.count_categories[rule.categories])
+                if span is not None:
+                    listed.append((rule.concept, *span))
 
 
-def _count_list(em: Emitter, concept: str, period: Period, start: int, end: int) -> None:
-    """The categories listed after a count (其中：执法执勤用车38辆、…), each as the concept scoped by category."""
+def _count_list(
+    em: Emitter, concept: str, period: Period, start: int, end: int, category: re.Pattern[str]
+) -> tuple[int, int] | None:
+    """The categories listed after a count (其中：执法执勤用车38辆、…), each as the concept scoped by category.
+
+    Returns the span of the list, or None when no list follows.
+    """
     text = em.ct.text
-    head = re.match(r"\s*[，,]?\s*其中\s*[：:，,]?", text[start:end])
+    head = re.match(r"\s*[，,]?\s*其中\s*[：:，,]?|\s*[（(]其中", text[start:end])
     if head is None:
-        return
+        return None
     stop = min((p for p in (text.find("；", start, end), text.find("。", start, end)) if p >= 0), default=end)
-    for m in lexicon().count_category.finditer(text, start + head.end(), stop):
+    for m in category.finditer(text, start + head.end(), stop):
         em.add(
             concept,
             period,
             "count",
             m.start("n"),
             m.end("n"),
-            "辆",
+            m.group("u"),
             scope=m.group("name"),
             snippet=(m.start(), m.end()),
         )
+    return start, stop
 
 
 _SCORE = re.compile(rf"(?P<name>[\u4e00-\u9fff]{{2,12}}?)得分\s*(?P<n>{NUMBER})\s*分")
