@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pipeline.lexicon import lexicon
 from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
-from pipeline.rules.vocab import FUNC_CODES, econ_code_by_name, func_code_by_name, last_concept
+from pipeline.rules.vocab import FUNC_CODES, func_code_by_name, last_concept
 from schemas.document import Measure, Period
 
 MONEY = ("万元", "亿元", "元")
@@ -132,27 +132,7 @@ def _label(ctx: str, em: Emitter | None = None) -> tuple[str | None, int]:
     func = _func_label(compact, em)
     if func is not None and func[1] >= best_end:
         best_concept, best_end = func
-    econ = _econ_label(compact, em)
-    if econ is not None and econ[1] >= best_end:
-        best_concept, best_end = econ
     return best_concept, best_end
-
-
-_LEVEL_NAME = re.compile(r"(?P<name>[\u4e00-\u9fff]+?)[（(](?P<level>类|款)[）)]")
-
-
-def _econ_label(compact: str, em: Emitter | None) -> tuple[str, int] | None:
-    """An economic class named with its level (工资福利支出（类）, 会议费（款）): econ:code by the report's year."""
-    best: tuple[str, int] | None = None
-    year = em.fiscal_year if em is not None else None
-    for m in _LEVEL_NAME.finditer(compact):
-        name = m.group("name")
-        for start in range(max(0, len(name) - 12), len(name) - 1):
-            code = econ_code_by_name(name[start:], year)
-            if code and (len(code) == 3) == (m.group("level") == "类"):
-                best = (f"econ:{code}", m.end())
-                break
-    return best
 
 
 def _func_label(compact: str, em: Emitter | None = None) -> tuple[str, int] | None:
