@@ -26,7 +26,7 @@ _INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+", re.M)
 _PAGE_LINE = re.compile(
-    r"^[ \t\u3000]*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"^[ \t\u3000]*(?:[-—–－─]\s*\d{1,4}\s*[-—–－─]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|(?:Page|页码)\s*[:：]?\s*\d{1,4})[ \t\u3000]*$"
 )
 _BARE_NUMBER_LINE = re.compile(r"^[ \t\u3000]*\d{1,3}[ \t\u3000]*$")

@@ -47,7 +47,13 @@ CHECKS = (
 )
 
 
-def check(facts: list[Fact], *, text: str | None = None, fiscal_year: int | None = None) -> list[Finding]:
+def check(
+    facts: list[Fact],
+    *,
+    text: str | None = None,
+    fiscal_year: int | None = None,
+    unsure_tables: set[str] | None = None,
+) -> list[Finding]:
     """All findings for one document's facts; `text` is the raw decoded text the facts' spans index into.
 
     Function and economic rows of different funds (an all-funds 支出表 and a 一般公共预算 table, say) are not the
@@ -60,6 +66,8 @@ def check(facts: list[Fact], *, text: str | None = None, fiscal_year: int | None
         for run in CHECKS:
             run(ctx)
         found.extend(ctx.findings)
+    if unsure_tables:
+        _fail_closed(found, facts, unsure_tables)
     seen: set[tuple[str, tuple[str, ...]]] = set()
     out = []
     for f in found:
@@ -70,6 +78,20 @@ def check(facts: list[Fact], *, text: str | None = None, fiscal_year: int | None
     return sorted(out, key=lambda f: (f.span or (0, 0), f.rule))
 
 
+def _fail_closed(found: list[Finding], facts: list[Fact], unsure_tables: set[str]) -> None:
+    """A finding resting on a cell of a table the reader did not fully understand is information, not an error."""
+    unsure = {f.id for f in facts if f.table is not None and ".".join(f.table.split(".")[:2]) in unsure_tables}
+    for finding in found:
+        if finding.severity != "info" and unsure.intersection(finding.facts):
+            finding.severity = "info"
+            finding.message += "（涉及未能完全识别的表格，仅供参考）"
+
+
 def stage(parsed: Parsed, result: DocumentResult) -> None:
     """Pipeline stage: check the document's facts and table rows, replacing `result.findings`."""
-    result.findings = check([*result.facts, *result.tables], text=parsed.raw.text, fiscal_year=result.meta.fiscal_year)
+    result.findings = check(
+        [*result.facts, *result.tables],
+        text=parsed.raw.text,
+        fiscal_year=result.meta.fiscal_year,
+        unsure_tables={n.table for n in result.tables_not_understood},
+    )

@@ -66,7 +66,7 @@ def check_hierarchy(ctx: Ctx) -> None:
 def check_function_classes(ctx: Ctx) -> None:
     """一般公共预算财政拨款支出 (or 本年支出合计) = Σ top-level function classes; 基本支出 = Σ classes listed for it."""
     for period in PERIODS:
-        top = top_level(codes(ctx, "func", period, None), "func")
+        top = [c for c in top_level(codes(ctx, "func", period, None), "func") if len(c) == 3]  # classes only
         totals = ctx.get("gb_expenditure", period) + ctx.get("expenditure_total", period)
         check_sum(ctx, "sum.function_classes", totals, _amounts(ctx, "func", top, period, None))
         basic = top_level(codes(ctx, "func", period, "basic"), "func")

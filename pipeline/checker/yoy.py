@@ -17,6 +17,7 @@ from pipeline.checker.base import Ctx
 from pipeline.checker.identity import name
 from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, in_unit, tol
 from pipeline.checker.textual import reason_word
+from schemas.document import Severity
 
 SIGN = {"up": 1, "down": -1, "flat": 1}
 WORD = {"up": "增加", "down": "减少", "flat": "持平"}
@@ -142,6 +143,14 @@ def _rate_options(b: Basis) -> list[tuple[list[Q], Interval, Decimal, str]]:
     return out
 
 
+def truncated(stated: Q, computed: Interval) -> bool:
+    """The stated figure is the computed one cut (not rounded) at the stated decimals: a habit, not a mismatch."""
+    step = Decimal(1).scaleb(-stated.decimals)
+    value = abs(stated.value)
+    lo, hi = sorted((abs(computed.lo), abs(computed.hi)))
+    return value <= lo and hi < value + step
+
+
 def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
     options = _rate_options(b)
     if not options:
@@ -157,9 +166,12 @@ def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
     assert best is not None
     _, used, r, point, formula = best
     msg = f"{name(rt)} ≠ {formula} = {fmt(abs(point))}%"
+    severity: Severity = "error"
+    if truncated(rt, r):
+        severity, msg = "warning", msg + "（所列增幅为截尾而非四舍五入）"
     ctx.emit(
         "yoy.rate",
-        "error",
+        severity,
         msg,
         [rt, *used],
         expected=fmt(abs(point)),

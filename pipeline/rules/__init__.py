@@ -58,10 +58,11 @@ def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) ->
                 read_grid(trial, grid)
                 if grid.problems and _exported(parsed, block):
                     # not understood as a grid: the text-table reader (the layouts of the sample exports) reads it
+                    # as it reads the same table in a text export
                     for k, rows in enumerate(split_tables(block.rows)):
                         extract_tsv(em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type)
-                else:
-                    em.adopt(trial)
+                    continue
+                em.adopt(trial)
                 if grid.problems and notes is not None:
                     span = parsed.clean.raw_span(block.start, block.end)
                     notes.append(
@@ -71,6 +72,15 @@ def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) ->
                 extract_cells(em, block, table_id, section)
             else:
                 last_unit = table_unit(section, block, text, last_unit)
+                if parsed.raw.layout is not None and parsed.raw.format == "pdf" and notes is not None:
+                    notes.append(
+                        TableNote(
+                            table=table_id,
+                            title=table_title(parsed, section, n),
+                            span=parsed.clean.raw_span(block.start, block.end),
+                            reason="not read as a grid (text columns without ruling lines): no error check rests on it",
+                        )
+                    )
                 for k, rows in enumerate(split_tables(block.rows)):
                     extract_tsv(
                         em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type, loose=block.style == "loose"

@@ -38,7 +38,8 @@ _FUNC_PATH = re.compile(
     r"(?:(?P<kuan>[\u4e00-\u9fff]*?)(?P<kcodes>[\d、]*)[（(]款[）)])?"
     r"(?:(?P<xiang>[\u4e00-\u9fff]*?)(?P<xcodes>[\d、]*)[（(]项[）)])?"
 )
-_CHANGE_IN_CLAUSE = re.compile(r"(?:原因是|主要是)[^，,]*?(增加|减少|压减)")
+_LEVEL_AFTER = re.compile(r"^[（(](类|款|项)[）)]")
+_CHANGE_IN_CLAUSE = re.compile(r"(?:原因是|主要是)[^，,]*?(增加|减少|压减)|(增加|减少|压减)$")
 _CHANGE_AFTER_LABEL = re.compile(r"^(?:预算)?(?:安排)?(增加|减少|压减|增长|下降)")
 _BARE_CHANGE = re.compile(
     r"^[，,、；;：:。]*(其中)?[，,：:]?(与|比|较|同)?(上年度?|上一年度?|去年|\d{4}年度?)?(当年)?(预算执行数|预算数|执行数|预算)?"
@@ -256,22 +257,33 @@ def _track_budget_then_actual(state: _Sentence, period: Period) -> None:
         state.budget_then_actual = -1
 
 
-def _money(
-    em: Emitter, start: int, end: int, unit: str, ctx: str, state: _Sentence, doc_type: str | None, adjusted: bool
-) -> None:
+def _labelled(
+    em: Emitter, ctx: str, doc_type: str | None, adjusted: bool
+) -> tuple[str | None, Period, str | None, str | None]:
+    """Concept, period, scope and direction of an amount from the words before it (concept None: unlabelled)."""
     own = re.split(r"[；;。]", ctx)[-1]  # a figure's label stands in its own sentence part
     concept, label_end = _label(own, em)
-    period, scope, direction = _period(ctx, doc_type, adjusted, em.fiscal_year)
     compact = _compact(own)
+    if concept is not None and not concept.startswith("func:") and _LEVEL_AFTER.match(compact[label_end:]):
+        concept = None  # 会议费（款）: a classification item named by level, not the vocabulary figure
+    period, scope, direction = _period(ctx, doc_type, adjusted, em.fiscal_year)
     if concept is not None and period != "change":
         after, before = compact[label_end:], re.split(r"[，,]", compact[: max(label_end, 0)])[-1]
         if m := (_CHANGE_AFTER_LABEL.match(after) or _CHANGE_IN_CLAUSE.search(before)):
-            period, scope, direction = "change", None, _direction(m.group(1))  # 基本支出增加人员工资…等3397.18万元
+            word = m.group(1) or m.group(m.lastindex or 1)
+            period, scope, direction = "change", None, _direction(word)  # 基本支出增加人员工资…等3397.18万元
     if concept is not None and "@" in concept:
         concept, _, fixed = concept.partition("@")
         scope = scope or fixed
     if concept is not None and em.prose_fund is not None:
         concept = lexicon().section_concepts.get(em.prose_fund, {}).get(concept, concept)
+    return concept, period, scope, direction
+
+
+def _money(
+    em: Emitter, start: int, end: int, unit: str, ctx: str, state: _Sentence, doc_type: str | None, adjusted: bool
+) -> None:
+    concept, period, scope, direction = _labelled(em, ctx, doc_type, adjusted)
     _track_budget_then_actual(state, period)
     if period == "change" and state.budget_then_actual == 2 and not _OTHER_YEAR.search(ctx):
         return  # actual against budget, not a change on last year: no vocabulary concept
