@@ -15,6 +15,9 @@ Direction = str  # "up" | "down" | "flat"
 _COMPLETION_WORD = re.compile(r"决算数?(大于|小于|等于|高于|低于)预算数?|(与预算数?持平)")
 _WORDS = {"大于": "up", "高于": "up", "小于": "down", "低于": "down", "等于": "flat"}
 _REASON_WORD = re.compile(r"(增加|减少|增长|下降|上升|降低)的主要原因")
+_REASON_ENDS = re.compile(
+    r"^[%％]?[，,。]?主要原因(是|为)[：:]?(?P<body>[^。；]{0,30}?)(?P<word>增加|减少|增长|下降|上升|降低)[。；]"
+)
 _REASON_DIRECTIONS = {"增加": "up", "增长": "up", "上升": "up", "减少": "down", "下降": "down", "降低": "down"}
 _YEAR_LABEL = re.compile(r"(\d{4})\s*年度?([^，。；;,\d]{0,12})$")
 _PRIOR_WORDS = ("上年", "上一年", "去年", "同期")
@@ -38,9 +41,18 @@ def completion_word(text: str, end: int) -> Direction | None:
 
 
 def reason_word(text: str, end: int) -> tuple[Direction, str] | None:
-    """The direction of a '增加的主要原因是' explanation following a change ending at `end` (this or next sentence)."""
-    m = _REASON_WORD.search(_WHITESPACE.sub("", text[end : end + 30]))
-    return (_REASON_DIRECTIONS[m.group(1)], m.group(0)) if m else None
+    """The direction of the explanation following a change ending at `end` (this or the next sentence).
+
+    '增加的主要原因是…', or '主要原因是：…经费增加。' when the explanation ends on one direction word.
+    """
+    window = _WHITESPACE.sub("", text[end : end + 60])
+    m = _REASON_WORD.search(window[:30])
+    if m:
+        return _REASON_DIRECTIONS[m.group(1)], m.group(0)
+    m = _REASON_ENDS.match(window)
+    if m and not any(w in m.group("body") for w in _REASON_DIRECTIONS):
+        return _REASON_DIRECTIONS[m.group("word")], m.group(0).lstrip("%，,。")
+    return None
 
 
 def year_label(text: str, start: int) -> int | None:

@@ -75,6 +75,8 @@ def check_yoy(ctx: Ctx) -> None:
         for b in bases(ctx, concept):
             for ch in b.changes:
                 _check_amount(ctx, b, ch)
+                if not b.priors:
+                    _check_negative_prior(ctx, b, ch)
             for rt in b.rates:
                 _check_rate(ctx, b, rt)
             _check_directions(ctx, b)
@@ -151,6 +153,19 @@ def truncated(stated: Q, computed: Interval) -> bool:
     return value <= lo and hi < value + step
 
 
+def _check_negative_prior(ctx: Ctx, b: Basis, ch: Q) -> None:
+    """An increase larger than the figure itself: last year's figure would have been negative."""
+    if ch.fact.direction != "up" or not b.currents:
+        return
+    for cur in b.currents:
+        if not ch.iv.lo > cur.iv.hi:
+            return
+    cur = b.currents[0]
+    prior = cur.value - ch.value
+    msg = f"{name(ch)}，但{name(cur)}：上年应为{in_unit(prior, cur)}{cur.unit}，为负数"
+    ctx.emit("yoy.amount", "error", msg, [ch, cur], expected=None, actual=ch.fact.value)
+
+
 def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
     options = _rate_options(b)
     if not options:
@@ -199,7 +214,7 @@ def _check_directions(ctx: Ctx, b: Basis) -> None:
         return
     if ctx.text is None:
         return
-    for q in (c for c in b.changes if c.fact.direction in ("up", "down")):
+    for q in (c for c in b.changes + b.rates if c.fact.direction in ("up", "down")):
         said = reason_word(ctx.text, q.fact.span[1])
         if said and said[0] != q.fact.direction:
             msg = f"{name(q)}，紧随的说明却写“{said[1]}”"
