@@ -38,8 +38,8 @@ def find_unit_slips(ctx: Ctx) -> None:
     for key in ctx.keys():
         statements = ctx.all(*key)
         for a, b in itertools.combinations(candidates(statements), 2):
-            if a.iv.intersects(b.iv) or not a.money:
-                continue
+            if a.iv.intersects(b.iv) or not a.money or a.value == 0 or b.value == 0:
+                continue  # a zero is no slipped figure: 0 and 47.91 are two different statements
             if any(a.iv.scale(k).intersects(b.iv) for k in SLIP_FACTORS):
                 slipped, kept = _culprit(ctx, a, b, statements)
                 ctx.excluded.update(s.id for s in statements if s.iv.intersects(slipped.iv))

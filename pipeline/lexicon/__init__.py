@@ -87,6 +87,7 @@ class Lexicon:
     section_funds: tuple[tuple[str, re.Pattern[str]], ...] = ()
     fund_columns: dict[str, str] = field(default_factory=dict)
     section_concepts: dict[str, dict[str, str]] = field(default_factory=dict)
+    nothing_statements: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
     count_categories: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     def table_kind(self, title: str) -> TableKind | None:
@@ -172,6 +173,9 @@ def _load(data: dict[str, Any]) -> Lexicon:
         section_funds=tuple((f["fund"], re.compile(f["pattern"])) for f in data.get("section_funds", [])),
         fund_columns=dict(data.get("fund_columns", {})),
         section_concepts={k: dict(v) for k, v in data.get("section_concepts", {}).items()},
+        nothing_statements=tuple(
+            (re.compile(n["pattern"]), tuple(n["concepts"])) for n in data.get("nothing_statements", [])
+        ),
     )
 
 

@@ -42,6 +42,30 @@ class Emitter:
         self.rows.extend(trial.rows)
         self._seen = trial._seen
 
+    def add_zero(self, concept: str, period: Period, start: int, end: int) -> Fact | None:
+        """A figure the report states by saying it has none (无政府性基金预算…故本表为空表): an exact zero."""
+        key = (concept, period, "amount", None, "0", start)
+        if key in self._seen:
+            return None
+        self._seen.add(key)
+        section = self.seg.section_at(start)
+        fact = Fact(
+            id=f"f{self._offset + len(self.facts) + len(self.rows) + 1}",
+            concept=concept,
+            period=period,
+            value="0",
+            unit="万元",
+            value_wan="0",
+            decimals=6,  # nothing is exactly zero
+            text=self.ct.text[start:end].strip(),
+            span=self.ct.raw_span(start, end),
+            section=section.title if section else None,
+            measure="amount",
+            label="nothing stated",
+        )
+        self.facts.append(fact)
+        return fact
+
     def add(
         self,
         concept: str,

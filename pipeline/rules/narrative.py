@@ -79,6 +79,7 @@ def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, u
             state = _Sentence(state.subject, budget_doc=doc_type == "预算", carried=True)
         _read_sentence(em, s0, s1, doc_type, unit, state, adjusted="调整预算" in text[start:end])
     _counts(em, start, end)
+    _nothing(em, start, end, doc_type)
     _scores(em, start, end)
     _budget_statement(em, start, end)
 
@@ -369,6 +370,26 @@ def _counts(em: Emitter, start: int, end: int) -> None:
                 span = _count_list(em, rule.concept, period, m.end(), end, lex.count_categories[rule.categories])
                 if span is not None:
                     listed.append((rule.concept, *span))
+
+
+_CONDITIONAL = re.compile(r"的(部门|单位)?[，,]|作下述说明|仍保留")
+
+
+def _nothing(em: Emitter, start: int, end: int, doc_type: str | None) -> None:
+    """Nothing-statements (本年度无政府性基金预算财政拨款收入和支出): the figures they name are zero."""
+    text = em.ct.text[start:end]
+    keep = [i for i, ch in enumerate(text) if not ch.isspace()]
+    compact = "".join(text[i] for i in keep)
+    period: Period = "budget" if doc_type == "预算" else "current"
+    for pattern, concepts in lexicon().nothing_statements:
+        for m in pattern.finditer(compact):
+            clause = re.split(r"[。；;]", compact[m.start() :])[0]
+            if _CONDITIONAL.search(clause) or re.search(r"XX|××|\*\*", compact):
+                continue  # a template's instruction (无…的部门，作下述说明) or a statement with the name left blank
+            s0, s1 = start + keep[m.start()], start + keep[m.end() - 1] + 1
+            for concept in concepts:
+                em.add_zero(concept, period, s0, s1)
+            return
 
 
 def _count_list(
