@@ -42,6 +42,8 @@ def locate(g: GoldenFact, raw: str) -> Span:
         if is_rate == (g.measure in RATES or g.unit == "%"):
             preferred.append(m)
     hits = preferred or equal
+    if not hits and want == 0 and "无" in g.quote:
+        return (base, base + len(g.quote))  # a nothing-statement: the statement is the figure
     if not hits:
         raise ValueError(f"value {g.value} not found in quote {g.quote!r}")
     m = hits[-1] if g.period == "current" and len(hits) > 1 else hits[0]
