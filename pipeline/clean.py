@@ -232,7 +232,7 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
     if body.endswith("表") or _UNIT_OR_ISSUER.match(nxt):
         return False  # a table title, its 单位 / 编制部门 line: not one sentence
     first = nxt[0]
-    if width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - max(6, width // 8):
+    if width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - max(8, width // 6):
         return is_cjk(first) or first.isdigit() or first in "（(“，、%）)”。；：:,.;"
     if body.endswith("表") or (NUMBERING_RE.match(body) and len(body) <= 40):
         return False

@@ -32,6 +32,7 @@ CHECKS = (
     sums.check_scores,
     breakdowns.check_function_classes,
     breakdowns.check_hierarchy,
+    breakdowns.check_printed_codes,
     breakdowns.check_basic_by_economic,
     breakdowns.check_project_by_class,
     breakdowns.check_projects,

@@ -63,6 +63,24 @@ def check_hierarchy(ctx: Ctx) -> None:
                     )
 
 
+def check_printed_codes(ctx: Ctx) -> None:
+    """A table row whose printed code is no classification code, read by its name: the misprint is reported."""
+    seen: set[str] = set()
+    for key in ctx.keys():
+        for q in ctx.all(*key):
+            f = q.fact
+            code = f.concept.partition(":")[2]
+            if (
+                f.row_code
+                and f.concept.startswith(("func:", "econ:"))
+                and f.row_code != code
+                and f.row_code not in seen
+            ):
+                seen.add(f.row_code)
+                msg = f"表中科目编码印作{f.row_code}，按科目名称“{f.label}”应为{code}"
+                ctx.emit("sum.code_hierarchy", "warning", msg, [q], expected=code, actual=f.row_code)
+
+
 def check_function_classes(ctx: Ctx) -> None:
     """一般公共预算财政拨款支出 (or 本年支出合计) = Σ top-level function classes; 基本支出 = Σ classes listed for it."""
     for period in PERIODS:

@@ -364,6 +364,16 @@ def _join(line: list[_Char], wide: str = " ") -> str:
     return "".join(out)
 
 
+def _line_text(line: list[_Char]) -> str:
+    """A line outside any ruled table, its wide gaps kept wide (text columns) only when it has two or more.
+
+    One wide gap is a justified or spread line of prose (与上年相比增加   309.03万元).
+    """
+    spread = _join(line, "\x00").strip()
+    wide = "   " if spread.count("\x00") >= 2 else " "
+    return spread.replace("\x00", wide)
+
+
 def _cell_text(chars: list[_Char]) -> str:
     """A cell's text: its lines joined without a break (a wrapped cell is one phrase)."""
     parts = [_join(line).strip() for line in _lines_of(chars)]
@@ -399,7 +409,7 @@ def _read_page(page: Any) -> tuple[list[tuple[float, _Line | _Table]], int]:
         items.append((table.top, table))
         rest = [c for c in rest if not grid.holds(c)]
     for line in _lines_of(rest):
-        items.append((min(c.top for c in line), _Line(_join(line, "   ").strip(), line[0].top)))
+        items.append((min(c.top for c in line), _Line(_line_text(line), line[0].top)))
     items.sort(key=lambda it: it[0])
     return items, len(chars)
 

@@ -196,8 +196,9 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
     if code is None and (m := _CODED_LABEL.match(label)) and rows_kind in ("function", "economic"):
         code, label = re.sub(r"\s", "", m.group("code")), m.group("name").strip()
         compact = re.sub(r"\s+", "", label)
+    misprint = None
     if code is not None and not _plausible(code, rows_kind):
-        code = None  # a misprinted code (7 11 02 for 210 11 02): read the row by its name instead
+        code, misprint = None, code  # a misprinted code (7 11 02 for 210 11 02): read the row by its name instead
     if code is not None:
         if rows_kind == "economic" or (rows_kind == "function" and code.startswith("3")):
             return f"econ:{code}", code, label
@@ -230,7 +231,7 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
             child = func_code_by_name(name, parent=parent) if parent else None
             if child:
                 ctx.note(child)
-                return f"func:{child}", None, label
+                return f"func:{child}", misprint, label  # the code as printed stays on the fact
     return None, None, label
 
 
