@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pipeline.checker import textual
-from pipeline.checker.base import Ctx
+from pipeline.checker.base import Ctx, candidates
 from pipeline.checker.identity import check_sum, evaluate, expected, name, tolerance
 from pipeline.checker.interval import Interval, Q
 
@@ -87,9 +87,35 @@ def check_function_classes(ctx: Ctx) -> None:
         top = [c for c in top_level(codes(ctx, "func", period, None), "func") if len(c) == 3]  # classes only
         totals = ctx.get("gb_expenditure", period) + ctx.get("expenditure_total", period)
         check_sum(ctx, "sum.function_classes", totals, _amounts(ctx, "func", top, period, None))
+        _listed_in_prose(ctx, period)
         basic = top_level(codes(ctx, "func", period, "basic"), "func")
         totals = ctx.get("exp_basic", period) + ctx.get("gb_basic", period)
         check_sum(ctx, "sum.function_classes", totals, _amounts(ctx, "func", basic, period, "basic"))
+
+
+def _listed_in_prose(ctx: Ctx, period: str) -> None:
+    """The function classes a 财政拨款 section lists one by one cannot add up to more than its stated total.
+
+    (财政拨款支出主要内容如下：1. …（项）X万元 …) The list may leave items out, so only an excess is reported.
+    """
+    prose: dict[str, list[Q]] = {}
+    for concept, p, measure, scope in ctx.keys():
+        if concept.startswith("func:") and p == period and measure == "amount" and scope is None:
+            qs = candidates([q for q in ctx.all(concept, p) if q.fact.table is None and q.fact.fund == "fiscal"])
+            if qs:
+                prose[concept[5:]] = qs
+    top = top_level(sorted(prose), "func")
+    if len(top) < 2:
+        return
+    totals = ctx.get("fiscal_expenditure", period) + ctx.get("gb_expenditure", period)
+    check_sum(
+        ctx,
+        "sum.function_classes",
+        totals,
+        [prose[c] for c in top],
+        min_parts=None,
+        note="（逐项列出的科目之和超过总数）",
+    )
 
 
 def check_basic_by_economic(ctx: Ctx) -> None:
