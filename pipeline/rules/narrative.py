@@ -34,15 +34,15 @@ _COMPLETION = re.compile(r"完成(年初|调整)?预算(数)?的?\s*$")
 _NEUTRAL = re.compile(
     r"^(其中)?(\d{4}年度?)?(支出决算数?|决算数?|共计支出|共计|执行数|预算数|支出|预算安排|当年预算执行数|预算执行数)(为|是)?$"
 )
-_DOWN = ("减少", "下降", "少支出", "节约", "降幅", "减支", "小于", "低于")
-_UP = ("增加", "增长", "多支出", "超支", "上升", "增幅", "增支", "大于", "高于")
+_DOWN = ("减少", "下降", "少支出", "节约", "降幅", "减支", "小于", "低于", "压减", "调减")
+_UP = ("增加", "增长", "多支出", "超支", "上升", "增幅", "增支", "大于", "高于", "调增")
 _FUNC_PATH = re.compile(
     r"(?:(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?(?P<ccode>\d{3})?[（(]类[）)](?:支出)?)?"
     r"(?:(?P<kuan>[\u4e00-\u9fff]*?)(?P<kcodes>[\d、]*)[（(]款[）)])?"
     r"(?:(?P<xiang>[\u4e00-\u9fff]*?)(?P<xcodes>[\d、]*)[（(]项[）)])?"
 )
 _LEVEL_AFTER = re.compile(r"^[（(](类|款|项)[）)]")
-_CHANGE_IN_CLAUSE = re.compile(r"(?:原因是|主要是)[^，,]*?(增加|减少|压减)|(增加|减少|压减)$")
+_CHANGE_IN_CLAUSE = re.compile(r"(?:原因是|主要是)[^，,]*?(增加|减少|压减|调减|调增)|(增加|减少|压减|调减|调增)$")
 _CHANGE_AFTER_LABEL = re.compile(r"^(?:预算)?(?:安排)?(增加|减少|压减|增长|下降)")
 _BARE_CHANGE = re.compile(
     r"^[，,、；;：:。]*(其中)?[，,：:]?(与|比|较|同)?(上年度?|上一年度?|去年|\d{4}年度?)?(当年)?(预算执行数|预算数|执行数|预算)?"
@@ -225,7 +225,8 @@ def _class_suffix(text: str) -> str | None:
 def _period(
     ctx: str, doc_type: str | None, adjusted: bool, fiscal_year: int | None = None
 ) -> tuple[Period, str | None, str | None]:
-    """Period, scope and direction of an amount from the words just before it."""
+    """Period, scope and direction of an amount from the words just before it (line breaks and spaces ignored)."""
+    ctx = _compact(ctx)
     if m := _CHANGE.search(ctx):
         return "change", None, _direction(m.group(1))
     if m := _PRIOR.search(ctx):
