@@ -15,6 +15,7 @@ parts the manifest does not know are removed.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,8 @@ class Dataset:
     def recover(self) -> None:
         """Bring the files back to what the manifest committed (after a kill at any moment)."""
         self._finish_renames()
-        for stray in self.tmp.iterdir():
-            stray.unlink()
+        for stray in self.tmp.iterdir():  # left by a killed run (a temp file, or the review's temp folder)
+            shutil.rmtree(stray) if stray.is_dir() else stray.unlink()
         damaged = False
         for kind in KINDS:
             path, committed = self.jsonl(kind), self.manifest.committed(kind)
