@@ -45,6 +45,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="a document still running after this fails and the run goes on (default 600, 3600 with an LLM)",
     )
     run.add_argument(
+        "--review-max",
+        type=int,
+        default=200,
+        metavar="N",
+        help="documents on review.html, those with the most arithmetic errors first (default 200)",
+    )
+    run.add_argument(
         "--doc-memory",
         type=int,
         default=4096,
@@ -133,6 +140,7 @@ def _run(args: argparse.Namespace) -> int:
             progress=display,
             config=settings,
             limits=limits,
+            review_max=max(0, args.review_max),
         )
     _print_summary(summary, args.out)
     return 0 if summary.failed == 0 and summary.partial == 0 else 1

@@ -19,8 +19,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from pipeline.atomic import temp_name
-from pipeline.export import KINDS, RESULT_COLUMN, build_tables, jsonl_lines, records, write_part
+from pipeline.export import KINDS, build_tables, jsonl_lines, table_of, with_result, write_part
 from pipeline.manifest import Manifest
 from schemas.document import DocumentResult
 
@@ -33,7 +35,7 @@ class Dataset:
     def __init__(self, out: Path, manifest: Manifest, batch_size: int = 200) -> None:
         self.out, self.manifest, self.batch_size = out, manifest, batch_size
         self.tmp, self.parts = out / ".tmp", out / ".parts"
-        self.batch: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+        self.batch: dict[str, list[pa.Table]] = {kind: [] for kind in KINDS}
         self.batch_results: list[int] = []
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.parts.mkdir(exist_ok=True)
@@ -177,13 +179,11 @@ class Dataset:
             lengths[kind] = start + len(data)
         return ranges, lengths
 
-    def add(
-        self, result: int, doc: DocumentResult | None = None, rows: dict[str, list[dict[str, Any]]] | None = None
-    ) -> None:
+    def add(self, result: int, doc: DocumentResult | None = None, tables: dict[str, pa.Table] | None = None) -> None:
         """Add a committed document's table rows to the current batch (written as a part when it is full)."""
         for kind in KINDS:
-            kind_rows = rows[kind] if rows is not None else list(records(kind, [doc])) if doc is not None else []
-            self.batch[kind].extend({**row, RESULT_COLUMN: result} for row in kind_rows)
+            table = tables[kind] if tables is not None else table_of(kind, [doc] if doc is not None else [])
+            self.batch[kind].append(with_result(table, result))
         self.batch_results.append(result)
         if len(self.batch_results) >= self.batch_size:
             self.flush()

@@ -21,7 +21,6 @@ and `<kind>.csv`, one part in memory at a time.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import types
@@ -32,6 +31,7 @@ from typing import Any, Union, get_args, get_origin
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
@@ -145,11 +145,21 @@ def records(kind: str, results: Iterable[DocumentResult]) -> Iterator[dict[str, 
             yield row
 
 
-def write_part(path: Path, kind: str, rows: list[dict[str, Any]], tmp_folder: Path) -> None:
-    """Write one Parquet part (rows carry `_result`) atomically."""
-    table = pa.Table.from_pylist(rows, schema=part_schema(kind))
+def table_of(kind: str, results: Iterable[DocumentResult]) -> pa.Table:
+    """The rows of one record kind as an Arrow table with the dataset's schema (compact, picklable)."""
+    return pa.Table.from_pylist(list(records(kind, results)), schema=arrow_schema(KINDS[kind]))
+
+
+def with_result(table: pa.Table, result: int) -> pa.Table:
+    """The table with the manifest result id of its document on every row (the part schema)."""
+    return table.append_column(RESULT_COLUMN, pa.array([result] * table.num_rows, pa.int64()))
+
+
+def write_part(path: Path, kind: str, tables: list[pa.Table], tmp_folder: Path) -> None:
+    """Write one Parquet part from tables that carry `_result`, atomically."""
+    table = pa.concat_tables(tables) if tables else part_schema(kind).empty_table()
     with atomic_path(path, tmp_folder) as tmp:
-        pq.write_table(table, tmp)
+        pq.write_table(table.cast(part_schema(kind)), tmp)
 
 
 def _live(table: pa.Table, live: list[int]) -> pa.Table:
@@ -157,12 +167,13 @@ def _live(table: pa.Table, live: list[int]) -> pa.Table:
     return table.filter(mask).drop_columns([RESULT_COLUMN])
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return LIST_SEPARATOR.join(str(v) for v in value)
-    return str(value)
+def _for_csv(table: pa.Table, header: list[str]) -> pa.Table:
+    """The CSV columns, list columns joined with `;`."""
+    table = table.select(header)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_list(f.type):
+            table = table.set_column(i, f.name, pc.binary_join(table.column(i), LIST_SEPARATOR))
+    return table
 
 
 def build_tables(out: Path, kind: str, parts: Iterable[tuple[Path, list[int]]], tmp_folder: Path) -> int:
@@ -171,22 +182,22 @@ def build_tables(out: Path, kind: str, parts: Iterable[tuple[Path, list[int]]], 
     `parts` gives each part file with the result ids whose rows are still live. One part is in memory at a time.
     """
     schema, header, n = arrow_schema(KINDS[kind]), columns(kind), 0
+    csv_schema = _for_csv(schema.empty_table(), header).schema
     with (
         atomic_path(out / f"{kind}.parquet", tmp_folder) as ptmp,
         atomic_path(out / f"{kind}.csv", tmp_folder) as ctmp,
         pq.ParquetWriter(ptmp, schema) as writer,
-        ctmp.open("w", encoding="utf-8-sig", newline="") as f,
+        ctmp.open("wb") as f,
     ):
-        rows_out = csv.writer(f)
-        rows_out.writerow(header)
-        for path, live in parts:
-            table = _live(pq.read_table(path), live)
-            if not table.num_rows:
-                continue
-            writer.write_table(table.cast(schema))
-            for row in table.select(header).to_pylist():
-                rows_out.writerow([_csv_cell(row[c]) for c in header])
-            n += table.num_rows
+        f.write(b"\xef\xbb\xbf")  # BOM: spreadsheet programs then read the file as UTF-8
+        with pacsv.CSVWriter(f, csv_schema, write_options=pacsv.WriteOptions(quoting_style="needed")) as rows_out:
+            for path, live in parts:
+                table = _live(pq.read_table(path), live)
+                if not table.num_rows:
+                    continue
+                writer.write_table(table.cast(schema))
+                rows_out.write_table(_for_csv(table, header))
+                n += table.num_rows
     return n
 
 
@@ -195,8 +206,7 @@ def write_tables(out: Path, results: list[DocumentResult]) -> dict[str, int]:
     counts = {}
     for kind in KINDS:
         part = out / f".{kind}.part.parquet"
-        rows = [{**row, RESULT_COLUMN: 0} for row in records(kind, results)]
-        write_part(part, kind, rows, out)
+        write_part(part, kind, [with_result(table_of(kind, results), 0)], out)
         try:
             counts[kind] = build_tables(out, kind, [(part, [0])], out)
         finally:

@@ -32,11 +32,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from pipeline import inputs
 from pipeline.atomic import write_text
 from pipeline.dataset import Dataset
 from pipeline.errors import InputError, LLMError, OutputLocked, PipelineError
-from pipeline.export import KINDS, jsonl_lines, records
+from pipeline.export import KINDS, jsonl_lines, table_of
 from pipeline.manifest import Done, Manifest
 from pipeline.redact import redact
 from pipeline.review import write_review
@@ -44,7 +46,7 @@ from pipeline.workers import Limits, Outcome, Pool
 from schemas.document import DocumentResult
 
 Processor = Callable[[str], DocumentResult]
-REVIEW_MAX = 500  # documents on the review page (those with the most errors first); the dataset has them all
+REVIEW_MAX = 200  # documents on the review page (those with the most errors first); the dataset has them all
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ class Work:
     sha256: str | None = None
     error: str | None = None
     lines: dict[str, bytes] = field(default_factory=dict)
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    tables: dict[str, pa.Table] = field(default_factory=dict)
     counts: dict[str, Any] = field(default_factory=dict)
     llm: dict[str, int] = field(default_factory=dict)
     line: str = ""
@@ -197,7 +199,7 @@ def work(process: Processor, tmp: Path, job: Job, send: Callable[[Any], None]) -
         sha,
         (llm_errors or [f"{result.llm.get('errors')} LLM errors"])[0] if status == "partial" else None,
         {kind: jsonl_lines(kind, result) for kind in KINDS},
-        {kind: list(records(kind, [result])) for kind in KINDS},
+        {kind: table_of(kind, [result]) for kind in KINDS},
         _counts(result),
         dict(result.llm),
         _status_line(result),
@@ -421,7 +423,7 @@ def _commit(state: _Run, outcome: Outcome, w: Work | None) -> None:
     done = Done(job.key, w.sha256, w.status, w.error, job.output.name, outcome.started, outcome.seconds, w.llm,
                 w.counts, ranges)  # fmt: skip
     result = state.manifest.finish(done, state.fingerprint, lengths)
-    state.dataset.add(result, rows=w.rows)
+    state.dataset.add(result, tables=w.tables)
     s.processed += 1
     s.llm.update(w.llm)  # this run's usage only: a rerun that skips or hits the cache shows 0 calls
     if w.status == "partial":

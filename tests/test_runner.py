@@ -147,21 +147,34 @@ def test_rows_appended_but_not_committed_are_cut_at_the_next_start(tmp_path: Pat
     assert dataset(out) == expected
 
 
+def _kill_after(proc: subprocess.Popen[bytes], docs: Path, more: int, delay: float) -> bool:
+    """Kill the run once `more` further document files exist (or at once if it ends), then `delay` s later."""
+    start = len(list(docs.glob("*.json"))) if docs.exists() else 0
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if docs.exists() and len(list(docs.glob("*.json"))) >= start + more:
+            break
+        time.sleep(0.01)
+    time.sleep(delay)
+    if proc.poll() is not None:
+        return False
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return True
+
+
 def test_sigkill_at_random_moments_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
-    make_inputs(tmp_path / "in", 30)
+    make_inputs(tmp_path / "in", 40)
     reference = tmp_path / "reference"
     assert cli_done("run", str(tmp_path / "in"), "--out", str(reference), "--workers", "2", "--quiet").returncode == 0
     out = tmp_path / "out"
     rng = random.Random(20260)
     kills = 0
-    for _ in range(6):
+    # moments spread over the run: at start-up (repair, plan), after a random number of documents, mid-commit
+    for more, delay in [(0, rng.uniform(0.1, 0.6)), *((rng.randrange(1, 8), rng.uniform(0, 0.05)) for _ in range(5))]:
         proc = cli("run", str(tmp_path / "in"), "--out", str(out), "--workers", "2", "--quiet")
-        time.sleep(rng.uniform(0.2, 4.0))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait()
-    assert kills >= 2, "the runs were to be killed while working"
+        kills += _kill_after(proc, out / "docs", more, delay)
+    assert kills >= 3, "the runs were to be killed while working"
     final = cli_done("run", str(tmp_path / "in"), "--out", str(out), "--workers", "2", "--quiet")
     assert final.returncode == 0, final.stderr
     assert dataset(out) == dataset(reference)
