@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install install-local demo test test-local lint bench bench-llm schemas clean
+.PHONY: install install-local demo test test-local lint bench bench-scale bench-llm schemas clean
 
 install: $(VENV)/.installed
 
@@ -55,6 +55,10 @@ bench: install
 	$(PY) bench/bench_placeholders.py
 	$(PY) bench/checker_goldens.py
 	$(PY) bench/mutations.py
+
+# N = 10,000 reports (about half an hour on 2 cores); smaller: make bench-scale SCALE_ARGS="--n 2000 --small 200"
+bench-scale: install
+	$(PY) bench/bench_scale.py $(SCALE_ARGS)
 
 bench-llm: install-local
 	$(PY) bench/bench_llm.py --local-model $(LOCAL_MODEL)

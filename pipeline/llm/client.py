@@ -6,7 +6,9 @@ Retry-After) and 5xx — with jittered exponential backoff; the SDK's own retrie
 policy. Validation errors go back to the model through instructor's re-ask, bounded. An answer cut at the output
 limit (finish_reason "length") raises `TruncatedOutput` at once, so the caller splits the chunk; so does a request
 the endpoint refuses as longer than the model's context (a re-ask carries the failed answer). Every failure
-leaves as our own `LLMError`, carrying attempts and token usage.
+leaves as our own `LLMError`, carrying attempts and token usage, its text redacted (no API key, no token); a
+401/403 leaves as `EndpointRefused`, which stops the run. A circuit breaker per endpoint (`pipeline.llm.breaker`)
+makes calls fail fast after repeated connection failures.
 """
 
 from __future__ import annotations
