@@ -170,16 +170,17 @@ def test_an_unreachable_endpoint_trips_the_breaker_and_documents_are_partial(
     assert summary_of(out)["processed"] == 3  # partial documents are redone, not skipped
 
 
+@pytest.mark.parametrize("status", [401, 403])
 def test_a_refused_key_stops_the_run_at_once_with_one_line(
-    tmp_path: Path, endpoint, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, endpoint, capsys: pytest.CaptureFixture[str], status: int
 ) -> None:
     make_inputs(tmp_path / "in", 5)
     body = {"error": {"message": f"Incorrect API key provided: {KEY}. Authorization: Bearer {KEY}"}}
-    server, options = endpoint([Reply(status=401, body=body)])
+    server, options = endpoint([Reply(status=status, body=body)])
     out = tmp_path / "out"
     assert main(["run", str(tmp_path / "in"), "--out", str(out), *options]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "refused the API key (401)" in err and "rerun to resume" in err
+    assert err.count("\n") == 0 and f"refused the API key ({status})" in err and "rerun to resume" in err
     assert KEY not in err and "sk-live" not in err
     first_document_requests = len(server.requests)
     assert 0 < first_document_requests <= 40  # one document's chunks at most, never the five documents'
