@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install install-local demo test test-local lint bench bench-scale bench-llm schemas clean
+.PHONY: install install-local browser demo test test-local lint bench bench-scale bench-llm bench-review schemas clean
 
 install: $(VENV)/.installed
 
@@ -31,10 +31,17 @@ demo: install-local
 	$(BIN)/budget-extract run goldens/reports --out out/demo --llm local --local-model $(LOCAL_MODEL)
 	@echo "dataset written to out/demo (docs/, facts.jsonl, findings.jsonl, placeholders.jsonl, summary.json)"
 
+# Headless Chromium renders the review site in the tests (tests/test_review.py; skipped, with the reason, without
+# it). Installed from the Debian archive when missing: as root, or through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; } \
+		|| echo "chromium could not be installed: the browser tests of the review site will be skipped"
+
 schemas: install
 	$(PY) -m schemas.export
 
-test: install
+test: install browser
 	$(BIN)/ruff check pipeline schemas tests bench
 	$(BIN)/ruff format --check pipeline schemas tests bench
 	$(BIN)/lint-imports
@@ -53,12 +60,16 @@ lint: install
 bench: install
 	$(PY) bench/bench_clean_segment.py
 	$(PY) bench/bench_placeholders.py
+	$(PY) bench/bench_ingest_formats.py
 	$(PY) bench/checker_goldens.py
 	$(PY) bench/mutations.py
 
 # N = 10,000 reports (about half an hour on 2 cores); smaller: make bench-scale SCALE_ARGS="--n 2000 --small 200"
 bench-scale: install
 	$(PY) bench/bench_scale.py $(SCALE_ARGS)
+
+bench-review: install browser
+	$(PY) bench/bench_review.py
 
 bench-llm: install-local
 	$(PY) bench/bench_llm.py --local-model $(LOCAL_MODEL)

@@ -188,7 +188,7 @@ def _wrap_width(text: str, lines: list[tuple[int, int]]) -> int | None:
         return None
     long.sort()
     width = long[int(len(long) * 0.9)]
-    near = sum(1 for w in long if w >= width - 4)
+    near = sum(1 for w in long if w >= width - max(4, width // 10))
     return width if near >= 0.4 * len(long) else None
 
 
@@ -217,6 +217,10 @@ def _line_join_ranges(text: str, counts: Counter[str], md_lines: set[int]) -> li
     return ranges
 
 
+_AMOUNT_START = re.compile(r"^[\d,]+(\.\d+)?\s*(万元|亿元|元|%)")
+_UNIT_OR_ISSUER = re.compile(r"^\s*(单\s*位|金额单位|编制部门|部门名称|预算单位|预算主管部门|填报单位)\s*[：:]")
+
+
 def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bool:
     body = line.strip()
     if not body or not nxt.strip() or "\t" in line or "\t" in nxt or nxt[:1].isspace():
@@ -225,8 +229,10 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
         return False  # rows of a space-aligned table
     if body[-1] in TERMINAL_PUNCT or NUMBERING_RE.match(nxt) or _PAGE_LINE.match(nxt):
         return False
+    if body.endswith("表") or _UNIT_OR_ISSUER.match(nxt):
+        return False  # a table title, its 单位 / 编制部门 line: not one sentence
     first = nxt[0]
-    if width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - 6:
+    if width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - max(6, width // 8):
         return is_cjk(first) or first.isdigit() or first in "（(“，、%）)”。；：:,.;"
     if body.endswith("表") or (NUMBERING_RE.match(body) and len(body) <= 40):
         return False
@@ -235,5 +241,7 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
     last = body[-1]
     if last.isdigit() and nxt.startswith(("万元", "元", "亿元", "%")):
         return blank_lines <= 2  # a number cut from its unit
+    if blank_lines == 0 and is_cjk(last) and _AMOUNT_START.match(nxt):
+        return True  # 与上年相比增加 / 844.58万元: a sentence wrapped before its figure
     continues = is_cjk(last) or last in "、，,"
     return len(body) >= 20 and blank_lines <= 2 and continues and (is_cjk(first) or first in "（“")

@@ -26,7 +26,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="budget-extract",
         description="Extract verified figures, arithmetic findings and unfilled template text from Chinese "
-        "budget and final-accounts reports (.txt .md .docx .pdf).",
+        "budget and final-accounts reports (.txt .md .docx .pdf .html .xlsx).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -45,13 +45,6 @@ def _build_parser() -> argparse.ArgumentParser:
         help="a document still running after this fails and the run goes on (default 600, 3600 with an LLM)",
     )
     run.add_argument(
-        "--review-max",
-        type=int,
-        default=200,
-        metavar="N",
-        help="documents on review.html, those with the most arithmetic errors first (default 200)",
-    )
-    run.add_argument(
         "--doc-memory",
         type=int,
         default=4096,
@@ -68,7 +61,12 @@ def _build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="score the pipeline against hand-verified goldens")
     ev.add_argument("--goldens", default="goldens", help="goldens folder (default: goldens)")
     ev.add_argument("--json", action="store_true", help="print the scores as JSON")
-    ev.add_argument("--variants", action="store_true", help="also score re-typeset variants of the sample reports")
+    ev.add_argument(
+        "--variants",
+        action="store_true",
+        help="also score re-typeset sample reports and pdftotext layouts of the corpus",
+    )
+    ev.add_argument("--set", choices=["all", "samples", "corpus"], default="all", help="which goldens (default all)")
     _llm_options(ev, "default: none (rules and checker only)")
     return parser
 
@@ -140,7 +138,6 @@ def _run(args: argparse.Namespace) -> int:
             progress=display,
             config=settings,
             limits=limits,
-            review_max=max(0, args.review_max),
         )
     _print_summary(summary, args.out)
     return 0 if summary.failed == 0 and summary.partial == 0 else 1
@@ -185,7 +182,9 @@ def _eval(args: argparse.Namespace) -> int:
     from pipeline.evaluate import evaluate_folder, render
 
     with _llm_setup(args, default_none=True) as stage:
-        report = evaluate_folder(args.goldens, variants=args.variants, processor=partial(process_raw, llm=stage))
+        report = evaluate_folder(
+            args.goldens, variants=args.variants, processor=partial(process_raw, llm=stage), which=args.set
+        )
     sys.stdout.write(report.model_dump_json(indent=1) + "\n" if args.json else render(report))
     return 0
 

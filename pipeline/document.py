@@ -49,7 +49,7 @@ def process_raw(raw: RawDocument, llm: Stage | None = None) -> DocumentResult:
             encoding=raw.encoding,
             pages=raw.pages,
         ),
-        meta=detect_meta(parsed.clean.text, parsed.seg),
+        meta=detect_meta(parsed.clean.text, parsed.seg, parsed.clean.raw_span),
         artifacts=dict(parsed.clean.artifacts),
         sections=section_infos(parsed),
         layout=raw.layout,

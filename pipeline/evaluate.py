@@ -27,6 +27,7 @@ from schemas.golden import (
     GoldenFindings,
     GoldenIndicator,
     GoldenIndicators,
+    GoldenMeta,
     GoldenPlaceholder,
     GoldenPlaceholders,
 )
@@ -79,6 +80,8 @@ class DocEval(BaseModel):
     """Scores of one report."""
 
     report: str
+    group: str = "samples"
+    template: str = ""
     facts: dict[str, float | int]
     indicators: dict[str, float | int] = Field(default_factory=dict)
     llm: dict[str, int] = Field(default_factory=dict)
@@ -89,12 +92,26 @@ class DocEval(BaseModel):
     findings_matched: int = 0
     missed_findings: list[str] = Field(default_factory=list)
     false_alarms: list[str] = Field(default_factory=list)
+    meta_errors: list[str] = Field(default_factory=list)
+
+
+class GroupScore(BaseModel):
+    """Scores of a group of documents (all, samples, corpus, corpus:<template>)."""
+
+    documents: int
+    facts: dict[str, float | int]
+    placeholders: dict[str, float | int]
+    findings_expected: int
+    findings_matched: int
+    false_alarms: int
+    meta: str = Field(description="meta fields right / checked")
 
 
 class EvalReport(BaseModel):
     """Scores over all reports."""
 
     documents: list[DocEval]
+    groups: dict[str, GroupScore] = Field(default_factory=dict)
     facts_micro: dict[str, float | int]
     facts_by_concept: dict[str, dict[str, float | int]]
     indicators: dict[str, float | int] = Field(default_factory=dict)
@@ -277,44 +294,114 @@ class _Totals:
     missed_by_rules: int = 0
     recovered_by_llm: int = 0
     ungrounded: int = 0
+    meta_fields: int = 0
+    meta_right: int = 0
+    documents: int = 0
+
+    def group(self) -> GroupScore:
+        """The scores of this group of documents."""
+        return GroupScore(
+            documents=self.documents,
+            facts=self.micro.summary(),
+            placeholders=self.placeholders.summary(),
+            findings_expected=self.findings_expected,
+            findings_matched=self.findings_matched,
+            false_alarms=self.false_alarms,
+            meta=f"{self.meta_right}/{self.meta_fields}",
+        )
 
 
-def _evaluate_doc(report: Path, exp: Path, result: DocumentResult, totals: _Totals) -> tuple[DocEval, set[FactKey]]:
+@dataclass(frozen=True)
+class Case:
+    """One golden document: where its goldens are and how to read its input."""
+
+    name: str
+    group: str  # samples | corpus
+    template: str
+    gold: Path
+    path: Path
+    meta: GoldenMeta | None = None
+
+
+def cases(goldens: str | Path, which: str = "all") -> list[Case]:
+    """The sample reports (goldens/reports + expected/) and the corpus PDFs with goldens (goldens/corpus/)."""
+    root = Path(goldens)
+    found: list[Case] = []
+    if which in ("all", "samples"):
+        for report in sorted((root / "reports").glob("*.txt")):
+            found.append(Case(report.stem, "samples", "sichuan_hunan", root / "expected" / report.stem, report))
+    if which in ("all", "corpus") and (root / "corpus").exists():
+        from pipeline.corpus_goldens import corpus_dir
+
+        for folder in sorted(p for p in (root / "corpus").iterdir() if (p / "meta.yaml").exists()):
+            meta = _load(GoldenMeta, folder / "meta.yaml")
+            assert isinstance(meta, GoldenMeta)
+            found.append(Case(folder.name, "corpus", meta.template, folder, corpus_dir() / meta.report, meta))
+    return found
+
+
+def _meta_errors(case: Case, result: DocumentResult) -> tuple[int, list[str]]:
+    """Meta fields checked and the ones the pipeline got wrong."""
+    if case.meta is None:
+        return 0, []
+    wrong = []
+    got = result.meta
+    for name in ("fiscal_year", "doc_type", "unit_name"):
+        want = getattr(case.meta, name).value
+        have = getattr(got, name)
+        if want is not None and str(want) != str(have):
+            wrong.append(f"{name}: expected {want}, got {have}")
+    return 3, wrong
+
+
+def _evaluate_doc(
+    case: Case, raw: RawDocument, result: DocumentResult, totals: list[_Totals]
+) -> tuple[DocEval, set[FactKey]]:
+    exp = case.gold
     facts = _load(GoldenFacts, exp / "facts.yaml")
     gold_keys = {golden_key(g) for g in facts.facts} if isinstance(facts, GoldenFacts) else set()
     extracted = [*result.facts, *result.tables]
     pred_keys = {result_key(f) for f in extracted}
     doc_micro, doc_concepts = score_facts(gold_keys, pred_keys)
-    totals.micro.add(doc_micro)
-    for fam, s in doc_concepts.items():
-        totals.per_concept[fam].add(s)
     inds = _load(GoldenIndicators, exp / "indicators.yaml")
     gold_inds = inds.indicators if isinstance(inds, GoldenIndicators) else []
     ind_score, _ = match_indicators(gold_inds, result.indicators)
-    totals.indicators.add(ind_score)
-    totals.everything.add(doc_micro)
-    totals.everything.add(ind_score)
     # what the rules miss, and how much of it the LLM supplies (grounded answers only reach the result)
     rules_keys = {result_key(f) for f in extracted if f.extractor == "rules"}
     llm_keys = {result_key(f) for f in extracted if f.extractor == "llm"}
     _, llm_ind_hits = match_indicators(gold_inds, [f for f in result.indicators if f.extractor == "llm"])
     _, rules_ind_hits = match_indicators(gold_inds, [f for f in result.indicators if f.extractor == "rules"])
     missed = (gold_keys - rules_keys, set(range(len(gold_inds))) - set(rules_ind_hits))
-    totals.missed_by_rules += len(missed[0]) + len(missed[1])
-    totals.recovered_by_llm += len(missed[0] & llm_keys) + len(missed[1] & set(llm_ind_hits))
-    totals.ungrounded += len(result.ungrounded)
     ph = _load(GoldenPlaceholders, exp / "placeholders.yaml")
-    ph_score, ph_kinds = score_placeholders(ph, result) if isinstance(ph, GoldenPlaceholders) else (Score(), {})
-    totals.placeholders.add(ph_score)
-    for kind, s in ph_kinds.items():
-        totals.per_kind[kind].add(s)
+    ph_score, ph_kinds = (
+        score_placeholders(ph, result, raw.text) if isinstance(ph, GoldenPlaceholders) else (Score(), {})
+    )
     fd = _load(GoldenFindings, exp / "findings.yaml")
     n_match, missed_f, false_alarms = score_findings(fd, result) if isinstance(fd, GoldenFindings) else (0, [], [])
-    totals.findings_expected += n_match + len(missed_f)
-    totals.findings_matched += n_match
-    totals.false_alarms += len(false_alarms)
+    n_meta, meta_wrong = _meta_errors(case, result)
+    for t in totals:
+        t.documents += 1
+        t.micro.add(doc_micro)
+        for fam, s in doc_concepts.items():
+            t.per_concept[fam].add(s)
+        t.indicators.add(ind_score)
+        t.everything.add(doc_micro)
+        t.everything.add(ind_score)
+        t.missed_by_rules += len(missed[0]) + len(missed[1])
+        t.recovered_by_llm += len(missed[0] & llm_keys) + len(missed[1] & set(llm_ind_hits))
+        t.ungrounded += len(result.ungrounded)
+        t.placeholders.add(ph_score)
+        for kind, s in ph_kinds.items():
+            t.per_kind[kind].add(s)
+        t.findings_expected += n_match + len(missed_f)
+        t.findings_matched += n_match
+        t.false_alarms += len(false_alarms)
+        t.meta_fields += n_meta
+        t.meta_right += n_meta - len(meta_wrong)
     doc = DocEval(
-        report=report.stem,
+        report=case.name,
+        group=case.group,
+        template=case.template,
         facts=doc_micro.summary(),
         indicators=ind_score.summary(),
         missed_facts=sorted("|".join(k) for k in gold_keys - pred_keys),
@@ -324,58 +411,78 @@ def _evaluate_doc(report: Path, exp: Path, result: DocumentResult, totals: _Tota
         findings_matched=n_match,
         missed_findings=missed_f,
         false_alarms=false_alarms,
+        meta_errors=meta_wrong,
         llm=dict(result.llm),
     )
     return doc, gold_keys
 
 
-def evaluate_folder(goldens: str | Path, variants: bool = False, processor: Processor | None = None) -> EvalReport:
-    """Run the pipeline on every golden report and score it."""
-    root = Path(goldens)
+def evaluate_folder(
+    goldens: str | Path, variants: bool = False, processor: Processor | None = None, which: str = "all"
+) -> EvalReport:
+    """Run the pipeline on every golden document (sample reports and corpus PDFs) and score it, per group."""
     process = processor or _default_processor()
-    totals = _Totals()
+    totals: dict[str, _Totals] = defaultdict(_Totals)
     docs: list[DocEval] = []
     all_gold: dict[str, set[FactKey]] = {}
-    for report in sorted((root / "reports").glob("*.txt")):
-        doc, gold_keys = _evaluate_doc(report, root / "expected" / report.stem, process(read_document(report)), totals)
+    found = cases(goldens, which)
+    for case in found:
+        raw = read_document(case.path)
+        groups = ["all", case.group, *([f"{case.group}:{case.template}"] if case.group == "corpus" else [])]
+        doc, gold_keys = _evaluate_doc(case, raw, process(raw), [totals[g] for g in groups])
         docs.append(doc)
-        all_gold[report.stem] = gold_keys
+        all_gold[case.name] = gold_keys
+    t = totals["all"]
     report_model = EvalReport(
         documents=docs,
-        facts_micro=totals.micro.summary(),
-        facts_by_concept={k: v.summary() for k, v in sorted(totals.per_concept.items())},
-        indicators=totals.indicators.summary(),
-        all_micro=totals.everything.summary(),
-        placeholders_overall=totals.placeholders.summary(),
-        placeholders_by_kind={k: v.summary() for k, v in sorted(totals.per_kind.items())},
-        finding_recall=round(totals.findings_matched / totals.findings_expected, 4)
-        if totals.findings_expected
-        else 1.0,
-        findings_expected=totals.findings_expected,
-        findings_matched=totals.findings_matched,
-        false_alarms=totals.false_alarms,
-        missed_by_rules=totals.missed_by_rules,
-        recovered_by_llm=totals.recovered_by_llm,
-        ungrounded_rejected=totals.ungrounded,
+        groups={g: totals[g].group() for g in sorted(totals, key=lambda g: (g != "all", g))},
+        facts_micro=t.micro.summary(),
+        facts_by_concept={k: v.summary() for k, v in sorted(t.per_concept.items())},
+        indicators=t.indicators.summary(),
+        all_micro=t.everything.summary(),
+        placeholders_overall=t.placeholders.summary(),
+        placeholders_by_kind={k: v.summary() for k, v in sorted(t.per_kind.items())},
+        finding_recall=round(t.findings_matched / t.findings_expected, 4) if t.findings_expected else 1.0,
+        findings_expected=t.findings_expected,
+        findings_matched=t.findings_matched,
+        false_alarms=t.false_alarms,
+        missed_by_rules=t.missed_by_rules,
+        recovered_by_llm=t.recovered_by_llm,
+        ungrounded_rejected=t.ungrounded,
     )
     if variants:
-        report_model.variants = _score_variants(root, all_gold, process)
+        report_model.variants = _score_variants(found, all_gold, process)
     return report_model
 
 
-def _score_variants(root: Path, gold: dict[str, set[FactKey]], process: Processor) -> dict[str, dict[str, float | int]]:
+def _score_variants(
+    found: list[Case], gold: dict[str, set[FactKey]], process: Processor
+) -> dict[str, dict[str, float | int]]:
+    """Sample reports re-typeset as other exports; corpus PDFs as the three pdftotext layouts."""
     from pipeline.variants import VARIANTS
 
     out = {}
-    for name, retype in VARIANTS.items():
+    samples = [c for c in found if c.group == "samples"]
+    corpus = [c for c in found if c.group == "corpus"]
+    for name, retype in VARIANTS.items() if samples else ():
         total = Score()
-        for report in sorted((root / "reports").glob("*.txt")):
-            text = retype(report.read_text(encoding="utf-8"))
-            raw = RawDocument(f"{report.stem}.{name}", text, "0" * 64, "txt")
-            result = process(raw)
-            s, _ = score_facts(gold[report.stem], {result_key(f) for f in [*result.facts, *result.tables]})
+        for case in samples:
+            text = retype(case.path.read_text(encoding="utf-8"))
+            result = process(RawDocument(f"{case.name}.{name}", text, "0" * 64, "txt"))
+            s, _ = score_facts(gold[case.name], {result_key(f) for f in [*result.facts, *result.tables]})
             total.add(s)
         out[name] = total.summary()
+    if corpus:
+        from pipeline.corpus_goldens import pdftotext
+
+        for mode in ("default", "layout", "raw"):
+            total = Score()
+            for case in corpus:
+                text = pdftotext(case.path, mode)
+                result = process(RawDocument(f"{case.name}.pdftotext-{mode}", text, "0" * 64, "txt"))
+                s, _ = score_facts(gold[case.name], {result_key(f) for f in [*result.facts, *result.tables]})
+                total.add(s)
+            out[f"pdftotext_{mode}"] = total.summary()
     return out
 
 
@@ -385,6 +492,15 @@ def render(report: EvalReport) -> str:
     for d in report.documents:
         f = d.facts
         lines.append(_row(d.report, f["precision"], f["recall"], f["f1"], f"{f['tp']}/{f['fp']}/{f['fn']}"))
+    lines += ["", "by group (facts micro; placeholders; findings found/expected, false alarms; meta)"]
+    for name, g in report.groups.items():
+        f, p = g.facts, g.placeholders
+        lines.append(
+            f"{name[:30]:<30} docs {g.documents:>2}  facts P {f['precision']:.3f} R {f['recall']:.3f} F1 {f['f1']:.3f}"
+            f"  ph P {p['precision']:.3f} R {p['recall']:.3f}  findings {g.findings_matched}/{g.findings_expected}"
+            f" alarms {g.false_alarms}  meta {g.meta}"
+        )
+    lines.append("")
     m = report.facts_micro
     lines.append(_row("MICRO", m["precision"], m["recall"], m["f1"], f"{m['tp']}/{m['fp']}/{m['fn']}"))
     i, a = report.indicators, report.all_micro
@@ -410,9 +526,11 @@ def render(report: EvalReport) -> str:
     ]
     for d in report.documents:
         for missed in d.missed_findings:
-            lines.append(f"  missed  {d.report[:3]} {missed}")
+            lines.append(f"  missed  {d.report[:24]} {missed}")
         for alarm in d.false_alarms:
-            lines.append(f"  ALARM   {d.report[:3]} {alarm}")
+            lines.append(f"  ALARM   {d.report[:24]} {alarm}")
+        for wrong in d.meta_errors:
+            lines.append(f"  META    {d.report[:24]} {wrong}")
     if report.variants:
         lines += ["", "re-typeset variants (facts micro)", _row("variant", "P", "R", "F1", "tp/fp/fn")]
         for name, s in report.variants.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from pipeline.segment import Segmented
 from schemas.document import DocType, Meta
@@ -14,23 +15,60 @@ _SUFFIX = re.compile(
 )
 _QUOTED = re.compile(r"《[^》\n]{0,120}》|“[^”\n]{0,60}”")
 _BOUNDARY = set("\n \t（(“：:，,。；、") | {""}
-_YEAR = re.compile(r"(20\d{2})\s*年\s*度?\s*(?:部门|单位)?\s*(?:整体支出)?\s*(?:决算|预算|绩效)")
+_YEAR = re.compile(
+    r"(20\d{2})\s*年\s*度?\s*(?:[区市省县]级)?\s*(?:部门|单位)?\s*(?:整体支出)?\s*(?:财务)?\s*(?:收支|收入|支出)?\s*(?:决算|预算|绩效)"
+)
+# a year named as the base of a comparison (比2024年预算增加, 与2018年相比, 2022年当年预算执行数) is not the report's
+_COMPARED = re.compile(r"(?:比|较|与|同|对比|上年|上一年)\s*$")
+_NOT_OWN = re.compile(r"^\s*年\s*度?\s*(?:当年)?\s*预算执行|^\s*年\s*度?\s*(?:相比|同期|年初)")
+_LABELLED_BODY = re.compile(
+    r"^[ \t]*(?:预算主管部门|部门名称|编制部门|预算单位|部\s*门)\s*[：:]\s*(?P<name>[\u4e00-\u9fff（）()]{4,40}?)(?=\s|$|单位[：:])",
+    re.M,
+)
 _MONEY_UNIT = re.compile(r"\d\s*(亿元|万元|元)")
 
 
-def detect_meta(text: str, seg: Segmented) -> Meta:
-    """Find unit name, fiscal year, document type and amount unit from the clean text and its sections."""
+def detect_meta(text: str, seg: Segmented, to_raw: Callable[[int, int], tuple[int, int]] | None = None) -> Meta:
+    """Find unit name, fiscal year, document type and amount unit from the clean text and its sections.
+
+    `evidence` holds, per field, the span of the text that states it (mapped to raw spans by `to_raw`).
+    """
+    evidence: dict[str, tuple[int, int]] = {}
+    name, name_at = unit_name_with_span(text)
+    year, year_at = fiscal_year_with_span(text, seg)
+    for field_name, at in (("unit_name", name_at), ("fiscal_year", year_at)):
+        if at is not None:
+            evidence[field_name] = to_raw(*at) if to_raw else at
     return Meta(
-        unit_name=unit_name(text), fiscal_year=fiscal_year(text), doc_type=doc_type(seg), unit=amount_unit(text, seg)
+        unit_name=name, fiscal_year=year, doc_type=doc_type(seg), unit=amount_unit(text, seg), evidence=evidence
     )
 
 
 def unit_name(text: str) -> str | None:
-    """The issuing body: the organisation name (place + body + 局/中心…) stated most often outside tables.
+    """The issuing body (see `unit_name_with_span`)."""
+    return unit_name_with_span(text)[0]
 
-    Short lines (titles, signatures) weigh more; names inside 《》 or quotes (documents cited, former names) and
-    table rows (abbreviations such as 万源市社保局) are not counted.
+
+def unit_name_with_span(text: str) -> tuple[str | None, tuple[int, int] | None]:
+    """The issuing body and where it is stated.
+
+    A labelled line (预算主管部门：X, 部门名称：X, 编制部门：X, 预算单位：X) names it outright; else the organisation
+    name (place + body + 局/中心…) stated most often outside tables, short lines (titles, signatures) weighing more,
+    names inside 《》 or quotes (documents cited, former names) and table rows (abbreviations) not counted.
     """
+    labelled = Counter(m.group("name") for m in _LABELLED_BODY.finditer(text))
+    if labelled:
+        best = max(labelled.items(), key=lambda kv: (kv[1], len(kv[0])))[0]
+        at = text.find(best)
+        return best, (at, at + len(best))
+    name = _most_stated_body(text)
+    if name is None:
+        return None, None
+    at = text.find(name)
+    return name, (at, at + len(name))
+
+
+def _most_stated_body(text: str) -> str | None:
     scores: Counter[str] = Counter()
     for line in text.split("\n"):
         if "\t" in line:
@@ -68,13 +106,34 @@ def _is_cjk_run(s: str) -> bool:
     return bool(s) and all("\u4e00" <= ch <= "\u9fff" for ch in s)
 
 
-def fiscal_year(text: str) -> int | None:
-    """The year the report covers: the year written with 决算/预算/绩效 most often, else the first year."""
-    years = Counter(int(m.group(1)) for m in _YEAR.finditer(text))
-    if years:
-        return years.most_common(1)[0][0]
+def fiscal_year(text: str, seg: Segmented | None = None) -> int | None:
+    """The year the report covers (see `fiscal_year_with_span`)."""
+    return fiscal_year_with_span(text, seg)[0]
+
+
+def fiscal_year_with_span(text: str, seg: Segmented | None = None) -> tuple[int | None, tuple[int, int] | None]:
+    """The year the report covers, and the span stating it.
+
+    A year written with 决算/预算/绩效 in the title, headings and table titles (weighted), or in the prose — never a
+    year named as the base of a comparison (比2024年预算增加).
+    """
+    heads = {s.start for s in seg.sections} if seg is not None else set()
+    head_len = min(len(text), 400)
+    votes: Counter[int] = Counter()
+    first_at: dict[int, tuple[int, int]] = {}
+    for m in _YEAR.finditer(text):
+        if _COMPARED.search(text[max(0, m.start() - 4) : m.start()]) or _NOT_OWN.match(text[m.start(1) + 4 :]):
+            continue
+        year = int(m.group(1))
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        weight = 5 if m.start() < head_len else (3 if line_start in heads else 1)
+        votes[year] += weight
+        first_at.setdefault(year, (m.start(1), m.end(1)))
+    if votes:
+        year = max(votes.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        return year, first_at[year]
     first = re.search(r"(20\d{2})\s*年", text)
-    return int(first.group(1)) if first else None
+    return (int(first.group(1)), (first.start(1), first.end(1))) if first else (None, None)
 
 
 def doc_type(seg: Segmented) -> DocType | None:

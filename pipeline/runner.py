@@ -4,7 +4,7 @@ Layout of the output folder (DESIGN §3):
   docs/<stem>.json        one DocumentResult per input
   facts.jsonl, findings.jsonl, placeholders.jsonl   the dataset, one record per line, tagged with the document
   facts.csv, findings.csv, placeholders.csv, *.parquet   the same rows as tables (pipeline/export.py)
-  review.html             a self-contained review page (pipeline/review.py)
+  review/                 the review site (pipeline/review/)
   manifest.sqlite         one row per input (pipeline/manifest.py): what makes a rerun skip finished work
   summary.json            counts for the run and the folder
   .parts/, .tmp/, .lock   Parquet parts, temp files, the folder's lock
@@ -41,12 +41,11 @@ from pipeline.errors import InputError, LLMError, OutputLocked, PipelineError
 from pipeline.export import KINDS, jsonl_lines, table_of
 from pipeline.manifest import Done, Manifest
 from pipeline.redact import redact
-from pipeline.review import write_review
+from pipeline.review import build_site
 from pipeline.workers import Limits, Outcome, Pool
 from schemas.document import DocumentResult
 
 Processor = Callable[[str], DocumentResult]
-REVIEW_MAX = 200  # documents on the review page (those with the most errors first); the dataset has them all
 
 
 @dataclass(frozen=True)
@@ -248,7 +247,6 @@ def run(
     progress: Progress | None = None,
     config: str = "",
     limits: Limits | None = None,
-    review_max: int = REVIEW_MAX,
 ) -> RunSummary:
     """Process every input into `out`; skip finished documents; keep going past bad input.
 
@@ -271,7 +269,7 @@ def run(
             state.dataset.drop_dead()
             state.note(Event("start", 0, todo, skipped=state.summary.skipped))
             fatal = _process(state, process, workers, limits or Limits())
-            _finish(state, review_max, t0, write_tables=fatal is None)
+            _finish(state, t0, write_tables=fatal is None)
         finally:
             manifest.close()
     if fatal is not None:
@@ -430,8 +428,8 @@ def _commit(state: _Run, outcome: Outcome, w: Work | None) -> None:
         s.partial += 1
 
 
-def _finish(state: _Run, review_max: int, t0: float, write_tables: bool) -> None:
-    """Tables and review page (when the dataset changed), then the summary."""
+def _finish(state: _Run, t0: float, write_tables: bool) -> None:
+    """Tables and review site (when the dataset changed), then the summary."""
     m, s = state.manifest, state.summary
     changed = not m.tables_current()
     if write_tables:
@@ -447,9 +445,9 @@ def _finish(state: _Run, review_max: int, t0: float, write_tables: bool) -> None
         s.facts += int(c.get("facts", 0))
         s.findings.update(c.get("findings", {}))
         s.placeholders.update(c.get("placeholders", {}))
-    review = state.out / "review.html"
+    review = state.out / "review" / "index.html"
     if write_tables and (changed or not review.exists()):
-        s.run["review_documents"] = _review(state, review_max)
+        s.run["review_documents"] = _review(state)
     usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     s.run.update(
         {
@@ -461,23 +459,6 @@ def _finish(state: _Run, review_max: int, t0: float, write_tables: bool) -> None
     write_text(state.out / "summary.json", json.dumps(s.as_dict(), ensure_ascii=False, indent=1), state.dataset.tmp)
 
 
-def _review(state: _Run, limit: int) -> int:
-    """Write review.html for at most `limit` documents, those with the most arithmetic errors first."""
-    rows = state.manifest.query(
-        "SELECT output FROM documents WHERE status IN ('ok', 'partial')"
-        " ORDER BY CAST(json_extract(counts, '$.errors') AS INTEGER) DESC, result LIMIT ?",
-        (limit,),
-    )
-    results = []
-    for (output,) in rows:
-        try:
-            text = (state.out / "docs" / str(output)).read_text(encoding="utf-8")
-            results.append(DocumentResult.model_validate_json(text))
-        except (OSError, ValueError):
-            continue
-    folder = state.dataset.tmp / f"review-{os.getpid()}"
-    folder.mkdir(exist_ok=True)
-    written = write_review(folder, results, state.summary.errors)
-    os.replace(written, state.out / "review.html")
-    folder.rmdir()
-    return len(results)
+def _review(state: _Run) -> int:
+    """Bring the review site up to date (it streams the document JSONs and keeps unchanged pages)."""
+    return build_site(state.out, errors=state.summary.errors).documents

@@ -30,7 +30,10 @@ _CHAPTER_TITLES = re.compile(
 )
 _PART_TITLES = re.compile(r"^(名词解释|附件|附表)$")
 _REPORT_TITLE = re.compile(r"^.{0,40}(绩效自评报告|绩效评价报告)$")
-_TABLE_TITLE = re.compile(r"^.{2,40}(表|项目绩效目标自评|项目绩效目标)$")
+_TABLE_TITLE = re.compile(r"^.{2,60}(表|项目绩效目标自评|项目绩效目标)$")
+_TABLE_BREAK = re.compile(
+    r"^\s*(.{2,60}表(（[^）]{0,12}）)?|(金额)?单\s*位\s*[：:].{0,8}|(编制部门|部门名称|预算单位)[：:].*)\s*$"
+)
 _SPACED_ROW_END = re.compile(r"\S {2,}[-\d.,%]+$")  # a space-aligned table row ending in a number
 _FIGURE = re.compile(r"\d\s*(万元|元|亿元|%|人)")
 
@@ -381,8 +384,9 @@ def _table_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
         if "\t" in line:
             last = j
         elif line.strip():
-            # a wrapped cell continues a tab-led line when the table resumes a few lines later
-            if not (last == j - 1 and _tab_line_within(text, own, j, 12)):
+            # a wrapped cell continues a tab-led line when the table resumes a few lines later; a table title or
+            # a 单位 line starts the next table
+            if _TABLE_BREAK.match(line) or not (last == j - 1 and _tab_line_within(text, own, j, 12)):
                 break
             last = j
         elif j - last > 3:

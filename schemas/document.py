@@ -42,6 +42,9 @@ class Meta(_Model):
     fiscal_year: int | None = Field(default=None, description="Fiscal year the report covers.")
     doc_type: DocType | None = Field(default=None, description="决算, 预算 or 绩效自评.")
     unit: str | None = Field(default=None, description="Amount unit in force in the narrative: 元, 万元 or 亿元.")
+    evidence: dict[str, Span] = Field(
+        default_factory=dict, description="Per field (unit_name, fiscal_year): raw span of the text stating it."
+    )
 
 
 class Fact(_Model):
@@ -67,6 +70,15 @@ class Fact(_Model):
     table: str | None = Field(default=None, description="For table cells: id of the table (section id + block index).")
     row: int | None = Field(default=None, description="For table cells: row index within the table.")
     column: str | None = Field(default=None, description="For table cells: the column header, as written.")
+    table_kind: str | None = Field(
+        default=None, description="For table cells: the table's canonical kind (收支总表, 支出表, 三公表 …) or None."
+    )
+    row_code: str | None = Field(default=None, description="For table cells: the row's classification code as printed.")
+    fund: str | None = Field(
+        default=None,
+        description="Whose money a function/economic row counts: all, fiscal, general, gov_fund, state_capital "
+        "(from its table's kind, or the section of prose it is stated in); None when not known.",
+    )
 
     @property
     def amount(self) -> Decimal:
@@ -110,6 +122,16 @@ class SectionInfo(_Model):
     blocks: list[str] = Field(default_factory=list, description="Kinds of the section's own blocks, in order.")
 
 
+class TableNote(_Model):
+    """A table the rules could not read with confidence, and why."""
+
+    table: str = Field(description="Id of the table (section id + block index).")
+    title: str | None = None
+    kind: str | None = None
+    span: Span | None = Field(default=None, description="Raw span of the table.")
+    reason: str
+
+
 class DocumentResult(_Model):
     """Everything the pipeline knows about one document."""
 
@@ -126,4 +148,8 @@ class DocumentResult(_Model):
     ungrounded: list[dict[str, str]] = Field(default_factory=list, description="LLM answers rejected by grounding.")
     llm: dict[str, int] = Field(default_factory=dict, description="LLM usage: calls, tokens_in, tokens_out.")
     layout: Layout | None = Field(default=None, description="Pages and table grids of paginated or tabular inputs.")
+    tables_not_understood: list[TableNote] = Field(
+        default_factory=list,
+        description="Tables (or parts) the reader could not read with confidence: they take part in no error check.",
+    )
     warnings: list[str] = Field(default_factory=list, description="Doubts about the input (low-confidence OCR ...).")

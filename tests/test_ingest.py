@@ -39,7 +39,7 @@ def test_text_encodings_are_detected(tmp_path: Path, payload: bytes, encoding: s
         pytest.param("x.pdf", b"this is not a pdf at all", "not a PDF", id="fake-pdf"),
         pytest.param("x.pdf", b"%PDF-1.4\n1 0 obj garbage", "PDF", id="corrupt-pdf"),
         pytest.param("x.docx", b"PK\x03\x04 not really a zip", "docx", id="corrupt-docx"),
-        pytest.param("x.xlsx", b"whatever", "unsupported file type", id="unsupported"),
+        pytest.param("x.odt", b"whatever", "unsupported file type", id="unsupported"),
     ],
 )
 def test_unusable_input_raises_one_clear_error(tmp_path: Path, name: str, payload: bytes, reason: str) -> None:

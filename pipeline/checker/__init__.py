@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.checker import breakdowns, completion, consistency, shares, sums, tables, yoy
 from pipeline.checker.base import Ctx
+from pipeline.checker.funds import partitions
 from pipeline.checker.registry import RULES, Rule
 from schemas.document import Fact, Finding
 
@@ -47,14 +48,21 @@ CHECKS = (
 
 
 def check(facts: list[Fact], *, text: str | None = None, fiscal_year: int | None = None) -> list[Finding]:
-    """All findings for one document's facts; `text` is the raw decoded text the facts' spans index into."""
-    ctx = Ctx(facts, text=text, fiscal_year=fiscal_year)
-    consistency.find_unit_slips(ctx)  # first: a slipped statement is left out of every other check
-    for run in CHECKS:
-        run(ctx)
+    """All findings for one document's facts; `text` is the raw decoded text the facts' spans index into.
+
+    Function and economic rows of different funds (an all-funds 支出表 and a 一般公共预算 table, say) are not the
+    same figures: each fund's rows are checked apart, with the totals of that fund (`funds.partitions`).
+    """
+    found: list[Finding] = []
+    for part in partitions(facts):
+        ctx = Ctx(part, text=text, fiscal_year=fiscal_year)
+        consistency.find_unit_slips(ctx)  # first: a slipped statement is left out of every other check
+        for run in CHECKS:
+            run(ctx)
+        found.extend(ctx.findings)
     seen: set[tuple[str, tuple[str, ...]]] = set()
     out = []
-    for f in ctx.findings:
+    for f in found:
         key = (f.rule, tuple(sorted(f.facts)))
         if key not in seen:
             seen.add(key)

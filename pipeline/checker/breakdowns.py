@@ -131,8 +131,11 @@ def check_listed_parts(ctx: Ctx) -> None:
     """拨款收入 = Σ its items listed by function (scope income); 项目 = 其中-财政拨款 + 其它资金."""
     for period in PERIODS:
         top = top_level(codes(ctx, "func", period, "income"), "func")
-        totals = ctx.get("inc_fiscal", period) or ctx.get("income_total", period)
-        check_sum(ctx, "sum.listed_parts", totals, _amounts(ctx, "func", top, period, "income"))
+        rows = _amounts(ctx, "func", top, period, "income")
+        all_funds = any(q.fact.fund == "all" for qs in rows for q in qs)  # an all-funds 收入表: its total is 本年收入
+        totals = ctx.get("income_total", period) if all_funds else ctx.get("inc_fiscal", period)
+        totals = totals or ctx.get("income_total", period)
+        check_sum(ctx, "sum.listed_parts", totals, rows)
         for c in project_concepts(ctx):
             check_sum(
                 ctx,

@@ -41,7 +41,9 @@ IDENTITIES = (
     Identity(
         "sum.expenditure_types",
         "expenditure_total",
-        _one("exp_basic", "exp_project", "exp_remit_superior", "exp_operating", "exp_affiliated_subsidy"),
+        _one(
+            "exp_basic", "exp_project", "exp_reserve", "exp_remit_superior", "exp_operating", "exp_affiliated_subsidy"
+        ),
     ),
     Identity("sum.basic_expenditure", "gb_basic", _one("gb_personnel", "gb_public")),
     Identity(

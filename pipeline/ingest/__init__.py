@@ -1,10 +1,11 @@
-"""Read an input file into raw text: .txt/.md (UTF-8, UTF-8-BOM, GB18030/GBK), .docx and .pdf.
+"""Read an input file into raw text: .txt/.md (UTF-8, UTF-8-BOM, GB18030/GBK), .docx, .pdf, .html and .xlsx.
 
 The raw text is what every span in the output points into, so ingestion never normalises anything: it only
 decodes (text files) or serialises the document's content in reading order (DOCX paragraphs and tables, PDF
-pages separated by form feeds, a table row as one tab-separated line). Each format has one reader module; the
-registry `READERS` maps a file suffix to it. Readers of paginated or tabular formats also return a `Layout`
-(pages, table grids, OCR'd pages) that goes into the document JSON.
+pages separated by form feeds, HTML blocks, spreadsheet sheets, a table row as one tab-separated line). Each
+format has one reader module; the registry `READERS` maps a file suffix to it. Readers of paginated or tabular
+formats also return a `Layout` (pages, table grids, OCR'd pages) that goes into the document JSON. A suffix in
+`REFUSED` is recognised but not read (old binary .xls): its files fail with one line saying why.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from pathlib import Path
 from pipeline.errors import InputError
 from pipeline.ingest.base import RawDocument, Read
 from pipeline.ingest.docx import read_docx
+from pipeline.ingest.html import read_html
 from pipeline.ingest.pdf import read_pdf
 from pipeline.ingest.text import decode_text
+from pipeline.ingest.xlsx import read_xlsx
 
-__all__ = ["READERS", "SUPPORTED_SUFFIXES", "RawDocument", "Read", "decode_text", "read_document"]
+__all__ = ["READERS", "REFUSED", "SUPPORTED_SUFFIXES", "RawDocument", "Read", "decode_text", "read_document"]
 
 
 def _read_text(p: Path, data: bytes) -> Read:
@@ -35,13 +38,23 @@ def _read_pdf(p: Path, data: bytes) -> Read:
     return read_pdf(p)
 
 
+REFUSED = {".xls": "old binary Excel workbook (.xls, Excel 97-2003) is not supported: save it as .xlsx"}
+
+
+def _refuse(p: Path, data: bytes) -> Read:
+    raise InputError(str(p), REFUSED[p.suffix.lower()])
+
+
 Reader = Callable[[Path, bytes], Read]
 READERS: dict[str, Reader] = {
     **dict.fromkeys((".txt", ".md", ".markdown", ".text"), _read_text),
     ".docx": _read_docx,
     ".pdf": _read_pdf,
+    **dict.fromkeys((".html", ".htm"), read_html),
+    ".xlsx": read_xlsx,
+    **dict.fromkeys(REFUSED, _refuse),
 }
-SUPPORTED_SUFFIXES = set(READERS)
+SUPPORTED_SUFFIXES = set(READERS)  # a folder's refused files are listed too, each failing with its reason
 
 
 def read_document(path: str | Path) -> RawDocument:
@@ -54,7 +67,7 @@ def read_document(path: str | Path) -> RawDocument:
     suffix = p.suffix.lower()
     reader = READERS.get(suffix)
     if reader is None:
-        expected = ", ".join(sorted(READERS))
+        expected = ", ".join(sorted(set(READERS) - set(REFUSED)))
         raise InputError(str(p), f"unsupported file type {suffix or '(none)'}: expected one of {expected}")
     data = p.read_bytes()
     if not data.strip():

@@ -6,10 +6,14 @@ number as written, its unit, its value in 万元 and its raw span. `stage` plugs
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from pipeline.lexicon import lexicon
+from pipeline.rules.codes import collect
 from pipeline.rules.emit import Emitter
-from pipeline.rules.narrative import extract_paragraph
+from pipeline.rules.grid import Grid, header_paths, is_amount, read_grid
+from pipeline.rules.narrative import extract_paragraph, note_class
 from pipeline.rules.tables import (
     extract_cells,
     extract_chart,
@@ -18,27 +22,52 @@ from pipeline.rules.tables import (
     split_tables,
     table_unit,
 )
-from schemas.document import DocumentResult, Fact, Meta
+from pipeline.segment import Block, Section
+from schemas.document import DocumentResult, Fact, Meta, TableNote
+from schemas.layout import TableLayout
 
 if TYPE_CHECKING:
     from pipeline.document import Parsed
 
+_FALLBACK = True
+_UNIT_TAIL = re.compile(r"\s*(金额)?单[位元]\s*[：:].*$")
+_TITLE_LINE = re.compile(r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$")
 
-def extract(parsed: Parsed, meta: Meta) -> tuple[list[Fact], list[Fact]]:
-    """All rule-based facts of a document: (vocabulary facts, table-row facts)."""
-    em = Emitter(parsed.clean, parsed.seg)
+
+def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) -> tuple[list[Fact], list[Fact]]:
+    """All rule-based facts of a document: (vocabulary facts, table-row facts); `notes` collects tables not understood."""
     text = parsed.clean.text
+    em = Emitter(parsed.clean, parsed.seg, codes=collect(parsed.seg, text), fiscal_year=meta.fiscal_year)
     last_unit = meta.unit
     for block in parsed.seg.preamble:
         if block.kind == "paragraph":
             extract_paragraph(em, block.start, block.end, meta.doc_type, meta.unit)
     for section in parsed.seg.sections:
+        note_class(em, section.title)
+        em.prose_fund = next((f for s in _ancestry(parsed, section) if (f := lexicon().fund_of_text(s.title))), None)
         for n, block in enumerate(section.blocks):
             table_id = f"{section.id}.t{n}"
             if block.kind == "paragraph":
                 extract_paragraph(em, block.start, block.end, meta.doc_type, meta.unit)
             elif block.kind == "chart":
                 extract_chart(em, block, meta.fiscal_year, meta.unit)
+            elif (kind := _grid_kind(parsed, section, n, block)) is not None:
+                last_unit = table_unit(section, block, text, last_unit)
+                title = table_title(parsed, section, n)
+                grid = _grid(parsed, block, title, table_id, last_unit, meta)
+                trial = em.fork()
+                read_grid(trial, grid)
+                if grid.problems and _FALLBACK:
+                    # not understood as a grid: the text-table reader (the layouts of the sample exports) reads it
+                    for k, rows in enumerate(split_tables(block.rows)):
+                        extract_tsv(em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type)
+                else:
+                    em.adopt(trial)
+                if grid.problems and notes is not None:
+                    span = parsed.clean.raw_span(block.start, block.end)
+                    notes.append(
+                        TableNote(table=table_id, title=title, kind=kind, span=span, reason="; ".join(grid.problems))
+                    )
             elif block.style == "cells" or is_cell_table(block.rows):
                 extract_cells(em, block, table_id, section)
             else:
@@ -50,8 +79,74 @@ def extract(parsed: Parsed, meta: Meta) -> tuple[list[Fact], list[Fact]]:
     return em.facts, em.rows
 
 
+def _grid_kind(parsed: Parsed, section: Section, n: int, block: Block) -> str | None:
+    """The kind of a table the reader saw as a grid (tab-separated rows with a layout), read by `grid`; else None."""
+    if block.style != "tsv" or _layout_of(parsed, block) is None:
+        return None
+    kind = lexicon().table_kind(table_title(parsed, section, n))
+    return kind.kind if kind is not None else None
+
+
+def table_title(parsed: Parsed, section: Section, n: int) -> str:
+    """The title of the table at block n.
+
+    A title line just before it in its section, else the title of its section (or of a section above it) that
+    names a table kind, else a short caption right above it (a sheet's name).
+    """
+    text = parsed.clean.text
+    caption = None
+    for k, block in enumerate(reversed(section.blocks[max(0, n - 4) : n])):
+        if block.kind != "paragraph":
+            break
+        line = _UNIT_TAIL.sub("", text[block.start : block.end]).strip()
+        if not line or line.startswith(("单位", "部门", "编制", "预算单位", "预算主管部门")):
+            continue
+        if _TITLE_LINE.search(line) and len(line) <= 60:
+            return line
+        if k == 0 and 2 <= len(line) <= 30 and not re.search(r"\d\s*(万元|元|%)|[，。；]|\s{2,}", line):
+            caption = line  # a sheet's name, a caption without 表
+    for s in _ancestry(parsed, section):
+        if lexicon().table_kind(s.title) is not None:
+            return s.title
+    return caption or section.title
+
+
+def _ancestry(parsed: Parsed, section: Section) -> list[Section]:
+    chain = [section]
+    while chain[-1].parent is not None and len(chain) < 4:
+        chain.append(parsed.seg.sections[chain[-1].parent])
+    return chain
+
+
+def _grid(parsed: Parsed, block: Block, title: str, table_id: str, unit: str | None, meta: Meta) -> Grid:
+    """A table block with its header: from the reader's layout when it saw the grid, else rebuilt from its rows."""
+    kind = lexicon().table_kind(title)
+    rows = block.rows
+    period = "budget" if meta.doc_type == "预算" or "预算" in title else "current"
+    laid = _layout_of(parsed, block)
+    if laid is not None and laid.header_rows and laid.header_paths:
+        header_rows, paths = laid.header_rows, laid.header_paths
+    else:
+        header_rows = next((i for i, r in enumerate(rows) if any(is_amount(c.text) for c in r)), len(rows))
+        width = max((len(r) for r in rows), default=0)
+        paths = header_paths([[c.text for c in r] for r in rows[:header_rows]], width)
+    return Grid(rows, header_rows, paths, title, kind, table_id, unit, period, meta.fiscal_year)  # type: ignore[arg-type]
+
+
+def _layout_of(parsed: Parsed, block: Block) -> TableLayout | None:
+    """The reader's grid a table block starts with (PDF, Word, HTML, spreadsheet inputs)."""
+    layout = parsed.raw.layout
+    if layout is None or not layout.tables:
+        return None
+    raw_start = parsed.clean.raw_span(block.start, block.start + 1)[0]
+    for t in layout.tables:
+        if t.span[0] <= raw_start < t.span[1]:
+            return t
+    return None
+
+
 def stage(parsed: Parsed, result: DocumentResult) -> None:
     """Pipeline stage: fill result.facts and result.tables."""
-    facts, rows = extract(parsed, result.meta)
+    facts, rows = extract(parsed, result.meta, result.tables_not_understood)
     result.facts.extend(facts)
     result.tables.extend(rows)

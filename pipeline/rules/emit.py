@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from pipeline.clean import CleanText
 from pipeline.numbers import parse_number, plain, to_wan
+from pipeline.rules.codes import DocCodes
 from pipeline.segment import Segmented
 from schemas.document import Fact, Measure, Period
 
@@ -18,9 +19,28 @@ class Emitter:
 
     ct: CleanText
     seg: Segmented
+    codes: DocCodes = field(default_factory=DocCodes)  # the report's own code table (names in prose)
+    fiscal_year: int | None = None
+    func_class: str | None = None  # the function class the prose is in (（一）公共安全（类）)
+    prose_fund: str | None = None  # whose money the prose is about (its heading or lead-in line)
     facts: list[Fact] = field(default_factory=list)
     rows: list[Fact] = field(default_factory=list)
     _seen: set[tuple[object, ...]] = field(default_factory=set)
+    _offset: int = 0
+
+    def fork(self) -> Emitter:
+        """An emitter that collects into its own lists (numbered after this one's), for a trial reading."""
+        trial = Emitter(self.ct, self.seg, self.codes, self.fiscal_year, self.func_class, self.prose_fund)
+        trial.facts, trial.rows = [], []
+        trial._seen = set(self._seen)
+        trial._offset = len(self.facts) + len(self.rows) + self._offset
+        return trial
+
+    def adopt(self, trial: Emitter) -> None:
+        """Keep what a trial reading found."""
+        self.facts.extend(trial.facts)
+        self.rows.extend(trial.rows)
+        self._seen = trial._seen
 
     def add(
         self,
@@ -38,6 +58,9 @@ class Emitter:
         table: str | None = None,
         row: int | None = None,
         column: str | None = None,
+        table_kind: str | None = None,
+        row_code: str | None = None,
+        fund: str | None = None,
     ) -> Fact | None:
         """Record the number at clean [start, end) as a fact; returns None for repeats or non-numbers."""
         written = self.ct.text[start:end]
@@ -53,7 +76,7 @@ class Emitter:
         s0, s1 = snippet or (start, end)
         section = self.seg.section_at(start)
         fact = Fact(
-            id=f"f{len(self.facts) + len(self.rows) + 1}",
+            id=f"f{self._offset + len(self.facts) + len(self.rows) + 1}",
             concept=concept,
             period=period,
             value=number.text,
@@ -71,6 +94,9 @@ class Emitter:
             table=table,
             row=row,
             column=column,
+            table_kind=table_kind,
+            row_code=row_code,
+            fund=fund if table is not None else (self.prose_fund if concept.startswith(("func:", "econ:")) else None),
         )
         (self.rows if concept.startswith(ROW_PREFIXES) else self.facts).append(fact)
         return fact

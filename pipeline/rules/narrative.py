@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pipeline.lexicon import lexicon
 from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
 from pipeline.rules.vocab import FUNC_CODES, func_code_by_name, last_concept
@@ -27,13 +28,24 @@ _OTHER_YEAR = re.compile(r"上年|上一年|去年|同期|(比|较|与)\s*\d{4}\
 _BUDGET = re.compile(r"(年初预算|调整预算|预算总额|预算数|预算安排|预算)(数)?(为|是|共)?\s*$")
 _CURRENT_UNITLESS = re.compile(r"(决算数|决算|执行数)(为|是)\s*$")
 _COMPLETION = re.compile(r"完成(年初|调整)?预算(数)?的?\s*$")
-_NEUTRAL = re.compile(r"^(其中)?(支出决算数?|决算数?|共计支出|共计|执行数|预算数|支出)(为|是)?$")
+_NEUTRAL = re.compile(
+    r"^(其中)?(\d{4}年度?)?(支出决算数?|决算数?|共计支出|共计|执行数|预算数|支出|预算安排|当年预算执行数|预算执行数)(为|是)?$"
+)
 _DOWN = ("减少", "下降", "少支出", "节约", "降幅", "减支")
 _UP = ("增加", "增长", "多支出", "超支", "上升", "增幅", "增支")
 _FUNC_PATH = re.compile(
-    r"(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?(?P<ccode>\d{3})?（类）(?:(?P<kuan>[\u4e00-\u9fff]*?)(?P<kcodes>[\d、]*)（款）)?"
-    r"(?:(?P<xiang>[\u4e00-\u9fff]*?)(?P<xcodes>[\d、]*)（项）)?"
+    r"(?:(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?(?P<ccode>\d{3})?[（(]类[）)](?:支出)?)?"
+    r"(?:(?P<kuan>[\u4e00-\u9fff]*?)(?P<kcodes>[\d、]*)[（(]款[）)])?"
+    r"(?:(?P<xiang>[\u4e00-\u9fff]*?)(?P<xcodes>[\d、]*)[（(]项[）)])?"
 )
+_CHANGE_IN_CLAUSE = re.compile(r"(?:原因是|主要是)[^，,]*?(增加|减少|压减)")
+_CHANGE_AFTER_LABEL = re.compile(r"^(?:预算)?(?:安排)?(增加|减少|压减|增长|下降)")
+_BARE_CHANGE = re.compile(
+    r"^[，,、；;：:。]*(其中)?[，,：:]?(与|比|较|同)?(上年度?|上一年度?|去年|\d{4}年度?)?(当年)?(预算执行数|预算数|执行数|预算)?"
+    r"(相比|比较)?[，,]?(收、?支(预算)?总计)?(各|分别|共)?(增加|减少|增长|下降|上升|降低|压减|节约|减支|增支|少支出|多支出|超支)?(了|为|是)?$"
+)
+_CLASS_HEADING = re.compile(r"(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?[（(]类[）)]")
+_YEAR_TAIL = re.compile(r"(?P<year>\d{4})\s*年(?P<rest>[^，,。；;\d]{0,12})$")
 _NOT_IN_PROSE = {"229", "227"}  # 其他, 预备费: too common as words
 _SCOPE_OF_SUBJECT = {"exp_basic": "basic", "gb_basic": "basic", "exp_project": "project"}
 _INCOME_SUBJECTS = {"inc_fiscal", "income_total"}
@@ -48,6 +60,7 @@ class _Sentence:
     scope: str | None = None
     budget_doc: bool = False
     budget_then_actual: int = 0  # 1: a budget amount was stated; 2: then an actual one (年初预算X，实际Y，增加Z)
+    carried: bool = False  # the subject comes from an earlier sentence of the paragraph
 
 
 def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, unit: str | None) -> None:
@@ -55,10 +68,14 @@ def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, u
     text = em.ct.text
     if _project_summary(em, start, end):
         return
+    line = text[start:end].strip()
+    if line.endswith(("：", ":")) and len(line) <= 40 and (fund := lexicon().fund_of_text(line)):
+        em.prose_fund = fund  # 财政拨款支出主要内容如下：
     state = _Sentence(budget_doc=doc_type == "预算")
     for s0, s1 in _sentences(text, start, end):
         if not text[s0:s1].lstrip().startswith("其中"):
-            state = _Sentence(budget_doc=doc_type == "预算")
+            # a new sentence keeps the paragraph's subject for figures it states without a label of their own
+            state = _Sentence(state.subject, budget_doc=doc_type == "预算", carried=True)
         _read_sentence(em, s0, s1, doc_type, unit, state, adjusted="调整预算" in text[start:end])
     _counts(em, start, end)
     _scores(em, start, end)
@@ -101,24 +118,30 @@ def _inside_code(text: str, m: re.Match[str]) -> bool:
     return before.isascii() and before.isalpha()
 
 
-def _label(ctx: str) -> tuple[str | None, int]:
+def _compact(text: str) -> str:
+    return re.sub(r"[\s\u3000“”\"]+", "", text)
+
+
+def _label(ctx: str, em: Emitter | None = None) -> tuple[str | None, int]:
     """Concept named nearest the end of `ctx` (concept aliases or function-class names) and where it ends."""
     best_concept, best_end = None, -1
     found = last_concept(ctx)
-    compact = re.sub(r"[\s\u3000]+", "", ctx)
+    compact = _compact(ctx)
     if found is not None:
         best_concept, best_end = found.concept, found.end
-    func = _func_label(compact)
+    func = _func_label(compact, em)
     if func is not None and func[1] >= best_end:
         best_concept, best_end = func
     return best_concept, best_end
 
 
-def _func_label(compact: str) -> tuple[str, int] | None:
+def _func_label(compact: str, em: Emitter | None = None) -> tuple[str, int] | None:
     """A function class named in the text: a 类/款/项 path, written codes, or a bare class name."""
     best: tuple[str, int] | None = None
     for m in _FUNC_PATH.finditer(compact):
-        code = _resolve_path(m)
+        if not m.group(0) or not re.search(r"[类款项][）)]", m.group(0)):
+            continue
+        code = _resolve_path(m, em)
         if code and (best is None or m.end() >= best[1]):
             best = (f"func:{code}", m.end())
     if best is not None:
@@ -139,11 +162,21 @@ def _func_label(compact: str) -> tuple[str, int] | None:
     return best
 
 
-def _resolve_path(m: re.Match[str]) -> str | None:
-    """The code a 类/款/项 path names: written codes give the class; names give the deepest level."""
+def _resolve_path(m: re.Match[str], em: Emitter | None = None) -> str | None:
+    """The code a 类/款/项 path names: written codes give the class; names give the deepest level.
+
+    A path without its 类 (`法院（款）行政运行（项）`) is read under the class the prose is in; names resolve under
+    their parent from the report's own tables first, then the lexicon.
+    """
     if m.group("ccode"):
         return m.group("ccode")
-    cls = func_code_by_name(m.group("cls")[-12:]) or _class_suffix(m.group("cls"))
+    codes = em.codes if em is not None else None
+    if m.group("cls"):
+        cls = resolve_class(m.group("cls"), em)
+        if cls is not None and em is not None:
+            em.func_class = cls
+    else:
+        cls = em.func_class if em is not None else None
     if cls is None:
         return None
     code = cls
@@ -151,11 +184,29 @@ def _resolve_path(m: re.Match[str]) -> str | None:
         name = m.group(level)
         if not name:
             break
-        child = func_code_by_name(name, parent=code)
+        child = (codes.child(code, name) if codes else None) or func_code_by_name(name, parent=code)
         if child is None:
-            break
+            return None  # a name not under its parent: no guess at a level above
         code = child
     return code
+
+
+def resolve_class(text: str, em: Emitter | None = None) -> str | None:
+    """The 类 code of a class name (its tail: `1．公共安全` → 204), from the report's tables or the lexicon."""
+    codes = em.codes if em is not None else None
+    for start in range(max(0, len(text) - 14), len(text)):
+        tail = text[start:]
+        found = (codes.child("", tail) if codes else None) or func_code_by_name(tail)
+        if found and len(found) == 3:
+            return found
+    return None
+
+
+def note_class(em: Emitter, title: str) -> None:
+    """A heading naming a function class (（一）公共安全（类）) sets the class the following prose is in."""
+    m = _CLASS_HEADING.search(re.sub(r"\s+", "", title))
+    if m:
+        em.func_class = resolve_class(m.group("cls"), em) or em.func_class
 
 
 def _class_suffix(text: str) -> str | None:
@@ -166,12 +217,17 @@ def _class_suffix(text: str) -> str | None:
     return None
 
 
-def _period(ctx: str, doc_type: str | None, adjusted: bool) -> tuple[Period, str | None, str | None]:
+def _period(
+    ctx: str, doc_type: str | None, adjusted: bool, fiscal_year: int | None = None
+) -> tuple[Period, str | None, str | None]:
     """Period, scope and direction of an amount from the words just before it."""
     if m := _CHANGE.search(ctx):
         return "change", None, _direction(m.group(1))
     if m := _PRIOR.search(ctx):
         return "prior", ("budget" if "预算" in m.group(0) else None), None
+    if fiscal_year is not None and (m := _YEAR_TAIL.search(ctx)) and int(m.group("year")) == fiscal_year - 1:
+        rest = m.group("rest")
+        return "prior", ("budget" if "预算" in rest and "执行" not in rest else None), None
     if m := _BUDGET.search(ctx):
         scope = None
         if adjusted and m.group(1) in ("年初预算", "调整预算"):
@@ -188,22 +244,43 @@ def _direction(word: str) -> str:
     return "up" if word.startswith(_UP) else "unknown"
 
 
+def _track_budget_then_actual(state: _Sentence, period: Period) -> None:
+    """年初预算X，实际Y，增加Z: after a budget and then an actual amount, a difference compares the two."""
+    if state.budget_doc:
+        return
+    if period == "budget" and state.budget_then_actual == 0:
+        state.budget_then_actual = 1
+    elif period == "current" and state.budget_then_actual == 1:
+        state.budget_then_actual = 2
+    elif period == "prior":
+        state.budget_then_actual = -1
+
+
 def _money(
     em: Emitter, start: int, end: int, unit: str, ctx: str, state: _Sentence, doc_type: str | None, adjusted: bool
 ) -> None:
-    concept, _ = _label(ctx)
-    period, scope, direction = _period(ctx, doc_type, adjusted)
-    if not state.budget_doc:
-        if period == "budget" and state.budget_then_actual == 0:
-            state.budget_then_actual = 1
-        elif period == "current" and state.budget_then_actual == 1:
-            state.budget_then_actual = 2
-        elif period == "prior":
-            state.budget_then_actual = -1
+    own = re.split(r"[；;。]", ctx)[-1]  # a figure's label stands in its own sentence part
+    concept, label_end = _label(own, em)
+    period, scope, direction = _period(ctx, doc_type, adjusted, em.fiscal_year)
+    compact = _compact(own)
+    if concept is not None and period != "change":
+        after, before = compact[label_end:], re.split(r"[，,]", compact[: max(label_end, 0)])[-1]
+        if m := (_CHANGE_AFTER_LABEL.match(after) or _CHANGE_IN_CLAUSE.search(before)):
+            period, scope, direction = "change", None, _direction(m.group(1))  # 基本支出增加人员工资…等3397.18万元
+    if concept is not None and "@" in concept:
+        concept, _, fixed = concept.partition("@")
+        scope = scope or fixed
+    if concept is not None and em.prose_fund is not None:
+        concept = lexicon().section_concepts.get(em.prose_fund, {}).get(concept, concept)
+    _track_budget_then_actual(state, period)
     if period == "change" and state.budget_then_actual == 2 and not _OTHER_YEAR.search(ctx):
         return  # actual against budget, not a change on last year: no vocabulary concept
-    if concept is None and (period in ("prior", "change") or _NEUTRAL.match(re.sub(r"[\s，,：:]", "", ctx))):
-        concept = state.subject
+    bare = _compact(ctx)
+    clause = re.split(r"[，,；;。]", bare)[-1]  # the words of the figure's own clause
+    if concept is None and (
+        (period in ("prior", "change") and _BARE_CHANGE.match(clause)) or _NEUTRAL.match(re.sub(r"[，,：:]", "", bare))
+    ):
+        concept = state.subject  # 与上年相比增加X万元: the subject's change; 扶贫经费增加X万元 is no figure of it
     if concept is None:
         return
     if period in ("current", "budget") and state.subject is None:
@@ -212,7 +289,7 @@ def _money(
         scope = state.scope
     if doc_type != "预算" and period == "change" and state.subject_period == "budget" and scope is None:
         scope = "budget"
-    if period == "prior" and scope is None and "预算" in ctx and state.subject_period == "budget":
+    if period == "prior" and scope is None and "预算" in ctx and "执行" not in ctx and state.subject_period == "budget":
         scope = "budget"
     em.add(
         concept,
@@ -234,7 +311,7 @@ def _money(
 
 def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> None:
     measure: Measure
-    period: Period = "current"
+    period: Period = "budget" if state.budget_doc else "current"
     direction = None
     head = ctx
     if "占" in ctx:
@@ -245,8 +322,8 @@ def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> N
         measure, period, direction, head = "growth_rate", "change", _direction(m.group(1)), ctx[: m.start()]
     else:
         return
-    concept, _ = _label(head)
-    concept = concept or state.subject
+    concept, _ = _label(head, em)
+    concept = (concept or state.subject or "").partition("@")[0] or None
     if concept is None:
         return
     scope = "budget" if period == "change" and state.subject_period == "budget" and not state.budget_doc else None
@@ -265,38 +342,36 @@ def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> N
 
 # ---------------------------------------------------------------- counts and template sentences
 
-_COUNT_PATTERNS: list[tuple[str, str, str]] = [
-    ("staff_authorized", r"编制(?:人数)?\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
-    ("staff_actual", r"(?:在职职工|在职人员|年末实有人数|年未实有人数|实有人数)\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
-    ("staff_fully_funded", r"财政全额(?:供给)?\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
-    ("staff_subsidized", r"财政补助\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
-    ("staff_established", r"在编\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
-    ("staff_temporary", r"(?:临聘|聘用人员|聘用)\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
-    ("retirees", r"退休(?:职工|人员)\s*(?P<n>\d+)\s*(?P<u>[名人])", "人"),
-    ("overseas_groups", r"团组\s*(?P<n>\d+)\s*(?P<u>次|个)", "次"),
-    ("overseas_persons", r"出国[（(]境[）)]\s*(?P<n>\d+)\s*(?P<u>人)", "人"),
-    ("vehicles_purchased", r"更新购置公务用车\s*(?P<n>\d+)\s*(?P<u>辆)", "辆"),
-    ("vehicles_count", r"共有(?:公务用车|车辆)\s*(?P<n>\d+)\s*(?P<u>辆)", "辆"),
-    ("reception_batches", r"国内公务接待\s*(?P<n>\d+)\s*(?P<u>批次)", "批次"),
-    ("reception_visitors", r"国内公务接待\s*\d+\s*批次[，,]\s*(?P<n>\d+)\s*(?P<u>人次)", "人次"),
-    ("foreign_reception_batches", r"外事接待\s*(?P<n>\d+)\s*(?P<u>批次)", "批次"),
-    ("foreign_reception_visitors", r"外事接待\s*\d+\s*批次[，,]\s*(?P<n>\d+)\s*(?P<u>人次?)", "人"),
-    ("equipment_general", r"通用设备\s*(?P<n>\d+)\s*(?P<u>台)", "台"),
-    ("equipment_special", r"专用设备\s*(?P<n>\d+)\s*(?P<u>台)", "台"),
-    ("perf_pre_assessment", r"(?P<n>\d+)\s*(?P<u>个)项目开展了?(?:预算)?事前绩效评估", "个"),
-    ("perf_targets", r"(?P<n>\d+)\s*(?P<u>个)项目编制了?绩效目标", "个"),
-    ("perf_monitoring", r"(?P<n>\d+)\s*(?P<u>个)项目开展了?绩效监控", "个"),
-    ("perf_self_assessment", r"(?P<n>\d+)\s*(?P<u>个)项目开展了?绩效(?:目标完成情况)?自评", "个"),
-    ("perf_evaluation", r"组织了?\s*(?P<n>\d+)\s*(?P<u>个)项目(?:支出)?绩效评价", "个"),
-]
-_COUNTS = [(c, re.compile(p), u) for c, p, u in _COUNT_PATTERNS]
-
 
 def _counts(em: Emitter, start: int, end: int) -> None:
     text = em.ct.text
-    for concept, pattern, _unit in _COUNTS:
-        for m in pattern.finditer(text, start, end):
-            em.add(concept, "current", "count", m.start("n"), m.end("n"), m.group("u"), snippet=(m.start(), m.end()))
+    lex = lexicon()
+    for rule in lex.counts:
+        period: Period = "budget" if rule.period == "budget" else "current"
+        for m in rule.pattern.finditer(text, start, end):
+            em.add(rule.concept, period, "count", m.start("n"), m.end("n"), m.group("u"), snippet=(m.start(), m.end()))
+            if rule.categories:
+                _count_list(em, rule.concept, period, m.end(), end)
+
+
+def _count_list(em: Emitter, concept: str, period: Period, start: int, end: int) -> None:
+    """The categories listed after a count (其中：执法执勤用车38辆、…), each as the concept scoped by category."""
+    text = em.ct.text
+    head = re.match(r"\s*[，,]?\s*其中\s*[：:，,]?", text[start:end])
+    if head is None:
+        return
+    stop = min((p for p in (text.find("；", start, end), text.find("。", start, end)) if p >= 0), default=end)
+    for m in lexicon().count_category.finditer(text, start + head.end(), stop):
+        em.add(
+            concept,
+            period,
+            "count",
+            m.start("n"),
+            m.end("n"),
+            "辆",
+            scope=m.group("name"),
+            snippet=(m.start(), m.end()),
+        )
 
 
 _SCORE = re.compile(rf"(?P<name>[\u4e00-\u9fff]{{2,12}}?)得分\s*(?P<n>{NUMBER})\s*分")

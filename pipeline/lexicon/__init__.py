@@ -1,0 +1,181 @@
+"""The one concept lexicon: concepts and their wordings, table kinds, column roles, classification codes.
+
+All domain knowledge the rules, the LLM grounding and the prompts share lives in `lexicon.yaml` beside this
+module; this module only loads it (once) and answers questions about it. Adding a province's wording should mean
+adding lines of data there, not code here. Deterministic, no LLM imports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One wording of a concept: a regex fragment on whitespace-free text, and the template families using it."""
+
+    pattern: str
+    families: tuple[str, ...] = ()
+    scope: str | None = None  # the wording also fixes the figure's scope (财政拨款基本支出 → exp_basic, fiscal)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A concept of the vocabulary."""
+
+    id: str
+    name: str
+    description: str = ""
+    aliases: tuple[Alias, ...] = ()
+    fund: str | None = None
+
+
+@dataclass(frozen=True)
+class TableKind:
+    """A kind of table of the national template, recognised by its title."""
+
+    kind: str
+    titles: tuple[re.Pattern[str], ...]
+    rows: str  # function | economic | lines | single | procurement
+    fund: str
+    scope: str | None = None
+    total: dict[str, str] = field(default_factory=dict)
+    total_scope: str | None = None
+
+
+@dataclass(frozen=True)
+class LineRule:
+    """How a labelled line of a two-sided table reads in a given kind of table and side."""
+
+    pattern: re.Pattern[str]
+    concept: str
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class CountRule:
+    """A count the templates state in prose."""
+
+    concept: str
+    pattern: re.Pattern[str]
+    period: str = "current"
+    categories: bool = False
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The loaded lexicon."""
+
+    concepts: dict[str, Concept]
+    table_kinds: tuple[TableKind, ...]
+    columns: tuple[tuple[str, re.Pattern[str]], ...]
+    total_rows: re.Pattern[str]
+    sangong_columns: tuple[tuple[str, re.Pattern[str]], ...]
+    line_overrides: dict[tuple[str, str], tuple[LineRule, ...]]
+    function: dict[str, tuple[str, ...]]
+    economic: dict[str, tuple[str, ...]]
+    economic_before_2018: dict[str, str]
+    counts: tuple[CountRule, ...] = ()
+    section_funds: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    fund_columns: dict[str, str] = field(default_factory=dict)
+    section_concepts: dict[str, dict[str, str]] = field(default_factory=dict)
+    count_category: re.Pattern[str] = re.compile(r"$^")
+
+    def table_kind(self, title: str) -> TableKind | None:
+        """The kind of a table from its title (whitespace ignored), or None when the title names no known kind."""
+        compact = re.sub(r"\s+", "", title)
+        for kind in self.table_kinds:
+            if any(p.search(compact) for p in kind.titles):
+                return kind
+        return None
+
+    def column_role(self, path: list[str]) -> str | None:
+        """The role of a column from its header path (outer → inner), or None when no rule knows it."""
+        names = [re.sub(r"\s+", "", n) for n in path if n.strip()]
+        for name in reversed(names):
+            for role, pattern in self.columns:
+                if pattern.search(name):
+                    return role
+        return None
+
+    def fund_of_text(self, text: str) -> str | None:
+        """Whose money a heading or lead-in line speaks of (section_funds), or None."""
+        compact = re.sub(r"\s+", "", text)
+        return next((fund for fund, pattern in self.section_funds if pattern.search(compact)), None)
+
+    def concept_fund(self, concept: str, scope: str | None = None) -> str | None:
+        """Whose money a concept counts (a 财政拨款 scope makes it fiscal), or None."""
+        if scope == "fiscal":
+            return "fiscal"
+        c = self.concepts.get(concept)
+        return c.fund if c else None
+
+    def line_rules(self, kind: str, side: str) -> tuple[LineRule, ...]:
+        """Table-specific readings of labelled lines on one side (income | expenditure) of a two-sided table."""
+        return self.line_overrides.get((kind, side), ())
+
+
+def _alias(raw: str | dict[str, Any]) -> Alias:
+    if isinstance(raw, str):
+        return Alias(raw)
+    return Alias(raw["pattern"], tuple(raw.get("families", ())), raw.get("scope"))
+
+
+def _load(data: dict[str, Any]) -> Lexicon:
+    concepts = {
+        cid: Concept(
+            cid, c["name"], c.get("description", ""), tuple(_alias(a) for a in c.get("aliases", [])), c.get("fund")
+        )
+        for cid, c in data["concepts"].items()
+    }
+    kinds = tuple(
+        TableKind(
+            k["kind"],
+            tuple(re.compile(t) for t in k["titles"]),
+            k["rows"],
+            k["fund"],
+            k.get("scope"),
+            dict(k.get("total", {})),
+            k.get("total_scope"),
+        )
+        for k in data["table_kinds"]
+    )
+    overrides = {
+        (kind, side): tuple(LineRule(re.compile(r["pattern"]), r["concept"], r.get("scope")) for r in rules)
+        for kind, sides in data.get("line_overrides", {}).items()
+        for side, rules in sides.items()
+    }
+    cls = data["classification"]
+    return Lexicon(
+        concepts=concepts,
+        table_kinds=kinds,
+        columns=tuple((c["role"], re.compile(c["pattern"])) for c in data["columns"]),
+        total_rows=re.compile(data["total_rows"]),
+        sangong_columns=tuple((c["concept"], re.compile(c["pattern"])) for c in data["sangong_columns"]),
+        line_overrides=overrides,
+        function={str(k): tuple(v) for k, v in cls["function"].items()},
+        economic={str(k): tuple(v) for k, v in cls["economic"].items()},
+        economic_before_2018={k: str(v) for k, v in cls.get("economic_before_2018", {}).items()},
+        counts=tuple(
+            CountRule(c["concept"], re.compile(c["pattern"]), c.get("period", "current"), bool(c.get("categories")))
+            for c in data.get("counts", [])
+        ),
+        count_category=re.compile(data["count_category"]) if "count_category" in data else re.compile(r"$^"),
+        section_funds=tuple((f["fund"], re.compile(f["pattern"])) for f in data.get("section_funds", [])),
+        fund_columns=dict(data.get("fund_columns", {})),
+        section_concepts={k: dict(v) for k, v in data.get("section_concepts", {}).items()},
+    )
+
+
+@cache
+def lexicon(path: Path = LEXICON_FILE) -> Lexicon:
+    """The lexicon, loaded once per process."""
+    return _load(yaml.safe_load(path.read_text(encoding="utf-8")))

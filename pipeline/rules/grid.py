@@ -1,0 +1,452 @@
+"""Figures of budget tables read as grids: every cell gets an identity, or the table is reported as not understood.
+
+A table's kind comes from its title (收支总表, 收入表, 支出表, 财政拨款收支总表, 一般公共预算支出表, 基本支出经济分类表,
+三公表 …, `lexicon.table_kinds`); a column's role from its header path (合计, 基本支出, 项目支出, 人员经费, 财政拨款收入 …,
+`lexicon.columns`); a row's identity from its printed codes (类/款/项, never inferred from the name when codes are
+printed), else from its label (concept wordings, function-class names, the table's own lines). Each cell fact
+carries the table kind, the row's code as printed, the row label and the column's header path. What cannot be
+identified is not guessed: the table goes to `tables_not_understood` with the reason, and only its identified
+cells become facts.
+
+The header paths come from the reader when it saw the grid (PDF, Word, HTML, spreadsheet: `layout.tables`), else
+they are rebuilt from the header rows (a header cell spans right over the empty cells above which a deeper header
+row has names).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.lexicon import TableKind, lexicon
+from pipeline.numbers import NUMBER
+from pipeline.rules.emit import Emitter
+from pipeline.rules.vocab import concept_of, econ_code_by_name, func_code_by_name, func_code_by_prefix
+from pipeline.segment import Cell
+from schemas.document import Period
+
+_NUM = re.compile(rf"^(?:{NUMBER})$")
+_CODE_CELL = re.compile(r"^\d{1,3}$|^\d{5}$|^\d{7}$")
+_CODED_LABEL = re.compile(r"^(?P<code>\d{3}(?:\s?\d{2}){0,2})\s*(?P<name>\D.*)$")  # 2080505 名称 in one cell
+_NUMBERING = re.compile(r"^[一二三四五六七八九十]+、|^\d+[.．、]\s*|^[（(][一二三四五六七八九十\d]+[）)]")
+_EMPTY = {"", "-", "—", "－", "/", "--"}
+
+
+def is_amount(text: str) -> bool:
+    """A cell holding one amount as written (3,162,923.00, 0, 16.5), not a code."""
+    t = text.strip()
+    return bool(_NUM.match(t)) and not (_CODE_CELL.match(t) and len(t) in (2, 3, 5, 7) and "." not in t and t != "0")
+
+
+@dataclass
+class Column:
+    """One column of a table: its header path and role."""
+
+    index: int
+    path: list[str]
+    role: str | None
+
+    @property
+    def header(self) -> str:
+        """The header path as one string."""
+        return "/".join(self.path)
+
+
+@dataclass
+class Side:
+    """A label column with its code columns and amount columns (two-sided tables have several)."""
+
+    label: int
+    codes: list[int] = field(default_factory=list)
+    amounts: list[Column] = field(default_factory=list)
+    name: str = ""  # the side's top header: 收入 / 支出 / 财政拨款收入 …
+
+    @property
+    def side(self) -> str:
+        """Income or expenditure, from the side's top header."""
+        return "expenditure" if "支出" in self.name and "收入" not in self.name else "income"
+
+
+@dataclass
+class Grid:
+    """A table block prepared for reading."""
+
+    rows: list[list[Cell]]
+    header_rows: int
+    paths: list[list[str]]
+    title: str
+    kind: TableKind | None
+    table_id: str
+    unit: str | None
+    period: Period
+    fiscal_year: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def header_paths(rows: list[list[str]], width: int) -> list[list[str]]:
+    """Per column, the header cells above it (outer → inner), rebuilt from header rows written cell by cell.
+
+    A merged header cell is written once, at its first column; it covers the empty columns to its right under
+    which a deeper header row names sub-columns (and no further than its parent covers).
+    """
+    paths: list[list[str]] = [[] for _ in range(width)]
+    parent_span = [(0, width)] * width
+    for r, row in enumerate(rows):
+        cells = [*row, *[""] * (width - len(row))][:width]
+        deeper = [any(c < len(rr) and rr[c].strip() for rr in rows[r + 1 :]) for c in range(width)]
+        spans: list[tuple[int, int]] = [(c, c + 1) for c in range(width)]
+        for c, text in enumerate(cells):
+            if not text.strip():
+                continue
+            hi = parent_span[c][1]
+            end = c + 1
+            while end < min(hi, width) and not cells[end].strip() and deeper[end]:
+                end += 1
+            for k in range(c, end):
+                paths[k].append(text.strip())
+                spans[k] = (c, end)
+        parent_span = spans
+    return paths
+
+
+def columns_of(grid: Grid) -> list[Column]:
+    """Every column with its role from the lexicon (None when the header names no known role).
+
+    A column headed by a year (2021年预算数) is the report's own figure in its fiscal year, a prior-year one before.
+    """
+    lex = lexicon()
+    width = max((len(r) for r in grid.rows), default=0)
+    columns = []
+    for j in range(width):
+        path = grid.paths[j] if j < len(grid.paths) else []
+        role = lex.column_role(path) if path else None
+        if role == "year":
+            year = next((int(m.group(1)) for p in reversed(path) if (m := re.match(r"^(\d{4})年", p.strip()))), None)
+            role = "total" if grid.fiscal_year is None or year == grid.fiscal_year else "prior"
+        columns.append(Column(j, path, role))
+    return columns
+
+
+def sides_of(columns: list[Column], rows: list[list[Cell]]) -> list[Side]:
+    """Split the columns into sides: a label column (with the code columns before it) and its amount columns."""
+    sides: list[Side] = []
+    pending_codes: list[int] = []
+    for col in columns:
+        if col.role == "code":
+            pending_codes.append(col.index)
+        elif col.role == "label" or (col.role is None and not sides and _mostly_words(rows, col.index)):
+            sides.append(Side(col.index, pending_codes, name=col.path[0] if col.path else ""))
+            pending_codes = []
+        elif sides:
+            sides[-1].amounts.append(col)
+    if not sides and pending_codes:
+        sides.append(Side(pending_codes[-1], pending_codes[:-1]))
+    return sides
+
+
+def _mostly_words(rows: list[list[Cell]], j: int) -> bool:
+    texts = [r[j].text for r in rows if j < len(r) and r[j].text.strip()]
+    return bool(texts) and 5 * sum(1 for t in texts if not is_amount(t)) >= 3 * len(texts)
+
+
+# ---------------------------------------------------------------- row identity
+
+
+def row_code(row: list[Cell], side: Side) -> str | None:
+    """The classification code a row prints (类/款/项 cells joined, or one cell 2080505 / 208 05 05)."""
+    parts = [row[j].text.strip() for j in side.codes if j < len(row) and row[j].text.strip()]
+    if parts and all(p.isdigit() for p in parts):
+        code = "".join(parts)
+        return code if len(code) in (3, 5, 7) else None
+    return None
+
+
+@dataclass
+class _Context:
+    """Codes of the rows above, for rows that print a partial code or only a name."""
+
+    by_level: dict[int, str] = field(default_factory=dict)
+
+    def note(self, code: str) -> None:
+        self.by_level[len(code)] = code
+        for level in (5, 7):
+            if level > len(code):
+                self.by_level.pop(level, None)
+
+
+def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[str | None, str | None, str]:
+    """(concept, printed code, label) of a row on one side; concept 'total' for a 合计 row."""
+    lex = lexicon()
+    label = row[side.label].text.strip() if side.label < len(row) else ""
+    if not label:  # a merged cell over the code and name columns (合计) sits in the first of them
+        label = next(
+            (
+                row[j].text.strip()
+                for j in side.codes
+                if j < len(row) and not row[j].text.strip().isdigit() and row[j].text.strip()
+            ),
+            "",
+        )
+    compact = re.sub(r"\s+", "", label)
+    if lex.total_rows.match(compact):
+        return "total", None, label
+    kind = grid.kind
+    rows_kind = kind.rows if kind else "function"
+    code = row_code(row, side)
+    if code is None and (m := _CODED_LABEL.match(label)) and rows_kind in ("function", "economic"):
+        code, label = re.sub(r"\s", "", m.group("code")), m.group("name").strip()
+        compact = re.sub(r"\s+", "", label)
+    if code is not None and not _plausible(code, rows_kind):
+        code = None  # a misprinted code (7 11 02 for 210 11 02): read the row by its name instead
+    if code is not None:
+        if rows_kind == "economic" or (rows_kind == "function" and code.startswith("3")):
+            return f"econ:{code}", code, label
+        ctx.note(code)
+        return f"func:{code}", code, label
+    if rows_kind == "lines":
+        return _line_concept(compact, side, kind), None, label
+    if rows_kind == "procurement":
+        group = re.match(r"^[一二三][、.．]?\s*(货物|工程|服务)", compact)
+        return (
+            (
+                {"货物": "proc_goods", "工程": "proc_works", "服务": "proc_services"}[group.group(1)]
+                if group
+                else "item"
+            ),
+            None,
+            label,
+        )
+    if rows_kind == "economic":
+        econ = econ_code_by_name(_NUMBERING.sub("", compact), grid.fiscal_year)
+        return (f"econ:{econ}", None, label) if econ else (None, None, label)
+    if rows_kind == "function":
+        name = _NUMBERING.sub("", compact)
+        found = func_code_by_name(name) or func_code_by_prefix(name)
+        if found and len(found) == 3:
+            ctx.note(found)
+            return f"func:{found}", None, label
+        for parent_level in (5, 3):
+            parent = ctx.by_level.get(parent_level)
+            child = func_code_by_name(name, parent=parent) if parent else None
+            if child:
+                ctx.note(child)
+                return f"func:{child}", None, label
+    return None, None, label
+
+
+def _plausible(code: str, rows_kind: str) -> bool:
+    """A printed code whose 类 exists in the classification (function 2xx, economic 3xx)."""
+    lex = lexicon()
+    if code.startswith("3"):
+        return code[:3] in lex.economic
+    return code[:3] in lex.function
+
+
+def _line_concept(compact: str, side: Side, kind: TableKind | None) -> str | None:
+    lex = lexicon()
+    for rule in lex.line_rules(kind.kind if kind else "", side.side):
+        if rule.pattern.search(compact):
+            return rule.concept + (f"@{rule.scope}" if rule.scope else "")
+    name = _NUMBERING.sub("", compact)
+    concept = concept_of(name)
+    if concept is None and side.side == "expenditure":
+        code = func_code_by_name(name)
+        concept = f"func:{code}" if code and len(code) == 3 else None
+    return concept
+
+
+# ---------------------------------------------------------------- reading a grid
+
+
+def read_grid(em: Emitter, grid: Grid) -> None:
+    """Emit every identified cell of a grid; record what was not understood in `grid.problems`."""
+    columns = columns_of(grid)
+    sides = sides_of(columns, grid.rows[grid.header_rows :])
+    if grid.kind is None:
+        grid.problems.append(f"table kind not recognised from its title {grid.title!r}")
+        return
+    if grid.kind.rows == "single":
+        _read_single(em, grid, columns)
+        return
+    if not sides:
+        if grid.kind.total and all(c.role for c in columns if _has_amounts(grid, c.index)):
+            _read_totals_only(em, grid, columns)  # one data row of totals by column (支出预算总表 of Jiangsu)
+        else:
+            grid.problems.append("no label column found in the header")
+        return
+    unknown = sorted(
+        {
+            c.header or f"column {c.index + 1}"
+            for s in sides
+            for c in s.amounts
+            if c.role is None and _has_amounts(grid, c.index)
+        }
+    )
+    if unknown:
+        grid.problems.append("columns not understood: " + ", ".join(unknown))
+    uncoded: list[str] = []
+    ctx = _Context()
+    for r in range(grid.header_rows, len(grid.rows)):
+        row = grid.rows[r]
+        for side in sides:
+            amounts = [(c, row[c.index]) for c in side.amounts if c.index < len(row) and is_amount(row[c.index].text)]
+            if not amounts:
+                continue
+            concept, code, label = identify(row, side, grid, ctx)
+            if concept == "item":
+                continue  # a procurement item: not vocabulary
+            if grid.kind.rows == "procurement":
+                amounts = amounts[-1:]  # the row's total (总计 / 金额) is its last amount
+            if concept is None:
+                uncoded.append(label or f"row {r + 1}")
+                continue
+            _emit_row(em, grid, r, concept, code, label, amounts)
+    if uncoded:
+        grid.problems.append(f"rows not identified: {len(uncoded)} (e.g. {uncoded[0]!r})")
+
+
+def _has_amounts(grid: Grid, j: int) -> bool:
+    return any(j < len(r) and is_amount(r[j].text) for r in grid.rows[grid.header_rows :])
+
+
+def _emit_row(
+    em: Emitter, grid: Grid, r: int, concept: str, code: str | None, label: str, amounts: list[tuple[Column, Cell]]
+) -> None:
+    kind = grid.kind
+    assert kind is not None
+    for col, cell in amounts:
+        period, prior_scope = _period_of(col, grid.period)
+        if period is None:
+            continue
+        scope: str | None = prior_scope
+        if concept == "total":
+            name = kind.total.get(col.role or "")
+            if name is None:
+                continue
+            target, scope = name, kind.total_scope if prior_scope is None else prior_scope
+        elif concept.startswith("func:"):
+            if col.role in ("basic", "project") and kind.scope is None:
+                scope = col.role
+            elif col.role != "total" and col.role != "prior":
+                continue
+            else:
+                scope = kind.scope if prior_scope is None else prior_scope
+            target = concept
+        elif concept.startswith("econ:"):
+            if col.role not in ("total", "prior"):
+                continue
+            target = concept
+            scope = prior_scope or kind.scope or ("basic" if kind.kind.endswith("基本支出表") else None)
+        else:
+            split = _fund_column(kind, concept, col)
+            if split is not None:
+                _add(em, grid, r, split, period, None, cell, col, code, label)
+                continue
+            if col.role not in ("total", "prior", None) and len(amounts) > 1 and kind.rows != "procurement":
+                continue
+            target, _, line_scope = concept.partition("@")
+            scope = prior_scope or line_scope or None
+        _add(em, grid, r, target, period, scope, cell, col, code, label)
+
+
+_SPENDING_TOTALS = ("fiscal_grand_total", "expenditure_total", "fiscal_expenditure")
+
+
+def _fund_column(kind: TableKind, concept: str, col: Column) -> str | None:
+    """A 财政拨款收支总表's spending total split by budget in columns (一般公共预算 → gb_expenditure)."""
+    if kind.kind != "财政拨款收支总表" or concept.partition("@")[0] not in _SPENDING_TOTALS:
+        return None
+    return lexicon().fund_columns.get(col.role or "")
+
+
+def _period_of(col: Column, base: Period) -> tuple[Period | None, str | None]:
+    """The period a column's cells report, and the scope a prior-year column implies."""
+    if col.role == "change":
+        return None, None
+    if col.role == "prior":
+        return "prior", ("budget" if any("预算" in p for p in col.path) else None)
+    return base, None
+
+
+def _add(
+    em: Emitter,
+    grid: Grid,
+    r: int,
+    concept: str,
+    period: Period,
+    scope: str | None,
+    cell: Cell,
+    col: Column,
+    code: str | None,
+    label: str,
+) -> None:
+    lead = len(cell.text) - len(cell.text.lstrip())
+    start, end = cell.start + lead, cell.start + len(cell.text.rstrip())
+    row = grid.rows[r]
+    em.add(
+        concept,
+        period,
+        "amount",
+        start,
+        end,
+        grid.unit,
+        scope=scope,
+        label=label,
+        table=grid.table_id,
+        row=r,
+        column=col.header,
+        table_kind=grid.kind.kind if grid.kind else None,
+        row_code=code,
+        fund=grid.kind.fund if grid.kind else None,
+        snippet=(row[0].start, end),
+    )
+
+
+def _read_totals_only(em: Emitter, grid: Grid, columns: list[Column]) -> None:
+    """A table without a label column: its data row holds the table's totals, one per column role."""
+    kind = grid.kind
+    assert kind is not None
+    for r in range(grid.header_rows, len(grid.rows)):
+        row = grid.rows[r]
+        for col in columns:
+            if col.index >= len(row) or not is_amount(row[col.index].text):
+                continue
+            concept = kind.total.get(col.role or "")
+            period, scope = _period_of(col, grid.period)
+            if concept is None or period is None:
+                continue
+            _add(em, grid, r, concept, period, scope or kind.total_scope, row[col.index], col, None, "合计")
+
+
+def _read_single(em: Emitter, grid: Grid, columns: list[Column]) -> None:
+    """A table of one data row whose columns are the figures (the 三公 table)."""
+    lex = lexicon()
+    has_meeting = any(any("会议费" in p for p in c.path) for c in columns)
+    for r in range(grid.header_rows, len(grid.rows)):
+        row = grid.rows[r]
+        for col in columns:
+            if col.index >= len(row) or not is_amount(row[col.index].text):
+                continue
+            concept = _sangong_concept(col.path, has_meeting, lex.sangong_columns)
+            if concept is None:
+                grid.problems.append(f"column not understood: {col.header or col.index + 1}")
+                continue
+            period, scope = _period_of(col, grid.period)
+            if period is None:
+                continue
+            _add(em, grid, r, concept, period, scope, row[col.index], col, None, col.header)
+
+
+def _sangong_concept(path: list[str], has_meeting: bool, rules: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
+    names = [re.sub(r"\s+", "", p) for p in path if p.strip()]
+    if not names:
+        return None
+    leaf = names[-1]
+    if leaf in ("合计", "总计") and len(names) == 1:
+        return "sangong_meeting_training_total" if has_meeting else "sangong_total"
+    group = names[:-1] if leaf in ("小计", "合计") else names
+    for name in reversed(group):
+        for concept, pattern in rules:
+            if pattern.search(name):
+                return concept
+    return None
