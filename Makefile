@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install install-local browser demo test test-local lint bench bench-llm bench-review schemas clean
+.PHONY: install install-local browser demo test test-local lint bench bench-scale bench-llm bench-review schemas clean
 
 install: $(VENV)/.installed
 
@@ -63,6 +63,10 @@ bench: install
 	$(PY) bench/bench_ingest_formats.py
 	$(PY) bench/checker_goldens.py
 	$(PY) bench/mutations.py
+
+# N = 10,000 reports (about half an hour on 2 cores); smaller: make bench-scale SCALE_ARGS="--n 2000 --small 200"
+bench-scale: install
+	$(PY) bench/bench_scale.py $(SCALE_ARGS)
 
 bench-review: install browser
 	$(PY) bench/bench_review.py

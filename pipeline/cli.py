@@ -9,10 +9,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from pipeline.errors import PipelineError
+from pipeline.progress import Display
+from pipeline.redact import redact
 from pipeline.stages import Stage
+
+if TYPE_CHECKING:
+    from pipeline.runner import RunSummary
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -27,7 +34,23 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("inputs", nargs="+", help="files or folders of reports")
     run.add_argument("--out", required=True, help="output folder")
     run.add_argument("--workers", type=int, default=1, help="parallel processes for the CPU stages (default 1)")
-    run.add_argument("--quiet", action="store_true", help="no per-document progress lines")
+    run.add_argument("--quiet", action="store_true", help="no progress bar: one line every --log-every documents")
+    run.add_argument(
+        "--log-every", type=int, default=100, metavar="N", help="without a bar, a progress line every N documents"
+    )
+    run.add_argument(
+        "--doc-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="a document still running after this fails and the run goes on (default 600, 3600 with an LLM)",
+    )
+    run.add_argument(
+        "--doc-memory",
+        type=int,
+        default=4096,
+        metavar="MIB",
+        help="a document whose worker grows past this resident memory fails and the run goes on (default 4096)",
+    )
     _llm_options(run, "default: openai if OPENAI_API_KEY is set, else local if installed, else none")
 
     check = sub.add_parser("check", help="process one file and print its document JSON")
@@ -79,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         return _eval(args)
     except PipelineError as e:
-        print(f"budget-extract: {e}", file=sys.stderr)
+        print(f"budget-extract: {redact(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("budget-extract: interrupted; finished documents are kept, rerun to resume", file=sys.stderr)
@@ -98,19 +121,45 @@ def _check(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pipeline.document import process_file
     from pipeline.runner import run
+    from pipeline.workers import Limits
 
-    def progress(done: int, total: int, path: str, status: str) -> None:
-        if not args.quiet:
-            print(f"[{done}/{total}] {path}: {status}", file=sys.stderr)
-
-    with _llm_setup(args, default_none=False) as stage:
+    display = Display(quiet=args.quiet, every=max(1, args.log_every))
+    with _llm_setup(args, default_none=False) as stage, display:
+        stage = _reporting(stage)
         process = partial(process_file, llm=stage) if stage is not None else process_file
         settings = "llm=none" if stage is None else f"llm={args.llm}:{args.model}:{args.model_path}:{args.local_model}"
-        summary = run(args.inputs, args.out, process, workers=max(1, args.workers), progress=progress, config=settings)
+        timeout = args.doc_timeout if args.doc_timeout is not None else (600.0 if stage is None else 3600.0)
+        limits = Limits(timeout if timeout > 0 else None, args.doc_memory if args.doc_memory > 0 else None)
+        summary = run(
+            args.inputs,
+            args.out,
+            process,
+            workers=max(1, args.workers),
+            progress=display,
+            config=settings,
+            limits=limits,
+        )
+    _print_summary(summary, args.out)
+    return 0 if summary.failed == 0 and summary.partial == 0 else 1
+
+
+def _reporting(stage: Stage | None) -> Stage | None:
+    """The LLM stage with its progress callback routed to the run's progress display."""
+    from pipeline.runner import report_stage
+
+    if stage is None:
+        return None
+    from pipeline.llm.stage import LLMStage
+
+    return replace(stage, progress=partial(report_stage, "llm")) if isinstance(stage, LLMStage) else stage
+
+
+def _print_summary(summary: RunSummary, out: str) -> None:
     print(
         f"{summary.documents} documents: {summary.processed} processed, {summary.skipped} skipped (unchanged), "
-        f"{summary.failed} failed; {summary.facts} facts; findings {dict(summary.findings)}; "
-        f"placeholders {sum(summary.placeholders.values())} → {args.out}",
+        f"{summary.failed} failed, {summary.partial} partial; {summary.ignored} other files ignored; "
+        f"{summary.facts} facts; findings {dict(summary.findings)}; "
+        f"placeholders {sum(summary.placeholders.values())} → {out}",
         file=sys.stderr,
     )
     if summary.llm:
@@ -120,9 +169,12 @@ def _run(args: argparse.Namespace) -> int:
             f"{u['cache_hits']} cache hits, {u['added']} facts added, {u['ungrounded']} ungrounded rejected",
             file=sys.stderr,
         )
-    for path, error in summary.errors.items():
-        print(f"budget-extract: {path}: {error}", file=sys.stderr)
-    return 0 if summary.failed == 0 else 1
+    if summary.partial:
+        print(
+            f"budget-extract: {summary.partial} documents kept only their rules facts (the LLM stage failed): "
+            "rerun to redo them; see partial_documents in summary.json",
+            file=sys.stderr,
+        )
 
 
 def _eval(args: argparse.Namespace) -> int:

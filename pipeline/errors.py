@@ -24,10 +24,34 @@ class ConfigError(PipelineError):
 
 
 class LLMError(PipelineError):
-    """An LLM call failed for good after its retries; carries how many attempts were made."""
+    """An LLM call failed for good after its retries; carries how many attempts were made.
+
+    `fatal` errors (a refused API key) make every later call fail too: the LLM stage lets them through and the
+    run stops instead of sending the remaining documents.
+    """
+
+    fatal = False
 
     def __init__(self, message: str, attempts: int = 0, tokens_in: int = 0, tokens_out: int = 0) -> None:
         super().__init__(message)
         self.attempts = attempts
         self.tokens_in = tokens_in
         self.tokens_out = tokens_out
+
+
+class EndpointRefused(LLMError):
+    """The endpoint refused our credentials (401/403): no later call can succeed, so the run stops."""
+
+    fatal = True
+
+
+class EndpointUnavailable(LLMError):
+    """The endpoint could not be reached repeatedly: the circuit breaker is open, calls fail fast for a while."""
+
+
+class ManifestError(PipelineError):
+    """The run manifest of an output folder cannot be read or written."""
+
+
+class OutputLocked(PipelineError):
+    """Another run is writing to the same output folder."""

@@ -1,40 +1,57 @@
-"""Tabular exports of the dataset: CSV for spreadsheets, Parquet for analysis tools.
+"""Dataset rows and their tabular files: JSONL lines, CSV for spreadsheets, Parquet for analysis tools.
 
-For each record kind (facts, findings, placeholders) the runner writes `<kind>.csv` and `<kind>.parquet` with the
-same rows as `<kind>.jsonl`: one row per record, tagged with the document's `doc` (input path) and `sha256`.
+For each record kind (facts, findings, placeholders) a document gives rows tagged with the document: `doc`
+(input path) and `sha256` first, then the record's fields in schema order, then the document's `unit_name`
+(issuer), `fiscal_year`, `doc_type` and `region` (None while the document metadata has no region), so the
+dataset can be queried without joins. Facts include the `tables` and `indicators` rows.
 
-Columns follow the record's fields in schema order (so a field added to the schema appears here too), except:
-- `span` becomes two integer columns `span_start`, `span_end` (`[start, end)` in the raw decoded text);
-- list fields (a finding's `facts`) are a list of strings in Parquet and `;`-joined in CSV.
+In CSV and Parquet `span` becomes two integer columns `span_start`, `span_end`, and a finding's `facts` is a list
+of strings in Parquet and `;`-joined in CSV. Money never travels as a float. In CSV every value is the string
+as the JSON holds it (UTF-8 with a BOM, so spreadsheet programs open the Chinese text correctly). In Parquet the
+amount columns (`value`, `value_wan`, `expected`, `actual`, `tolerance`) keep that exact string — `0.50` keeps
+its two decimals, and a finding's `expected` may be a word such as `down` — and each has a numeric twin
+`<name>_num`, decimal128(38, 10), at the end of the row (None when the string is not a number; an amount with
+more than 10 decimals is rounded half-even at the 10th), so `SUM(value_wan_num)` works in SQL engines and data
+frames. Integer fields are int64; there is no float column.
 
-Money never travels as a float. In CSV every value is the string as the JSON holds it (UTF-8 with a BOM, so
-spreadsheet programs open the Chinese text correctly). In Parquet the amount columns (`value`, `value_wan`,
-`expected`, `actual`, `tolerance`) are **strings**, not decimal128: a decimal column has one fixed scale, which
-would turn `0.50` into `0.5000` and lose the number as written (its precision is what the checker's rounding
-intervals rest on), and a finding's `expected` / `actual` may also be words (`down`, `<= 60.86`). Read amounts
-with `decimal.Decimal(s)`, or cast a fact column in Arrow with `pc.cast(col, pa.decimal128(18, 4))`.
-Integer fields (`decimals`, `row`, span ends) are int64; there is no float64 column.
+The runner writes Parquet *parts* (one per batch of documents, with a hidden `_result` column naming the
+manifest result each row belongs to) and `build_tables` streams the live rows of every part into `<kind>.parquet`
+and `<kind>.csv`, one part in memory at a time.
 """
 
 from __future__ import annotations
 
-import csv
-import os
+import json
+import re
 import types
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
+from pipeline.atomic import atomic_path
 from schemas.document import DocumentResult, Fact, Finding, Placeholder
 
 KINDS: dict[str, type[BaseModel]] = {"facts": Fact, "findings": Finding, "placeholders": Placeholder}
 TAG_COLUMNS = ("doc", "sha256")
+META_COLUMNS: dict[str, pa.DataType] = {
+    "unit_name": pa.string(),
+    "fiscal_year": pa.int64(),
+    "doc_type": pa.string(),
+    "region": pa.string(),
+}
+NUMERIC: dict[str, tuple[str, ...]] = {"facts": ("value", "value_wan"), "findings": ("expected", "actual", "tolerance")}
+DECIMAL = pa.decimal128(38, 10)
+RESULT_COLUMN = "_result"
 LIST_SEPARATOR = ";"
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_SCALE = Decimal(1).scaleb(-10)
 
 
 def _arrow_type(annotation: Any) -> pa.DataType:
@@ -52,90 +69,146 @@ def _arrow_type(annotation: Any) -> pa.DataType:
     return pa.string()  # str, Literal, or anything else: as text, never float
 
 
-def arrow_schema(model: type[BaseModel]) -> pa.Schema:
-    """The Parquet schema of one record kind: tags, then the model's fields with `span` split in two."""
+def _text_fields(model: type[BaseModel]) -> list[pa.Field]:
+    """Tags, the model's fields with `span` split in two, then the document metadata: the CSV columns."""
     fields = [pa.field(name, pa.string(), nullable=False) for name in TAG_COLUMNS]
     for name, info in model.model_fields.items():
         if name == "span":
             fields += [pa.field("span_start", pa.int64()), pa.field("span_end", pa.int64())]
         else:
             fields.append(pa.field(name, _arrow_type(info.annotation)))
-    return pa.schema(fields)
+    return fields + [pa.field(name, t) for name, t in META_COLUMNS.items()]
+
+
+def arrow_schema(model: type[BaseModel]) -> pa.Schema:
+    """The Parquet schema of one record kind: the CSV columns, then a decimal twin of each amount column."""
+    kind = next(k for k, m in KINDS.items() if m is model)
+    return pa.schema(_text_fields(model) + [pa.field(f"{c}_num", DECIMAL) for c in NUMERIC.get(kind, ())])
+
+
+def part_schema(kind: str) -> pa.Schema:
+    """The schema of a Parquet part: the dataset's columns plus the manifest result id of each row."""
+    return arrow_schema(KINDS[kind]).append(pa.field(RESULT_COLUMN, pa.int64(), nullable=False))
 
 
 def columns(kind: str) -> list[str]:
-    """The column names of one record kind, in order (the CSV header)."""
-    return list(arrow_schema(KINDS[kind]).names)
+    """The column names of one record kind, in order (the CSV header; Parquet adds the `_num` columns)."""
+    return [f.name for f in _text_fields(KINDS[kind])]
+
+
+def _items(kind: str, r: DocumentResult) -> list[BaseModel]:
+    if kind == "facts":
+        return [*r.facts, *r.tables, *r.indicators]
+    return list(r.findings) if kind == "findings" else list(r.placeholders)
+
+
+def _meta(r: DocumentResult) -> dict[str, Any]:
+    m = r.meta
+    return {
+        "unit_name": m.unit_name,
+        "fiscal_year": m.fiscal_year,
+        "doc_type": m.doc_type,
+        "region": getattr(m, "region", None),  # the document metadata has no region yet: the column stays None
+    }
+
+
+def jsonl_records(kind: str, r: DocumentResult) -> list[dict[str, Any]]:
+    """The JSONL records of one kind for one document: tags, the record as in the document JSON, metadata."""
+    tag, meta = {"doc": r.source.path, "sha256": r.source.sha256}, _meta(r)
+    return [{**tag, **item.model_dump(), **meta} for item in _items(kind, r)]
+
+
+def jsonl_lines(kind: str, r: DocumentResult) -> bytes:
+    """The document's JSONL lines of one kind, ready to append in one write."""
+    return "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in jsonl_records(kind, r)).encode("utf-8")
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """The numeric twin of an amount string: a Decimal with 10 decimals, or None for words and empty cells."""
+    if not isinstance(value, str) or not _NUMBER.fullmatch(value):
+        return None
+    try:
+        return Decimal(value).quantize(_SCALE, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # more than 28 integer digits: not an amount
+        return None
 
 
 def records(kind: str, results: Iterable[DocumentResult]) -> Iterator[dict[str, Any]]:
-    """Flat rows of one record kind, in document order: facts include `tables` and `indicators` as in the JSONL."""
+    """Flat table rows of one record kind, in document order, with the numeric twins of the amount columns."""
+    numeric = NUMERIC.get(kind, ())
     for r in results:
-        tag = {"doc": r.source.path, "sha256": r.source.sha256}
-        items: list[BaseModel]
-        if kind == "facts":
-            items = [*r.facts, *r.tables, *r.indicators]
-        elif kind == "findings":
-            items = list(r.findings)
-        else:
-            items = list(r.placeholders)
-        for item in items:
-            row = {**tag, **item.model_dump()}
+        for row in jsonl_records(kind, r):
             span = row.pop("span", None)
             row["span_start"], row["span_end"] = span if span is not None else (None, None)
+            for c in numeric:
+                row[f"{c}_num"] = to_decimal(row.get(c))
             yield row
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return LIST_SEPARATOR.join(str(v) for v in value)
-    return str(value)
+def table_of(kind: str, results: Iterable[DocumentResult]) -> pa.Table:
+    """The rows of one record kind as an Arrow table with the dataset's schema (compact, picklable)."""
+    return pa.Table.from_pylist(list(records(kind, results)), schema=arrow_schema(KINDS[kind]))
 
 
-def write_csv(path: Path, kind: str, results: Iterable[DocumentResult]) -> int:
-    """Write one record kind as CSV (UTF-8 with BOM); return the number of rows."""
-    header = columns(kind)
-    n = 0
-    with _atomic(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        for row in records(kind, results):
-            writer.writerow([_csv_cell(row.get(c)) for c in header])
-            n += 1
-    return n
+def with_result(table: pa.Table, result: int) -> pa.Table:
+    """The table with the manifest result id of its document on every row (the part schema)."""
+    return table.append_column(RESULT_COLUMN, pa.array([result] * table.num_rows, pa.int64()))
 
 
-def write_parquet(path: Path, kind: str, results: Iterable[DocumentResult]) -> int:
-    """Write one record kind as Parquet, one row group per document; return the number of rows."""
-    schema = arrow_schema(KINDS[kind])
-    n = 0
-    with _atomic(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
-        for r in results:
-            rows = list(records(kind, [r]))
-            if rows:
-                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
-                n += len(rows)
+def write_part(path: Path, kind: str, tables: list[pa.Table], tmp_folder: Path) -> None:
+    """Write one Parquet part from tables that carry `_result`, atomically."""
+    table = pa.concat_tables(tables) if tables else part_schema(kind).empty_table()
+    with atomic_path(path, tmp_folder) as tmp:
+        pq.write_table(table.cast(part_schema(kind)), tmp)
+
+
+def _live(table: pa.Table, live: list[int]) -> pa.Table:
+    mask = pc.is_in(table.column(RESULT_COLUMN), value_set=pa.array(live, pa.int64()))
+    return table.filter(mask).drop_columns([RESULT_COLUMN])
+
+
+def _for_csv(table: pa.Table, header: list[str]) -> pa.Table:
+    """The CSV columns, list columns joined with `;`."""
+    table = table.select(header)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_list(f.type):
+            table = table.set_column(i, f.name, pc.binary_join(table.column(i), LIST_SEPARATOR))
+    return table
+
+
+def build_tables(out: Path, kind: str, parts: Iterable[tuple[Path, list[int]]], tmp_folder: Path) -> int:
+    """Stream the live rows of every part into `<kind>.parquet` and `<kind>.csv`; return the number of rows.
+
+    `parts` gives each part file with the result ids whose rows are still live. One part is in memory at a time.
+    """
+    schema, header, n = arrow_schema(KINDS[kind]), columns(kind), 0
+    csv_schema = _for_csv(schema.empty_table(), header).schema
+    with (
+        atomic_path(out / f"{kind}.parquet", tmp_folder) as ptmp,
+        atomic_path(out / f"{kind}.csv", tmp_folder) as ctmp,
+        pq.ParquetWriter(ptmp, schema) as writer,
+        ctmp.open("wb") as f,
+    ):
+        f.write(b"\xef\xbb\xbf")  # BOM: spreadsheet programs then read the file as UTF-8
+        with pacsv.CSVWriter(f, csv_schema, write_options=pacsv.WriteOptions(quoting_style="needed")) as rows_out:
+            for path, live in parts:
+                table = _live(pq.read_table(path), live)
+                if not table.num_rows:
+                    continue
+                writer.write_table(table.cast(schema))
+                rows_out.write_table(_for_csv(table, header))
+                n += table.num_rows
     return n
 
 
 def write_tables(out: Path, results: list[DocumentResult]) -> dict[str, int]:
-    """Write `<kind>.csv` and `<kind>.parquet` for every record kind into `out`; return rows per kind."""
+    """Write `<kind>.csv` and `<kind>.parquet` for every record kind from documents in memory; rows per kind."""
     counts = {}
     for kind in KINDS:
-        counts[kind] = write_csv(out / f"{kind}.csv", kind, results)
-        write_parquet(out / f"{kind}.parquet", kind, results)
+        part = out / f".{kind}.part.parquet"
+        write_part(part, kind, [with_result(table_of(kind, results), 0)], out)
+        try:
+            counts[kind] = build_tables(out, kind, [(part, [0])], out)
+        finally:
+            part.unlink(missing_ok=True)
     return counts
-
-
-@contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """Yield `<path>.tmp` to write to and move it into place on success, so a reader never sees half a file."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        yield tmp
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)

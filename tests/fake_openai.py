@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible chat server on 127.0.0.1 for the retry tests (no network beyond loopback).
 
 Each POST to /v1/chat/completions takes the next scripted `Reply` (status, headers, body, delay); when the script
-runs out the last reply repeats. Replies are built with `tool_answer` (instructor's TOOLS mode) or raw bodies.
+runs out the last reply repeats; a `drop` reply closes the connection unanswered. Replies are built with
+`tool_answer` (instructor's TOOLS mode) or raw bodies.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drop: bool = False  # close the connection without an answer (what a dead gateway does)
 
 
 def tool_answer(
@@ -69,6 +71,9 @@ class FakeOpenAI:
                     reply = outer.script.pop(0) if len(outer.script) > 1 else outer.script[0]
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.drop:
+                    self.close_connection = True
+                    return
                 data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body or {}).encode()
                 try:
                     self.send_response(reply.status)

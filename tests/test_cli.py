@@ -47,7 +47,7 @@ def test_run_writes_dataset_skips_unchanged_and_keeps_going(tmp_path: Path, caps
     out = tmp_path / "out"
     assert main(["run", str(inputs), "--out", str(out)]) == 1  # one document failed, the others are done
     assert sorted(p.name for p in (out / "docs").iterdir()) == [f"{s}.json" for s in STEMS[:2]]
-    for name in ("facts.jsonl", "findings.jsonl", "placeholders.jsonl", "summary.json", "manifest.json"):
+    for name in ("facts.jsonl", "findings.jsonl", "placeholders.jsonl", "summary.json", "manifest.sqlite"):
         assert (out / name).exists()
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["processed"] == 2 and summary["failed"] == 1

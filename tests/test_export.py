@@ -14,7 +14,7 @@ import pytest
 from conftest import REPORTS
 
 from pipeline.cli import main
-from pipeline.export import KINDS, arrow_schema, columns, write_tables
+from pipeline.export import KINDS, META_COLUMNS, arrow_schema, columns, write_tables
 from schemas.document import DocumentResult, Finding, Meta, Source
 
 KIND_NAMES = list(KINDS)
@@ -84,7 +84,7 @@ def test_parquet_reads_back_with_same_rows_and_no_float(out: Path, kind: str) ->
     table = pq.read_table(out / f"{kind}.parquet")
     expected = _jsonl(out, kind)
     assert table.num_rows == len(expected)
-    assert table.schema.names == columns(kind)
+    assert table.schema.names == columns(kind) + [f"{c}_num" for c in MONEY[kind]]
     assert not [f.name for f in table.schema if pa.types.is_floating(f.type)]
     for col in MONEY[kind]:
         assert table.schema.field(col).type == pa.string()
@@ -131,3 +131,58 @@ def test_finding_without_span_and_chinese_text_round_trip(tmp_path: Path) -> Non
     assert rows[0]["span_start"] == "" and rows[0]["facts"] == ""
     row = pq.read_table(tmp_path / "findings.parquet").to_pylist()[0]
     assert row["span_start"] is None and row["facts"] == [] and row["expected"] == "0.50"
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_row_carries_the_documents_issuer_year_type_and_region(out: Path, kind: str) -> None:
+    docs = {}
+    for f in (out / "docs").glob("*.json"):
+        d = json.loads(f.read_text(encoding="utf-8"))
+        docs[d["source"]["path"]] = d["meta"]
+    rows = _jsonl(out, kind)
+    table = pq.read_table(out / f"{kind}.parquet").to_pylist()
+    _, csv_rows = _csv(out, kind)
+    for rec, prow, crow in zip(rows, table, csv_rows, strict=True):
+        meta = docs[str(rec["doc"])]
+        for r in (rec, prow):
+            assert (r["unit_name"], r["fiscal_year"], r["doc_type"]) == (
+                meta["unit_name"],
+                meta["fiscal_year"],
+                meta["doc_type"],
+            )
+            assert r["region"] is None  # the document metadata has no region yet
+        assert crow["unit_name"] == (meta["unit_name"] or "") and crow["fiscal_year"] == str(meta["fiscal_year"])
+    assert list(META_COLUMNS) == ["unit_name", "fiscal_year", "doc_type", "region"]
+
+
+@pytest.mark.parametrize("kind", ["facts", "findings"])
+def test_amounts_have_an_exact_decimal128_twin(out: Path, kind: str) -> None:
+    table = pq.read_table(out / f"{kind}.parquet")
+    for col in MONEY[kind]:
+        assert table.schema.field(f"{col}_num").type == pa.decimal128(38, 10)
+        pairs = zip(table.column(col).to_pylist(), table.column(f"{col}_num").to_pylist(), strict=True)
+        checked = 0
+        for text, number in pairs:
+            if text is not None and NUMBER.fullmatch(text):
+                assert number == Decimal(text)
+                checked += 1
+            else:
+                assert number is None  # words such as "down" have no number
+        assert kind == "findings" or checked
+
+
+def test_sum_of_decimal_amounts_in_duckdb_equals_the_decimal_sum(out: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    facts = _jsonl(out, "facts")
+    expected = {}
+    for rec in facts:
+        if rec["concept"] == "sangong_total" and rec["period"] == "current" and rec["value_wan"]:
+            key = (rec["unit_name"], rec["fiscal_year"])
+            expected[key] = expected.get(key, Decimal(0)) + Decimal(str(rec["value_wan"]))
+    assert expected, "the sample reports state 三公经费"
+    path = str(out / "facts.parquet")
+    rows = duckdb.sql(
+        f"SELECT unit_name, fiscal_year, SUM(value_wan_num) FROM '{path}' "
+        "WHERE concept = 'sangong_total' AND period = 'current' GROUP BY ALL"
+    ).fetchall()
+    assert {(u, y): s for u, y, s in rows} == expected

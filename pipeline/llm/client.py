@@ -6,7 +6,9 @@ Retry-After) and 5xx — with jittered exponential backoff; the SDK's own retrie
 policy. Validation errors go back to the model through instructor's re-ask, bounded. An answer cut at the output
 limit (finish_reason "length") raises `TruncatedOutput` at once, so the caller splits the chunk; so does a request
 the endpoint refuses as longer than the model's context (a re-ask carries the failed answer). Every failure
-leaves as our own `LLMError`, carrying attempts and token usage.
+leaves as our own `LLMError`, carrying attempts and token usage, its text redacted (no API key, no token); a
+401/403 leaves as `EndpointRefused`, which stops the run. A circuit breaker per endpoint (`pipeline.llm.breaker`)
+makes calls fail fast after repeated connection failures.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from instructor.core.exceptions import IncompleteOutputException, InstructorRetr
 from instructor.core.hooks import Hooks
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from pipeline.errors import LLMError
+from pipeline.errors import EndpointRefused, EndpointUnavailable, LLMError
 from pipeline.llm.backends import Answer, BackendConfig, Request, TruncatedOutput, register
+from pipeline.llm.breaker import CircuitBreaker, breaker_for
+from pipeline.redact import redact
 
 _MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON, "json_schema": instructor.Mode.JSON_SCHEMA}
 
@@ -51,6 +55,11 @@ def is_context_overflow(exc: BaseException) -> bool:
     if not isinstance(cause, openai.BadRequestError):
         return False
     return cause.code == "context_length_exceeded" or "maximum context length" in str(cause)
+
+
+def is_refused(exc: BaseException) -> bool:
+    """A 401 or 403: the endpoint refuses the key, so no later call can succeed."""
+    return isinstance(_root(exc), (openai.AuthenticationError, openai.PermissionDeniedError))
 
 
 def _root(exc: BaseException) -> BaseException:
@@ -121,18 +130,24 @@ class OpenAIBackend:
         )
 
     async def complete(self, request: Request) -> Answer:
-        """One validated answer, retrying transient errors under the policy."""
+        """One validated answer, retrying transient errors under the policy (unless the circuit is open)."""
         usage = _Usage()
+        breaker = breaker_for(self.config.base_url or "openai")
+        if not breaker.allow():
+            raise EndpointUnavailable(
+                f"the endpoint is unreachable ({breaker.failures} connection failures in a row): not called, "
+                f"retried after a {breaker.cooldown:g} s pause"
+            )
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.policy.attempts),
             wait=_Wait(self.policy),
-            retry=retry_if_exception(is_transient),
+            retry=retry_if_exception(lambda e: is_transient(e) and not breaker.is_open),
             reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
-                    value = await self._once(request, usage)
+                    value = await self._attempt(request, usage, breaker)
         except IncompleteOutputException as e:  # the hook has counted the call already
             raise TruncatedOutput(
                 "answer cut at the output limit", usage.calls, usage.tokens_in, usage.tokens_out
@@ -142,8 +157,20 @@ class OpenAIBackend:
                 raise TruncatedOutput(
                     "prompt and answer exceed the model's context", usage.calls, usage.tokens_in, usage.tokens_out
                 ) from e
-            raise LLMError(_describe(e, usage.calls), usage.calls, usage.tokens_in, usage.tokens_out) from e
+            error = EndpointRefused if is_refused(e) else LLMError
+            message = redact(_describe(e, usage.calls), [self.config.api_key])
+            raise error(message, usage.calls, usage.tokens_in, usage.tokens_out) from e
         return Answer(value, usage.tokens_in, usage.tokens_out, usage.calls)
+
+    async def _attempt(self, request: Request, usage: _Usage, breaker: CircuitBreaker) -> Any:
+        """One attempt, telling the breaker whether the endpoint answered at all."""
+        try:
+            value = await self._once(request, usage)
+        except (openai.OpenAIError, InstructorRetryException) as e:
+            breaker.record(not isinstance(_root(e), openai.APIConnectionError))
+            raise
+        breaker.record(True)
+        return value
 
     async def _once(self, request: Request, usage: _Usage) -> Any:
         """One instructor call (with its bounded re-asks) on a client closed right after: no leaked sockets."""
@@ -165,14 +192,22 @@ class OpenAIBackend:
 
 
 def _describe(e: BaseException, calls: int) -> str:
+    """One line for an error (the caller redacts secrets before it is kept or shown)."""
     cause = _root(e)
     if isinstance(e, InstructorRetryException) and not isinstance(cause, openai.OpenAIError):
         return f"no valid answer after {e.n_attempts} attempts: {str(cause)[:200]}"
     if isinstance(cause, openai.AuthenticationError):
-        return "the endpoint refused the API key (401): check OPENAI_API_KEY"
+        return f"the endpoint refused the API key (401): check OPENAI_API_KEY ({_body(cause)})"
+    if isinstance(cause, openai.PermissionDeniedError):
+        return f"the endpoint refused the API key (403): check OPENAI_API_KEY and its permissions ({_body(cause)})"
     if isinstance(cause, openai.NotFoundError):
         return "the endpoint does not know this model (404): check --model"
-    return f"{type(cause).__name__} after {calls} calls: {str(cause)[:200]}"
+    return f"{type(cause).__name__} after {calls} calls: {redact(str(cause))[:200]}"
+
+
+def _body(cause: BaseException) -> str:
+    """The endpoint's own words, secrets removed before shortening (a cut could hide half a key from redaction)."""
+    return redact(str(cause))[:200]
 
 
 register("openai", OpenAIBackend)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,7 @@ class LLMStage:
     cache: AnswerCache | None = None
     budget: int = DEFAULT_BUDGET
     max_tokens: int = MAX_OUTPUT_TOKENS
+    progress: Callable[[int, int, int], None] | None = None  # (requests answered, requests, calls so far)
 
     def __call__(self, parsed: Parsed, result: DocumentResult) -> None:
         """Fill `result` with grounded LLM facts (the Stage signature)."""
@@ -66,7 +68,9 @@ class LLMStage:
         todo = [part for c in todo for part in _figure_batches(c, covered)]
         limit = asyncio.Semaphore(max(1, self.config.concurrency))
         run = _DocumentRun(self, create(self.config), limit, usage, result.meta.unit or "未说明")
-        answered = await asyncio.gather(*(run.answer(c, 0) for c in todo))
+        if self.progress is not None:
+            self.progress(0, len(todo), 0)
+        answered = await asyncio.gather(*(run.answer_reporting(c, len(todo)) for c in todo))
         maker = FactMaker(parsed, result)
         for chunk, value in (pair for group in answered for pair in group):
             maker.add(chunk, value)
@@ -94,6 +98,16 @@ class _DocumentRun:
     usage: Counter[str]
     unit: str
     errors: list[str] = field(default_factory=list)
+    answered: int = 0
+
+    async def answer_reporting(self, chunk: Chunk, total: int) -> list[tuple[Chunk, BaseModel]]:
+        """`answer`, then tell the stage's progress callback how many requests are answered."""
+        report = self.stage.progress
+        answer = await self.answer(chunk, 0)
+        self.answered += 1
+        if report is not None:
+            report(self.answered, total, self.usage["calls"])
+        return answer
 
     async def answer(self, chunk: Chunk, depth: int) -> list[tuple[Chunk, BaseModel]]:
         """The answer for a chunk (cache first), split on truncation; [] after a recorded error."""
@@ -125,6 +139,8 @@ class _DocumentRun:
             results = await asyncio.gather(*(self.answer(p, depth + 1) for p in parts))
             return [pair for group in results for pair in group]
         except LLMError as e:
+            if e.fatal:  # a refused key: no later call can succeed, the run stops
+                raise
             self._count(e.attempts, e.tokens_in, e.tokens_out)
             self.errors.append(f"llm: {chunk.id} ({chunk.section_title}): {e}")
             return []
