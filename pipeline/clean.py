@@ -32,8 +32,10 @@ _PAGE_LINE = re.compile(
 _BARE_NUMBER_LINE = re.compile(r"^[ \t\u3000]*\d{1,3}[ \t\u3000]*$")
 _SPACED_CELLS = re.compile(r"\S(?: {2,}|\u3000{2,})\S")
 _WORD_GAP = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
-_TOC_HEAD = re.compile(r"^[ \t\u3000]*目[ \t\u3000]*录[ \t\u3000]*$")
-_TOC_ENTRY = re.compile(r"^[^\n]{1,80}?(?:[.．…·_\-]{3,}|[ \t\u3000]{2,})[ \t\u3000]*\d{1,4}[ \t\u3000]*$")
+_TOC_HEAD = re.compile(r"^[ \t\u3000\f]*目[ \t\u3000]*录[ \t\u3000]*$")
+_TOC_ENTRY = re.compile(
+    r"^[^\n]{1,80}?(?:(?:[.．…·_\-]{3,}|[ \t\u3000]{2,})[ \t\u3000]*\d{1,4}|[.．…·]{6,})[ \t\u3000]*$"
+)
 
 
 @dataclass(frozen=True)
@@ -171,13 +173,36 @@ def _toc_ranges(text: str, counts: Counter[str]) -> list[tuple[int, int]]:
             elif line.strip():
                 break
             j += 1
+        if entries < 2:
+            j, entries = _page_of_titles(text, lines, i + 1)
         if entries >= 2:
             last_end = lines[j - 1][1]
             ranges.append((start, min(last_end + 1, len(text))))
             counts["toc_blocks"] += 1
             counts["toc_lines"] += entries
-        i = j
+        i = max(j, i + 1)
     return ranges
+
+
+def _page_of_titles(text: str, lines: list[tuple[int, int]], first: int) -> tuple[int, int]:
+    """A table of contents without leader dots or page numbers.
+
+    Short titles up to where the body starts again with the first of them (目录 / 第一部分概况 / … / 第一部分 概况).
+
+    Returns (index after its last line, number of entries), or (first, 0) when no such run is found.
+    """
+    seen: list[str] = []
+    for j in range(first, min(len(lines), first + 80)):
+        s, e = lines[j]
+        line = re.sub(r"\s+", "", text[s:e])
+        if not line:
+            continue
+        if seen and line == seen[0] and len(seen) >= 3:
+            return j, len(seen)
+        if len(line) > 40 or re.search(r"[。，；：:]|\d(万元|元|%)", line) or "\t" in text[s:e]:
+            break
+        seen.append(line)
+    return first, 0
 
 
 def _wrap_width(text: str, lines: list[tuple[int, int]]) -> int | None:

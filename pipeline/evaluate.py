@@ -183,10 +183,21 @@ def locate(needle: str, context: str, raw: str) -> tuple[int, int] | None:
 
 
 def golden_span(g: GoldenPlaceholder, raw: str) -> tuple[int, int] | None:
-    """A golden placeholder's raw span: its offsets, or (corpus goldens) found by its text and context."""
+    """A golden placeholder's raw span: its offsets, or (corpus goldens) found by its text and context.
+
+    A context copied from one reader's text may not occur in another's (wrapped table cells come out in another
+    order): then the text with the context's part after it, or before it, locates the placeholder.
+    """
     if g.start is not None and g.end is not None:
         return g.start, g.end
-    return locate(g.text, g.context or g.text, raw)
+    context = g.context or g.text
+    found = locate(g.text, context, raw)
+    if found is None and g.text in context:
+        head, _, tail = context.partition(g.text)
+        for side in (g.text + tail, head + g.text):
+            if len(re.sub(r"\s+", "", side)) > len(re.sub(r"\s+", "", g.text)):
+                found = found or locate(g.text, side, raw)
+    return found
 
 
 def score_placeholders(gold: GoldenPlaceholders, pred: DocumentResult, raw: str = "") -> tuple[Score, dict[str, Score]]:

@@ -142,7 +142,7 @@ def doc_type(seg: Segmented) -> DocType | None:
     titles = " ".join(s.title for s in seg.sections)
     if "决算情况说明" in kinds or "收入决算" in kinds or "决算情况说明" in titles:
         return "决算"
-    if "预算编制说明" in kinds or re.search(r"部门预算|预算情况的说明", titles):
+    if "预算编制说明" in kinds or re.search(r"部门预算|单位预算|预算情况的说明|预算(总)?表", titles):
         return "预算"
     if "绩效自评" in kinds or "评分表" in kinds or "绩效" in titles:
         return "绩效自评"

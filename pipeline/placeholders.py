@@ -49,14 +49,15 @@ if TYPE_CHECKING:
     from pipeline.segment import Segmented
     from schemas.document import DocumentResult
 
-_ELL = r"(?:…+|⋯+|\.{3,})"
-_ELL_RUN = r"(?<![…⋯.])" + _ELL
+_ELL = r"(?:…+|⋯+|\.{3,}|。{3,})"
+_ELL_RUN = r"(?<![…⋯.。])" + _ELL
 _CLASS_MARK = r"[ \t]*[（(][类款项][）)]"
 _CLASS = re.compile(
     _ELL_RUN + _CLASS_MARK + r"(?:[ \t]*" + _ELL + _CLASS_MARK + r")*(?:[ \t]*[：:][ \t]*(?:指[ \t]*)?" + _ELL + ")?"
 )
 _HINT = r"[（(][^（）()\n]{1,60}[）)]"
 _ELLIPSIS = re.compile(_ELL_RUN + r"(?:[ \t]*" + _HINT + ")?")
+_NEXT_CELL_SLOT = re.compile(r"[ \t]+(?:…+|⋯+)(?=[ \t]|$)", re.M)
 _WRAPPERS = ("主要是", "如")
 _WRAP_END = set("。，；;,.：:）)\n") | {""}
 _QUOTED = re.compile(r"《[^《》\n]{0,200}》|“[^“”\n]{0,200}”|「[^「」\n]{0,200}」|『[^『』\n]{0,200}』")
@@ -69,6 +70,13 @@ _CUES = re.compile(
     r"数据来源|来源于|罗列|列示|填报|填写|填列|请(?:根据|参照|按|依据|结合|填|列|说明|删|注意|补充|在)"
     r"|(?:表格|文字|图表)形式|可不写|可以不写|不写原因|可不填|可以不填|均需|只需|无需|需要说明"
     r"|进行公开|若未|如未|若无|如无|根据[^，。；、]{0,12}实际"
+    r"|作[^，。；]{0,4}表述|不涉及的不列|本部分内容为|以下同|不列举"
+)
+# A template's instruction written as a sentence of its own, not in brackets (由主管部门根据…填写。 按上述格式依次
+# 说明…。 无…的部门，作下述说明： …，列明公务用车购置数量。)
+_INSTRUCTION_SENTENCE = re.compile(
+    r"(?:由[^，。；\n]{2,30}填写|按上述格式[^。；\n]{0,40}|[^，。；：\n]{2,40}的(?:部门|单位)?[，,][^。；\n]{0,20}作下述说明"
+    r"|[^，。；：\n]{2,40}的[，,]仍保留该表格式[^。；\n]{0,30}|列明[^，。；\n]{2,30})[。；：:]?"
 )
 _NAMES_CONTENT = re.compile(r"具体(?:工作|项目|内容|事项|用途|金额|名称)|团组名称|出访地点|取得成效|收入类型")
 _XREF = re.compile(r"详见|参见|见附")
@@ -81,6 +89,7 @@ _POLARITY = {
 _DIR = "|".join(sorted(_POLARITY, key=len, reverse=True))
 _ALTERNATIVE = re.compile(
     rf"(?:{_DIR})(?:[ \t]*[/／][ \t]*(?:{_DIR})){{1,4}}|(?:{_DIR})[（(](?:{_DIR})[）)]|[（(]或[^（）()\n]{{1,30}}[）)]"
+    r"|部门[（(]单位[）)]|单位[（(]部门[）)]"
 )
 _ALT_WORD = re.compile(_DIR)
 
@@ -170,9 +179,13 @@ def _class_ellipses(text: str, quoted: bytearray) -> Spans:
 
 def _instructions(text: str, quoted: bytearray) -> Spans:
     for m in _BRACKET.finditer(text):
-        if _after_ellipsis(text, m.start()):
-            continue  # a hint of the slot before it: part of that ellipsis
-        if is_instruction(m.group(0)[1:-1]):
+        body = m.group(0)[1:-1]
+        if _after_ellipsis(text, m.start()) and not _CUES.search(body):
+            continue  # a hint of the slot before it (…（具体工作）): part of that ellipsis
+        if is_instruction(body):
+            yield m.span()
+    for m in _INSTRUCTION_SENTENCE.finditer(text):
+        if not quoted[m.start()]:
             yield m.span()
 
 
@@ -194,6 +207,10 @@ def _after_ellipsis(text: str, pos: int) -> bool:
 def _alternatives(text: str, quoted: bytearray) -> Spans:
     for m in _ALTERNATIVE.finditer(text):
         senses = {_POLARITY[w] for w in _ALT_WORD.findall(m.group(0))}
+        if m.group(0).startswith(("部门", "单位")):
+            if re.search(r"[Xx×]$", text[max(0, m.start() - 2) : m.start()]):
+                yield m.span()  # XX部门（单位）: the template's choice of a 部门 or a 单位 report, left open
+            continue
         if m.group(0)[0] not in "（(" and len(senses) < 2:
             continue  # 增加/增长: no choice between opposite directions
         if not _label_cell(text, m.start(), m.end()):
@@ -203,6 +220,11 @@ def _alternatives(text: str, quoted: bytearray) -> Spans:
 def _ellipses(text: str, quoted: bytearray) -> Spans:
     for m in _ELLIPSIS.finditer(text):
         start, end = m.span()
+        hint = text[start:end].lstrip("…⋯.。 \t")
+        if hint and _CUES.search(hint):
+            end = start + len(text[start:end]) - len(hint)  # an instruction after the slot is one of its own
+        while (more := _NEXT_CELL_SLOT.match(text, end)) is not None:
+            end = more.end()  # …\t… : the slots of one table row are one placeholder
         if quoted[start]:
             continue
         if text[end : end + 1] == "等" and text[end + 1 : end + 2] in _WRAP_END:
