@@ -21,6 +21,7 @@ from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.ingest.base import Read
+from pipeline.textgrid import Seg, find_tables
 from schemas.layout import Layout, PageLayout, TableLayout
 
 _TOL = 2.0  # points: rulings this close are one line, a ruling this close to a box edge touches it
@@ -341,6 +342,35 @@ def _lines_of(chars: list[_Char]) -> list[list[_Char]]:
     return [sorted(line, key=lambda c: c.x0) for line in lines]
 
 
+def _segments(line: list[_Char]) -> list[Seg[list[_Char]]]:
+    """A line cut where the gap between characters is 1.5 character heights or more (a column boundary)."""
+    segs: list[list[_Char]] = []
+    for ch in line:
+        if segs and ch.ch != " " and ch.x0 - segs[-1][-1].x1 < 1.5 * max(ch.h, segs[-1][-1].h):
+            segs[-1].append(ch)
+        elif ch.ch != " ":
+            segs.append([ch])
+    return [Seg(g[0].x0, g[-1].x1, _join(g).strip(), g) for g in segs]
+
+
+def _text_tables(lines: list[list[_Char]]) -> list[tuple[float, _Table, list[int]]]:
+    """Tables drawn without ruling lines, from the alignment of their text (top, table, the lines they use)."""
+    found = []
+    for t in find_tables([_segments(line) for line in lines], slack=2.0):
+        used = list(range(t.first_line, t.last_line + 1))
+        rows = [[_cell_text([c for seg in cell for c in seg.ref]) for cell in row] for row in t.rows]
+        chars = [c for k in used for c in lines[k]]
+        bbox = (
+            min(c.x0 for c in chars),
+            min(c.top for c in chars),
+            max(c.x1 for c in chars),
+            max(c.bottom for c in chars),
+        )
+        xs = [a for a, _ in t.columns] + [t.columns[-1][1]]
+        found.append((bbox[1], _Table(rows, bbox[1], bbox, t.header_rows, t.header_paths, "text", xs), used))
+    return found
+
+
 def _join(line: list[_Char], wide: str = " ") -> str:
     """A line's characters; a gap of half a character or more is a space, of two characters or more `wide`."""
     out: list[str] = []
@@ -408,8 +438,14 @@ def _read_page(page: Any) -> tuple[list[tuple[float, _Line | _Table]], int]:
             continue
         items.append((table.top, table))
         rest = [c for c in rest if not grid.holds(c)]
-    for line in _lines_of(rest):
-        items.append((min(c.top for c in line), _Line(_line_text(line), line[0].top)))
+    lines = _lines_of(rest)
+    taken: set[int] = set()
+    for top, found, used in _text_tables(lines):
+        items.append((top, found))
+        taken.update(used)
+    for k, line in enumerate(lines):
+        if k not in taken:
+            items.append((min(c.top for c in line), _Line(_line_text(line), line[0].top)))
     items.sort(key=lambda it: it[0])
     return items, len(chars)
 
