@@ -252,8 +252,12 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
         return False
     if _SPACED_CELLS.search(body) or _SPACED_CELLS.search(nxt):
         return False  # rows of a space-aligned table
-    if body[-1] in TERMINAL_PUNCT or NUMBERING_RE.match(nxt) or _PAGE_LINE.match(nxt):
+    if NUMBERING_RE.match(nxt) or _PAGE_LINE.match(nxt):
         return False
+    if body[-1] in TERMINAL_PUNCT:
+        # a closing quote or bracket that fills the line (占“三公” / 经费的31.14%) wraps a sentence; others end one
+        full = width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - max(4, width // 10)
+        return full and body[-1] in "”）)" and is_cjk(nxt[0]) and not _UNIT_OR_ISSUER.match(nxt)
     if body.endswith("表") or _UNIT_OR_ISSUER.match(nxt):
         return False  # a table title, its 单位 / 编制部门 line: not one sentence
     first = nxt[0]

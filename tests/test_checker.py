@@ -330,6 +330,58 @@ def test_breakdowns(facts: list[Fact], expected: list[tuple[str, str]]) -> None:
     assert _run(facts) == sorted(expected)
 
 
+CLASS_CHANGES = (
+    "公共安全（类）支出26200.88万元，与上年相比增加{c204}万元。"
+    "法院（款）行政运行（项）支出14857.61万元，与上年相比增加3070.69万元。"
+    "一般行政管理事务（项）支出6049.97万元，与上年相比减少392.92万元。"
+    "机关服务（项）支出1600万元，与上年一致。"
+    "案件审判（项）支出3693.30万元，与上年相比增加100万元。"
+)
+
+
+def _class_change_facts(text: str, item_fund: str = "all") -> list[Fact]:
+    """Facts of CLASS_CHANGES with their spans in `text`."""
+    specs = [
+        ("func:204", "26200.88", "budget", None, "all"),
+        ("func:204", text.split("增加")[1].split("万元")[0], "change", "up", "all"),
+        ("func:2040501", "14857.61", "budget", None, item_fund),
+        ("func:2040501", "3070.69", "change", "up", item_fund),
+        ("func:2040502", "6049.97", "budget", None, item_fund),
+        ("func:2040502", "392.92", "change", "down", item_fund),
+        ("func:2040503", "1600", "budget", None, item_fund),
+        ("func:2040504", "3693.30", "budget", None, item_fund),
+        ("func:2040504", "100", "change", "up", item_fund),
+    ]
+    out, pos = [], 0
+    for i, (concept, value, period, direction, fund) in enumerate(specs):
+        start = text.index(value, pos)
+        pos = start + len(value)
+        f = F(concept, value, period=period, direction=direction, fund=fund)
+        out.append(f.model_copy(update={"id": f"f{i}", "span": (start, pos)}))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("c204", "item_fund", "expected"),
+    [
+        pytest.param("2777.77", "all", [], id="items-add-up-unchanged-item-counts-zero"),
+        pytest.param("2787.77", "all", [("sum.code_hierarchy", "error")], id="class-change-off-by-ten"),
+        pytest.param("2787.77", "fiscal", [("sum.code_hierarchy", "warning")], id="items-of-another-fund"),
+    ],
+)
+def test_class_change_is_the_sum_of_its_item_changes(
+    c204: str, item_fund: str, expected: list[tuple[str, str]]
+) -> None:
+    text = CLASS_CHANGES.format(c204=c204)
+    found = check(_class_change_facts(text, item_fund), text=text)
+    assert sorted((x.rule, x.severity) for x in found) == expected
+
+
+def test_class_change_unsplit_when_an_item_states_no_change() -> None:
+    text = CLASS_CHANGES.format(c204="2787.77").replace("与上年一致", "主要用于机关服务")
+    assert check(_class_change_facts(text), text=text) == []
+
+
 SCORES_AND_TABLES = [
     pytest.param(
         [
@@ -508,6 +560,56 @@ SHARES = [
         id="share-exactly-half-rounds-either-way",
     ),
     pytest.param([P("sg_reception", "120", measure="share")], [("impossible.value", "error")], id="share-above-100"),
+    pytest.param(
+        [
+            F("expenditure_total", "28849.38", period="budget"),
+            F("exp_basic", "17123.19", period="budget"),
+            P("exp_basic", "59.35", period="budget", measure="share"),
+            F("exp_project", "11543.27", period="budget"),
+            P("exp_project", "40.01", period="budget", measure="share"),
+            F("exp_reserve", "182.92", period="budget"),
+            P("exp_reserve", "0.64", period="budget", measure="share"),
+        ],
+        [("share.stated", "warning")],
+        id="reserve-share-forced-to-sum-100",
+    ),
+    pytest.param(
+        [
+            F("sg_overseas", "70", period="budget"),
+            P("sg_overseas", "13.77", period="budget", measure="share"),
+            F("sg_vehicle", "411.20", period="budget"),
+            P("sg_vehicle", "80.92", period="budget", measure="share"),
+            F("sg_reception", "27", period="budget"),
+            P("sg_reception", "5.31", period="budget", measure="share"),
+        ],
+        [("share.stated", "warning")],
+        id="sangong-total-unstated-basis-is-the-sum",
+    ),
+    pytest.param(
+        [
+            F("sg_overseas", "222.5", period="budget"),
+            P("sg_overseas", "8.75", period="budget", measure="share"),
+            F("sg_vehicle", "183.6", period="budget"),
+            P("sg_vehicle", "7.22", period="budget", measure="share"),
+            F("sg_reception", "427.5", period="budget"),
+            P("sg_reception", "16.81", period="budget", measure="share"),
+        ],
+        [],
+        id="sangong-shares-of-another-total-unchecked",
+    ),
+    pytest.param(
+        [
+            F("sangong_total", "513.75", period="budget"),
+            F("sg_overseas", "160.00", period="budget"),
+            P("sg_overseas", "31.14", period="budget", measure="share"),
+            F("sg_vehicle_operation", "266.80", period="budget"),
+            P("sg_vehicle_operation", "51.93", period="budget", measure="share"),
+            F("sg_reception", "86.95", period="budget"),
+            P("sg_reception", "16.93", period="budget", measure="share"),
+        ],
+        [("share.stated", "warning")],
+        id="vehicle-operation-share-completes-the-group",
+    ),
 ]
 
 
@@ -597,6 +699,24 @@ YOY = [
         [P("sg_reception", "120", period="change", measure="growth_rate", direction="down")],
         [("impossible.value", "error")],
         id="decrease-above-100",
+    ),
+    pytest.param(
+        [
+            F("func:2210202", "4243.61", period="budget"),
+            F("func:2210202", "1657", period="change", direction="up", text="支出4243.61万元，与上年相比增加1657"),
+            P("func:2210202", "64.07", period="change", measure="growth_rate", direction="up"),
+        ],
+        [("yoy.rate", "warning")],
+        id="whole-number-change-read-at-its-written-precision",
+    ),
+    pytest.param(
+        [
+            F("func:2210202", "4243.61", period="budget"),
+            F("func:2210202", "1657", period="change", direction="up", text="支出4243.61万元，与上年相比增加1657"),
+            P("func:2210202", "65.07", period="change", measure="growth_rate", direction="up"),
+        ],
+        [("yoy.rate", "error")],
+        id="whole-number-change-rate-wrong-either-way",
     ),
 ]
 

@@ -117,6 +117,15 @@ def test_hard_wrapped_pdf_lines_are_joined() -> None:
     assert ct.artifacts["line_joins"] >= len(lines) - 1
 
 
+def test_a_full_line_ending_in_a_closing_quote_is_joined() -> None:
+    filler = "\n".join(["这是一个用于测试折行检测的较长段落文字内容这是一个用于测试折行检测的"] * 10)
+    wrapped = "本年度一般公共预算拨款安排的因公出国（境）费支出160万元，占“三公”\n经费的31.14%。\n"
+    short = "（一）“三公”\n经费的说明。\n"
+    ct = clean(filler + "\n" + wrapped + short)
+    assert "“三公”经费的31.14%" in ct.text
+    assert "（一）“三公”\n经费的说明" in ct.text
+
+
 def test_headings_are_not_joined_to_paragraphs() -> None:
     raw = "（一）机关运行经费支出情况\n2020年，机关运行经费支出381.13万元。\n"
     assert clean(raw).text == raw

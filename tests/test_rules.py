@@ -143,6 +143,17 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
             {("inc_fiscal", "current", "amount", "320", ""), ("inc_fiscal", "change", "amount", "20", "")},
             id="a-change-on-last-year-after-budget-and-actual-stays",
         ),
+        pytest.param(
+            "三是《财政拨款支出预算表（功能科目）》增加了“事业运行”项级科目分流315万元。",
+            set(),
+            id="a-quoted-table-title-is-no-label",
+        ),
+        pytest.param(
+            "（一）一般公共服务（类）\n1.党委办公厅（室）及相关机构事务（款）行政运行（项）支出8072.29万元，"
+            "与上年相比增加1965.30万元。",
+            {("func:2013101", "current", "amount", "8072.29", ""), ("func:2013101", "change", "amount", "1965.30", "")},
+            id="a-class-name-with-a-bracketed-word",
+        ),
     ],
 )
 def test_narrative_cases(text: str, expected: set[tuple[str, str, str, str, str]]) -> None:

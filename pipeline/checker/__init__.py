@@ -32,6 +32,7 @@ CHECKS = (
     sums.check_scores,
     breakdowns.check_function_classes,
     breakdowns.check_hierarchy,
+    breakdowns.check_change_hierarchy,
     breakdowns.check_printed_codes,
     breakdowns.check_basic_by_economic,
     breakdowns.check_project_by_class,
@@ -61,14 +62,14 @@ def check(
     same figures: each fund's rows are checked apart, with the totals of that fund (`funds.partitions`).
     """
     found: list[Finding] = []
+    unsure = _unsure(facts, unsure_tables or set())
     for part in partitions(facts):
-        ctx = Ctx(part, text=text, fiscal_year=fiscal_year)
+        ctx = Ctx(part, text=text, fiscal_year=fiscal_year, unsure=unsure)
         consistency.find_unit_slips(ctx)  # first: a slipped statement is left out of every other check
         for run in CHECKS:
             run(ctx)
         found.extend(ctx.findings)
-    if unsure_tables:
-        _fail_closed(found, facts, unsure_tables)
+    _fail_closed(found, unsure)
     seen: set[tuple[str, tuple[str, ...]]] = set()
     out = []
     for f in found:
@@ -79,9 +80,13 @@ def check(
     return sorted(out, key=lambda f: (f.span or (0, 0), f.rule))
 
 
-def _fail_closed(found: list[Finding], facts: list[Fact], unsure_tables: set[str]) -> None:
+def _unsure(facts: list[Fact], unsure_tables: set[str]) -> frozenset[str]:
+    """Ids of the facts read from cells of tables the reader did not fully understand."""
+    return frozenset(f.id for f in facts if f.table is not None and ".".join(f.table.split(".")[:2]) in unsure_tables)
+
+
+def _fail_closed(found: list[Finding], unsure: frozenset[str]) -> None:
     """A finding resting on a cell of a table the reader did not fully understand is information, not an error."""
-    unsure = {f.id for f in facts if f.table is not None and ".".join(f.table.split(".")[:2]) in unsure_tables}
     for finding in found:
         if finding.severity != "info" and unsure.intersection(finding.facts):
             finding.severity = "info"

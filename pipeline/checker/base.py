@@ -35,6 +35,7 @@ class Ctx:
     text: str | None = None
     fiscal_year: int | None = None
     excluded: set[str] = field(default_factory=set)
+    unsure: frozenset[str] = frozenset()  # facts from tables the reader did not fully understand
     findings: list[Finding] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -54,7 +55,7 @@ class Ctx:
 
     def get(self, concept: str, period: str, measure: str = "amount", scope: str | None = None) -> list[Q]:
         """Distinct candidates of a key, most precise first (see module docstring)."""
-        return candidates(self.all(concept, period, measure, scope))
+        return candidates(self.all(concept, period, measure, scope), self.unsure)
 
     def keys(self) -> list[Key]:
         """Every key with at least one statement."""
@@ -88,10 +89,13 @@ class Ctx:
         )
 
 
-def candidates(statements: list[Q]) -> list[Q]:
-    """Collapse statements that a more precise one falls inside; most precise first."""
+def candidates(statements: list[Q], unsure: frozenset[str] = frozenset()) -> list[Q]:
+    """Collapse statements that a more precise one falls inside; most precise first.
+
+    Of equally precise statements, one from prose or an understood table stands for the rest (`unsure` ids last).
+    """
     kept: list[Q] = []
-    for q in sorted(statements, key=lambda s: (s.iv.hi - s.iv.lo, s.fact.span)):
+    for q in sorted(statements, key=lambda s: (s.iv.hi - s.iv.lo, s.id in unsure, s.fact.span)):
         if not any(q.iv.lo <= k.value <= q.iv.hi for k in kept):
             kept.append(q)
     return kept

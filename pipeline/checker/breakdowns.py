@@ -6,12 +6,14 @@ projects against 项目支出, and other totals with parts listed after 其中.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from pipeline.checker import textual
 from pipeline.checker.base import Ctx, candidates
 from pipeline.checker.identity import check_sum, evaluate, expected, name, tolerance
 from pipeline.checker.interval import Interval, Q
+from schemas.document import Severity
 
 PERIODS = ("current", "budget", "prior")
 LEVELS = {"func": (3, 5, 7), "econ": (3, 5)}
@@ -61,6 +63,84 @@ def check_hierarchy(ctx: Ctx) -> None:
                         ctx.get(f"{family}:{code}", period, "amount", scope),
                         _amounts(ctx, family, children, period, scope),
                     )
+
+
+_UNCHANGED = re.compile(r"^(万元|亿元|元)?[，,]?(与上年(预算)?数?(一致|持平|相同)|持平|无变化)")
+
+
+def check_change_hierarchy(ctx: Ctx) -> None:
+    """A class's stated change = Σ the changes of its items (类 增加X = Σ 项 增减), signed by direction.
+
+    The items are those the budget figures show under the class; each needs a stated change, or an amount
+    said to be 与上年一致 (a change of 0). The identity is an error when the class and its items count the same
+    money (one fund, or the all-funds and 财政拨款 totals changed alike); a warning when their prior-year bases
+    may differ (the 类 changes of the overview against the 项 changes of the 财政拨款 section).
+    """
+    changed = {c: _signed(ctx.get(f"func:{c}", "change")) for c in codes(ctx, "func", "change", None)}
+    changed = {c: qs for c, qs in changed.items() if qs}
+    if not changed:
+        return
+    budget = set(codes(ctx, "func", "budget", None)) | set(codes(ctx, "func", "current", None))
+    zero = {c for c in budget - set(changed) if _said_unchanged(ctx, c)}
+    stated = set(changed) | zero
+    for code in sorted(changed):
+        items = [c for c in stated if parent(c, stated | {code}, "func") == code]
+        leaves = [
+            c
+            for c in budget
+            if c.startswith(code) and c != code and not any(o.startswith(c) and o != c for o in budget)
+        ]
+        if not items or not leaves or not all(any(leaf.startswith(i) for i in items) for leaf in leaves):
+            continue  # an item without a stated change: the class change cannot be split
+        parts = [changed[c] for c in sorted(items) if c in changed]
+        if not parts:
+            continue
+        severity: Severity = "error" if _same_basis(ctx, changed[code], parts) else "warning"
+        check_sum(
+            ctx,
+            "sum.code_hierarchy",
+            changed[code],
+            parts,
+            short=severity,
+            over=severity,
+            note="" if not zero & set(items) else "（" + "、".join(sorted(zero & set(items))) + "与上年一致计为0）",
+        )
+
+
+def _signed(qs: list[Q]) -> list[Q]:
+    """Changes as signed figures (减少 X is −X); changes of unknown direction are left out."""
+    out = []
+    for q in qs:
+        if q.fact.direction == "down":
+            out.append(Q(q.fact, -q.value, -q.iv, q.decimals, q.scale))
+        elif q.fact.direction in ("up", "flat"):
+            out.append(q)
+    return out
+
+
+def _said_unchanged(ctx: Ctx, code: str) -> bool:
+    """A prose amount of the class followed by 与上年一致 / 持平."""
+    if ctx.text is None:
+        return False
+    for period in ("budget", "current"):
+        for q in ctx.all(f"func:{code}", period):
+            if q.fact.table is None and _UNCHANGED.match(
+                re.sub(r"\s+", "", ctx.text[q.fact.span[1] : q.fact.span[1] + 20])
+            ):
+                return True
+    return False
+
+
+def _same_basis(ctx: Ctx, totals: list[Q], parts: list[list[Q]]) -> bool:
+    """True when the class and its items count the same money (see check_change_hierarchy)."""
+    funds = {q.fact.fund for q in totals} | {q.fact.fund for p in parts for q in p}
+    if len(funds) <= 1:
+        return True
+    for whole, fiscal in (("grand_total", "fiscal_grand_total"), ("expenditure_total", "fiscal_expenditure")):
+        a, b = _signed(ctx.get(whole, "change")), _signed(ctx.get(fiscal, "change"))
+        if a and b:
+            return any(x.iv.intersects(y.iv) for x in a for y in b)
+    return False
 
 
 def check_printed_codes(ctx: Ctx) -> None:

@@ -37,7 +37,7 @@ def find_unit_slips(ctx: Ctx) -> None:
     """Two statements of one amount differing by 10⁴ or 10⁸: report, and leave the slipped one out of all checks."""
     for key in ctx.keys():
         statements = ctx.all(*key)
-        for a, b in itertools.combinations(candidates(statements), 2):
+        for a, b in itertools.combinations(candidates(statements, ctx.unsure), 2):
             if a.iv.intersects(b.iv) or not a.money or a.value == 0 or b.value == 0:
                 continue  # a zero is no slipped figure: 0 and 47.91 are two different statements
             if any(a.iv.scale(k).intersects(b.iv) for k in SLIP_FACTORS):
@@ -89,7 +89,7 @@ def check_same_concept(ctx: Ctx) -> None:
         if len(statements) < 2:
             continue
         ref = _reference(statements)
-        for other in candidates(statements):
+        for other in candidates(statements, ctx.unsure):
             touching = other.iv.intersects(ref.iv)
             if other is ref or (touching and not _same_precision_differ(ref, other)):
                 continue

@@ -1,6 +1,8 @@
-"""Chinese names of concepts, for the messages of findings."""
+"""Chinese names of concepts, for the messages of findings (short forms; the lexicon names the rest)."""
 
 from __future__ import annotations
+
+from pipeline.lexicon import lexicon
 
 LABELS = {
     "grand_total": "收、支总计",
@@ -69,6 +71,9 @@ def label(concept: str) -> str:
     """Chinese name of a concept: vocabulary name, 功能科目208, 经济科目301, 项目<name>, 评分<row>."""
     if concept in LABELS:
         return LABELS[concept]
+    known = lexicon().concepts.get(concept)
+    if known is not None:
+        return known.name
     kind, _, rest = concept.partition(":")
     prefix = {"func": "功能科目", "econ": "经济科目", "project": "项目", "score": "评分"}.get(kind)
     return f"{prefix}{rest}" if prefix else concept

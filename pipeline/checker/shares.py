@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.checker.base import Ctx
@@ -22,8 +23,16 @@ INCOME = (
     "inc_affiliated",
     "inc_other",
 )
-EXPENDITURE = ("exp_basic", "exp_project", "exp_remit_superior", "exp_operating", "exp_affiliated_subsidy")
+EXPENDITURE = (
+    "exp_basic",
+    "exp_project",
+    "exp_reserve",
+    "exp_remit_superior",
+    "exp_operating",
+    "exp_affiliated_subsidy",
+)
 SANGONG = ("sg_overseas", "sg_vehicle", "sg_reception")
+VEHICLE = ("sg_vehicle_operation", "sg_vehicle_purchase")
 
 
 def basis(concept: str) -> tuple[str, ...]:
@@ -34,8 +43,10 @@ def basis(concept: str) -> tuple[str, ...]:
         return ("expenditure_total",)
     if concept.startswith("func:"):
         return ("gb_expenditure", "expenditure_total")
-    if concept in SANGONG:
-        return ("sangong_total",)
+    if concept in SANGONG:  # some reports give the shares of the 三公、会议费、培训费 total under the 三公 name
+        return ("sangong_total", "sangong_meeting_training_total")
+    if concept in VEHICLE:
+        return ("sangong_total", "sg_vehicle", "sangong_meeting_training_total")
     if concept.startswith("proc_"):
         return ("procurement_total",)
     return ()
@@ -60,7 +71,10 @@ def _members(ctx: Ctx, g: tuple[str, ...], period: str, scope: str | None) -> li
                 if k[0].startswith("func:") and len(k[0]) == 8 and k[1] == period and k[3] == scope and k[2] == "share"
             }
         )
-    return [c for c in g if ctx.get(c, period, "share", scope)]
+    members = [c for c in g if ctx.get(c, period, "share", scope)]
+    if g == SANGONG and "sg_vehicle" not in members and ctx.get("sg_vehicle_operation", period, "share", scope):
+        members.append("sg_vehicle_operation")  # 公务用车运行维护费占X% where nothing is bought: the vehicle share
+    return members
 
 
 def ratio(part: Q, whole: Q) -> Interval | None:
@@ -74,10 +88,43 @@ def check_shares(ctx: Ctx) -> None:
     for concept, period, measure, scope in ctx.keys():
         if measure != "share":
             continue
-        wholes = [w for b in basis(concept) for w in ctx.get(b, period, "amount", scope)]
+        wholes = [w for b in basis(concept) for w in ctx.get(b, period, "amount", scope)] or _sangong_sum(
+            ctx, concept, period, scope
+        )
         parts = ctx.get(concept, period, "amount", scope)
         for share in ctx.get(concept, period, "share", scope):
             _check_share(ctx, share, parts, wholes)
+
+
+@dataclass(frozen=True)
+class Summed(Q):
+    """A basis the report does not state, as the sum of the parts it does (三公 = 出国 + 公车 + 接待)."""
+
+    parts: tuple[Q, ...] = ()
+
+
+def _sangong_sum(ctx: Ctx, concept: str, period: str, scope: str | None) -> list[Q]:
+    """The 三公 total as the sum of its three parts, when the report states the parts but not the total.
+
+    Only when the stated shares of the three sum to 100: shares that do not were taken of some other total.
+    """
+    if concept not in SANGONG + VEHICLE:
+        return []
+    parts = [ctx.get(c, period, "amount", scope) for c in SANGONG]
+    members = _members(ctx, SANGONG, period, scope)
+    shares = total([ctx.get(c, period, "share", scope)[0].iv for c in members])
+    if not all(parts) or len(members) < len(SANGONG) or not shares.lo <= HUNDRED <= shares.hi:
+        return []
+    qs = tuple(p[0] for p in parts)
+    value = sum((q.value for q in qs), Decimal(0))
+    return [Summed(qs[0].fact, value, total([q.iv for q in qs]), max(q.decimals for q in qs), qs[0].scale, qs)]
+
+
+def _whole_name(whole: Q) -> str:
+    if isinstance(whole, Summed):
+        listed = " + ".join(name(q) for q in whole.parts)
+        return f"“三公”经费（{listed} = {fmt(whole.value, whole.decimals)}万元）"
+    return name(whole)
 
 
 def _check_share(ctx: Ctx, share: Q, parts: list[Q], wholes: list[Q]) -> None:
@@ -102,12 +149,12 @@ def _check_share(ctx: Ctx, share: Q, parts: list[Q], wholes: list[Q]) -> None:
         return
     severity: Severity = "warning" if nudged else "error"
     why = "（为使各项占比合计100%而调整了尾数）" if nudged else ""
-    msg = f"{name(share)} ≠ {name(part)} / {name(whole)} = {fmt(point, share.decimals + 2)}%{why}"
+    msg = f"{name(share)} ≠ {name(part)} / {_whole_name(whole)} = {fmt(point, share.decimals + 2)}%{why}"
     ctx.emit(
         "share.stated",
         severity,
         msg,
-        [share, part, whole],
+        [share, part, *(whole.parts if isinstance(whole, Summed) else [whole])],
         expected=fmt(rounded, share.decimals),
         actual=share.fact.value,
         tolerance=tol(share.iv.half + r.half),

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from pipeline.checker.base import Ctx
 from pipeline.checker.identity import name
-from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, in_unit, tol
+from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, in_unit, measure, tol, written_decimals
 from pipeline.checker.textual import reason_word
 from schemas.document import Severity
 
@@ -184,6 +184,8 @@ def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
     severity: Severity = "error"
     if truncated(rt, r):
         severity, msg = "warning", msg + "（所列增幅为截尾而非四舍五入）"
+    elif _holds(rt, _rate_options(_as_written(b))):
+        severity, msg = "warning", msg + "（将所列整数金额视为四舍五入到整数则相符）"
     ctx.emit(
         "yoy.rate",
         severity,
@@ -193,6 +195,27 @@ def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
         actual=rt.fact.value,
         tolerance=tol(rt.iv.half + r.half),
     )
+
+
+def _holds(rt: Q, options: list[tuple[list[Q], Interval, Decimal, str]]) -> bool:
+    return any(rt.iv.scale(Decimal(s)).gap(r) == 0 for _, r, _, _ in options for s in signs(rt))
+
+
+def _as_written(b: Basis) -> Basis:
+    """The comparison with whole numbers taken at their written precision (1657万元 as 1657 ± 0.5, not 1657.00).
+
+    A whole number among figures with decimals usually means .00, so the checker reads it so; when only that
+    reading breaks an identity, the finding is a warning.
+    """
+
+    def loose(qs: list[Q]) -> list[Q]:
+        out = []
+        for q in qs:
+            m = measure(q.fact) if written_decimals(q.fact) < q.decimals else None
+            out.append(m if m is not None else q)
+        return out
+
+    return Basis(loose(b.currents), loose(b.priors), loose(b.changes), b.rates)
 
 
 def _check_directions(ctx: Ctx, b: Basis) -> None:

@@ -36,11 +36,13 @@ _NEUTRAL = re.compile(
 )
 _DOWN = ("减少", "下降", "少支出", "节约", "降幅", "减支", "小于", "低于", "压减", "调减")
 _UP = ("增加", "增长", "多支出", "超支", "上升", "增幅", "增支", "大于", "高于", "调增")
+_NAME = r"(?:[\u4e00-\u9fff]|[（(](?![类款项][）)])[\u4e00-\u9fff]{1,4}[）)])"  # 党委办公厅（室）及相关机构事务
 _FUNC_PATH = re.compile(
     r"(?:(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?(?P<ccode>\d{3})?[（(]类[）)](?:支出)?)?"
-    r"(?:(?P<kuan>[\u4e00-\u9fff]*?)(?P<kcodes>[\d、]*)[（(]款[）)])?"
-    r"(?:(?P<xiang>[\u4e00-\u9fff]*?)(?P<xcodes>[\d、]*)[（(]项[）)])?"
+    rf"(?:(?P<kuan>{_NAME}*?)(?P<kcodes>[\d、]*)[（(]款[）)])?"
+    rf"(?:(?P<xiang>{_NAME}*?)(?P<xcodes>[\d、]*)[（(]项[）)])?"
 )
+_TITLE = re.compile(r"《[^《》]*》")
 _LEVEL_AFTER = re.compile(r"^[（(](类|款|项)[）)]")
 _CHANGE_IN_CLAUSE = re.compile(r"(?:原因是|主要是)[^，,]*?(增加|减少|压减|调减|调增)|(增加|减少|压减|调减|调增)$")
 _CHANGE_AFTER_LABEL = re.compile(r"^(?:预算)?(?:安排)?.{0,2}?(增加|减少|压减|调减|调增|增长|下降)")
@@ -267,6 +269,7 @@ def _labelled(
 ) -> tuple[str | None, Period, str | None, str | None]:
     """Concept, period, scope and direction of an amount from the words before it (concept None: unlabelled)."""
     own = re.split(r"[；;。]", ctx)[-1]  # a figure's label stands in its own sentence part
+    own = _TITLE.sub(lambda m: "　" * len(m.group(0)), own)  # 《财政拨款支出预算表》 names a table, not the figure
     concept, label_end = _label(own, em)
     compact = _compact(own)
     if concept is not None and not concept.startswith("func:") and _LEVEL_AFTER.match(compact[label_end:]):
