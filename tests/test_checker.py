@@ -322,6 +322,26 @@ BREAKDOWNS = [
         [("sum.listed_parts", "error")],
         id="listed-income-items-short",
     ),
+    pytest.param(
+        [
+            F("perf_targets", "2", "个", measure="count"),
+            F("perf_target_funds", "100.00", period="budget"),
+            F("project:a", "60.00", period="budget", table="t1", row=5, table_kind="项目绩效目标表"),
+            F("project:b", "50.00", period="budget", table="t2", row=5, table_kind="项目绩效目标表"),
+        ],
+        [("sum.projects", "error")],
+        id="target-forms-exceed-the-funds-they-cover",
+    ),
+    pytest.param(
+        [
+            F("perf_targets", "3", "个", measure="count"),
+            F("perf_target_funds", "100.00", period="budget"),
+            F("project:a", "60.00", period="budget", table="t1", row=5, table_kind="项目绩效目标表"),
+            F("project:b", "50.00", period="budget", table="t2", row=5, table_kind="项目绩效目标表"),
+        ],
+        [],
+        id="target-forms-fewer-than-the-projects-counted",
+    ),
 ]
 
 

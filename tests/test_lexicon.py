@@ -73,6 +73,7 @@ def test_table_kinds_are_reachable_from_their_own_names() -> None:
         "2025年部门“三公”经费和机关运行经费预算表": "三公表",
         "一般公共预算机关运行经费支出预算表": "机关运行经费表",
         "政府采购支出预算表": "政府采购表",
+        "财政项目支出绩效目标填报表": "项目绩效目标表",
     }
     for title, kind in titles.items():
         found = lex.table_kind(title)

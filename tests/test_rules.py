@@ -292,3 +292,34 @@ def test_module_has_no_llm_import() -> None:
         text = file.read_text(encoding="utf-8")
         assert "openai" not in text and "instructor" not in text and "pipeline.llm" not in text
     assert Path(__file__).name == "test_rules.py"
+
+
+def test_performance_target_forms_give_each_projects_budget() -> None:
+    from pipeline.corpus_goldens import corpus_dir
+    from pipeline.document import process_file
+
+    pdf = corpus_dir() / "putuo-wanli-jiedao-2023-bumen-yusuan.pdf"
+    if not pdf.exists():
+        pytest.skip("corpus PDFs not beside the checkout")
+    result = process_file(pdf)
+    forms = {
+        (f.concept.removeprefix("project:"), f.scope or "", f.value, f.unit)
+        for f in result.tables
+        if f.table_kind == "项目绩效目标表"
+    }
+    # pages 31-35, read off the rendered forms: 年度资金申请总额 (= 项目资金总额), 其中：财政资金 / 当年财政拨款, in 元
+    assert forms == {
+        ("新建万里街道社区公共服务中心", "", "4100000.00", "元"),
+        ("新建万里街道社区公共服务中心", "fiscal", "4100000.00", "元"),
+        ("就业援助基地补贴", "", "6351000.00", "元"),
+        ("就业援助基地补贴", "fiscal", "6351000.00", "元"),
+        ("社区环境整治和建设经费", "", "4563800.00", "元"),
+        ("社区环境整治和建设经费", "fiscal", "4563800.00", "元"),
+        ("各类工作经费", "", "7595500.00", "元"),
+        ("各类工作经费", "fiscal", "7595500.00", "元"),
+        ("公共服务设施运行经费", "", "10903043.00", "元"),
+        ("公共服务设施运行经费", "fiscal", "10903043.00", "元"),
+        ("公共服务设施运行经费", "fiscal", "11419043.00", "元"),
+    }
+    rules = {(x.rule, x.severity) for x in result.findings if "公共服务设施运行经费" in x.message}
+    assert ("consistency.same_concept", "error") in rules and ("sum.projects", "error") in rules

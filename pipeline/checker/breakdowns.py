@@ -242,13 +242,26 @@ def project_concepts(ctx: Ctx) -> list[str]:
     return sorted({k[0] for k in ctx.keys() if k[0].startswith("project:")})
 
 
+TARGET_FORM = "项目绩效目标表"
+
+
 def check_projects(ctx: Ctx) -> None:
-    """Σ listed projects = 项目支出 (excess: error; shortfall: warning, the list may be a selection)."""
+    """Σ listed projects = 项目支出 (excess: error; shortfall: warning, the list may be a selection).
+
+    The projects of performance-target forms are checked against the funds the report says those projects
+    cover (编报绩效目标的项目N个，涉及项目预算资金X万元) instead, when it prints one form per project.
+    """
     projects = project_concepts(ctx)
     for period in ("current", "budget"):
+        forms = [c for c in projects if any(q.fact.table_kind == TARGET_FORM for q in ctx.all(c, period))]
+        listed = [c for c in projects if c not in forms]
         check_sum(
-            ctx, "sum.projects", ctx.get("exp_project", period), [ctx.get(c, period) for c in projects], short="warning"
+            ctx, "sum.projects", ctx.get("exp_project", period), [ctx.get(c, period) for c in listed], short="warning"
         )
+        counts = ctx.get("perf_targets", "current", "count") + ctx.get("perf_targets", period, "count")
+        if forms and any(q.value == len(forms) for q in counts):
+            parts = [[q for q in ctx.get(c, period) if q.fact.table_kind == TARGET_FORM] for c in forms]
+            check_sum(ctx, "sum.projects", ctx.get("perf_target_funds", period), parts)
 
 
 def check_listed_parts(ctx: Ctx) -> None:

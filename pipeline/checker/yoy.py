@@ -162,7 +162,7 @@ def _check_negative_prior(ctx: Ctx, b: Basis, ch: Q) -> None:
             return
     cur = b.currents[0]
     prior = cur.value - ch.value
-    msg = f"{name(ch)}，但{name(cur)}：上年应为{in_unit(prior, cur)}{cur.unit}，为负数"
+    msg = f"{name(ch)}，但{name(cur)}：上年应为{in_unit(prior, ch)}{ch.unit}，为负数"
     ctx.emit("yoy.amount", "error", msg, [ch, cur], expected=None, actual=ch.fact.value)
 
 

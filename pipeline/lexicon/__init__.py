@@ -44,11 +44,12 @@ class TableKind:
 
     kind: str
     titles: tuple[re.Pattern[str], ...]
-    rows: str  # function | economic | lines | single | procurement
+    rows: str  # function | economic | lines | single | procurement | key_value
     fund: str
     scope: str | None = None
     total: dict[str, str] = field(default_factory=dict)
     total_scope: str | None = None
+    cells: dict[str, str] = field(default_factory=dict)  # key_value tables: a cell's label → the figure it names
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def _load(data: dict[str, Any]) -> Lexicon:
             k.get("scope"),
             dict(k.get("total", {})),
             k.get("total_scope"),
+            dict(k.get("cells", {})),
         )
         for k in data["table_kinds"]
     )

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.lexicon import TableKind, lexicon
-from pipeline.numbers import NUMBER
+from pipeline.numbers import NUMBER, parse_number
 from pipeline.rules.emit import Emitter
 from pipeline.rules.vocab import concept_of, econ_code_by_name, func_code_by_name, func_code_by_prefix
 from pipeline.segment import Cell
@@ -269,6 +269,9 @@ def read_grid(em: Emitter, grid: Grid) -> None:
     if grid.kind.rows == "single":
         _read_single(em, grid, columns)
         return
+    if grid.kind.rows == "key_value":
+        _read_key_value(em, grid)
+        return
     if not sides:
         if grid.kind.total and all(c.role for c in columns if _has_amounts(grid, c.index)):
             _read_totals_only(em, grid, columns)  # one data row of totals by column (支出预算总表 of Jiangsu)
@@ -436,6 +439,52 @@ def _read_single(em: Emitter, grid: Grid, columns: list[Column]) -> None:
             if period is None:
                 continue
             _add(em, grid, r, concept, period, scope, row[col.index], col, None, col.header)
+
+
+_UNIT_IN_LABEL = re.compile(r"[（(](万元|元|亿元)[）)]")
+
+
+def _read_key_value(em: Emitter, grid: Grid) -> None:
+    """A form of label cells each followed by its figure (a project's 绩效目标填报表): the project's budget.
+
+    The year's figure (年度资金申请总额) is the project's budget; the all-years total (项目资金总额) is the same figure
+    only when both are equal; 财政资金 (of the total) and 当年财政拨款 (of the year, when nothing is carried over)
+    are its 财政拨款 part. Other cells are not vocabulary.
+    """
+    assert grid.kind is not None
+    keys = grid.kind.cells
+    found: dict[str, list[tuple[int, Cell]]] = {}
+    unit = grid.unit
+    for r, row in enumerate(grid.rows):
+        for j, cell in enumerate(row):
+            text = re.sub(r"\s+", "", cell.text)
+            if m := _UNIT_IN_LABEL.search(text):
+                unit = m.group(1)  # 项目资金（元）: the form's own unit over the page's
+            role = keys.get(text.removeprefix("其中：").removeprefix("其中:"))
+            figure = next((c for c in row[j + 1 :] if c.text.strip()), None)
+            if role is None or figure is None:
+                continue
+            found.setdefault(role, []).append((r, figure))
+    name = next((re.sub(r"\s+", "", c.text) for _, c in found.get("name", [])), "")
+    annual = [(r, c) for r, c in found.get("annual", []) if is_amount(c.text)]
+    if not name or not annual:
+        grid.problems.append("no 项目名称 or 年度资金申请总额 found")
+        return
+    value = parse_number(annual[0][1].text).value
+    totals = [(r, c) for r, c in found.get("total", []) if is_amount(c.text)]
+    same_total = bool(totals) and all(parse_number(c.text).value == value for _, c in totals)
+    carried = [parse_number(c.text).value for _, c in found.get("carryover", []) if is_amount(c.text)]
+    emit: list[tuple[int, Cell, str | None]] = [(r, c, None) for r, c in annual]
+    if same_total:
+        emit += [(r, c, None) for r, c in totals] + [(r, c, "fiscal") for r, c in found.get("fiscal", [])]
+    if all(v == 0 for v in carried):
+        emit += [(r, c, "fiscal") for r, c in found.get("fiscal_current", [])]
+    concept = f"project:{name}"
+    kv = Grid(grid.rows, grid.header_rows, grid.paths, grid.title, grid.kind, grid.table_id, unit, grid.period)
+    for r, cell, scope in emit:
+        if is_amount(cell.text):
+            index = next(j for j, c in enumerate(grid.rows[r]) if c is cell)
+            _add(em, kv, r, concept, grid.period, scope, cell, Column(index, [], None), None, name)
 
 
 def _sangong_concept(path: list[str], has_meeting: bool, rules: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
