@@ -154,6 +154,12 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
             {("func:2013101", "current", "amount", "8072.29", ""), ("func:2013101", "change", "amount", "1965.30", "")},
             id="a-class-name-with-a-bracketed-word",
         ),
+        pytest.param(
+            "科技创新专项经费情况说明\n一、项目概述\n加快推动企业创新。\n六、年度预算安排\n"
+            "2025年度项目总预算1720.00万，其中各级企业技术中心认定1720.00万。",
+            {("project:科技创新专项经费", "budget", "amount", "1720.00", "")},
+            id="a-project-statement-names-its-project-in-its-title",
+        ),
     ],
 )
 def test_narrative_cases(text: str, expected: set[tuple[str, str, str, str, str]]) -> None:

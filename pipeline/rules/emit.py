@@ -23,6 +23,7 @@ class Emitter:
     fiscal_year: int | None = None
     func_class: str | None = None  # the function class the prose is in (（一）公共安全（类）)
     prose_fund: str | None = None  # whose money the prose is about (its heading or lead-in line)
+    project: str | None = None  # the project a 项目情况说明 is about (科技创新专项经费情况说明)
     facts: list[Fact] = field(default_factory=list)
     rows: list[Fact] = field(default_factory=list)
     _seen: set[tuple[object, ...]] = field(default_factory=set)
@@ -30,7 +31,7 @@ class Emitter:
 
     def fork(self) -> Emitter:
         """An emitter that collects into its own lists (numbered after this one's), for a trial reading."""
-        trial = Emitter(self.ct, self.seg, self.codes, self.fiscal_year, self.func_class, self.prose_fund)
+        trial = Emitter(self.ct, self.seg, self.codes, self.fiscal_year, self.func_class, self.prose_fund, self.project)
         trial.facts, trial.rows = [], []
         trial._seen = set(self._seen)
         trial._offset = len(self.facts) + len(self.rows) + self._offset

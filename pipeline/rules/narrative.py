@@ -75,6 +75,19 @@ def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, u
     if _project_summary(em, start, end):
         return
     line = text[start:end].strip()
+    if m := _PROJECT_TITLE.match(line):
+        em.project = m.group("name")  # 科技创新专项经费情况说明: the project the next lines are about
+        return
+    if em.project is not None and (m := _PROJECT_BUDGET.search(text, start, end)):
+        em.add(
+            f"project:{em.project}",
+            "budget",
+            "amount",
+            m.start("n"),
+            m.end("n"),
+            "万元" if m.group("u") == "万" else m.group("u"),
+            snippet=(m.start(), m.end()),
+        )
     if line.endswith(("：", ":")) and len(line) <= 40 and (fund := lexicon().fund_of_text(line)):
         em.prose_fund = fund  # 财政拨款支出主要内容如下：
     state = _Sentence(budget_doc=doc_type == "预算")
@@ -466,6 +479,9 @@ def _project_summary(em: Emitter, start: int, end: int) -> bool:
             )
     return True
 
+
+_PROJECT_TITLE = re.compile(r"^(?P<name>[^\s，。；：:、]{2,40}?(?:经费|专项|项目|资金))情况说明$")
+_PROJECT_BUDGET = re.compile(rf"(?:\d{{4}}年度?)?项目总预算(?:为)?\s*(?P<n>{NUMBER})\s*(?P<u>万元|亿元|万|元)")
 
 _BUDGET_STATEMENT = re.compile(
     rf"(?P<side>收入|支出)年初预算数(?:为)?\s*(?P<a>{NUMBER})\s*元[，,]\s*调整预算数(?:为)?\s*(?P<b>{NUMBER})\s*元[。；]"
