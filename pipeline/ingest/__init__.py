@@ -1,4 +1,4 @@
-"""Read an input file into raw text: .txt/.md (UTF-8, UTF-8-BOM, GB18030/GBK), .docx and .pdf.
+"""Read an input file into raw text: .txt/.md (UTF-8, UTF-8-BOM, GB18030/GBK), .docx, .pdf and images (OCR).
 
 The raw text is what every span in the output points into, so ingestion never normalises anything: it only
 decodes (text files) or serialises the document's content in reading order (DOCX paragraphs and tables, PDF
@@ -16,6 +16,8 @@ from pathlib import Path
 from pipeline.errors import InputError
 from pipeline.ingest.base import RawDocument, Read
 from pipeline.ingest.docx import read_docx
+from pipeline.ingest.image import SUFFIXES as IMAGE_SUFFIXES
+from pipeline.ingest.image import read_image
 from pipeline.ingest.pdf import read_pdf
 from pipeline.ingest.text import decode_text
 
@@ -40,6 +42,7 @@ READERS: dict[str, Reader] = {
     **dict.fromkeys((".txt", ".md", ".markdown", ".text"), _read_text),
     ".docx": _read_docx,
     ".pdf": _read_pdf,
+    **dict.fromkeys(IMAGE_SUFFIXES, read_image),
 }
 SUPPORTED_SUFFIXES = set(READERS)
 
