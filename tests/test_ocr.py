@@ -172,6 +172,8 @@ def test_pdf_page_without_text_layer_is_read_with_boxes_in_points(tmp_path: Path
     # the paragraph starts inside the 15 mm margins and the frame's 6 pt padding (48.5 pt), 10 pt type
     assert 44 < x0 < 52 and 44 < top < 56 and bottom - top < 20 and x1 > x0 + 200
     assert (page.width, page.height) == pytest.approx((A4[1], A4[0]), abs=1)
+    with pytest.raises(InputError, match="no page 2 to OCR: the PDF has 1 pages"):
+        ocr_pdf_page(scanned, 1)
 
 
 def test_low_confidence_numbers_are_warned_about() -> None:

@@ -46,7 +46,7 @@ PDF_DPI = 200  # rendering resolution for PDF pages without a text layer (see RE
 LOW_CONFIDENCE = 0.95  # a cell with a number recognised below this confidence gets a warning
 _MAX_SIDE = 6000  # the engine would shrink larger images (its default 2000 px is ~170 dpi on A4)
 _DIGIT = re.compile(r"\d")
-_NUMBERS = re.compile(r"\d[\d,，.]*")
+_NUMBERS = re.compile(r"\d+(?:[,，.]\d+)*")
 _FOLD = str.maketrans({"丶": "、"})  # the radical 丶 is the model's reading of the enumeration comma 、
 _WIDE_COMMA = re.compile(r"(?<=\d)，(?=\d{3}(?!\d))")  # 37，151.47: a thousands separator read as a CJK comma
 _ZERO_AS_O = re.compile(r"[\dOo.,%]*[Oo][\dOo.,%]*")  # a box of digits where the model read 0 as o / O
@@ -104,8 +104,9 @@ def ocr_pdf_page(path: Path, index: int, scale: float = PDF_DPI / 72) -> OcrPage
     except pypdfium2.PdfiumError as e:
         raise InputError(str(path), f"cannot render PDF page for OCR ({e})") from e
     try:
-        bitmap = pdf[index].render(scale=scale, grayscale=True)
-        image = bitmap.to_pil()
+        if not 0 <= index < len(pdf):
+            raise InputError(str(path), f"no page {index + 1} to OCR: the PDF has {len(pdf)} pages")
+        image = pdf[index].render(scale=scale, grayscale=True).to_pil()
     finally:
         pdf.close()
     return ocr_image(image, scale, source=f"{path} page {index + 1}")
