@@ -98,3 +98,29 @@ def test_line_confidence_is_the_mean_and_cell_confidence_the_lowest_box() -> Non
     assert line.confidence == pytest.approx((0.9 + 0.7 + 0.98) / 3)
     assert [c.confidence for c in line.cells] == [0.9, 0.7]
     assert line.text == "合计\t3,162.00"
+
+
+def test_a_number_set_close_to_its_label_is_a_cell_of_its_own() -> None:
+    label = box("一、一般公共预算拨款收入", 0, 0)
+    number = box("3,162,923.00", label.box[2] + 0.7 * H, 0, 60)
+    next_label = box("一、一般公共服务支出", number.box[2] + 0.7 * H, 0)
+    assert texts([label, number, next_label]) == ["一、一般公共预算拨款收入\t3,162,923.00\t一、一般公共服务支出"]
+    words = [box("收入", 0, 0), box("合计", 27, 0)]  # 0.7 heights between two words: one cell
+    assert texts(words) == ["收入合计"]
+
+
+def test_a_row_with_one_filled_cell_stays_in_a_gap_table() -> None:
+    header = [box("项目", 0, 0), box("金额", 150, 0), box("项目", 250, 0), box("金额", 400, 0)]
+    row1 = [box("一、收入", 0, 14), box("3.00", 150, 14, 40), box("一、支出", 250, 14), box("2.00", 400, 14, 40)]
+    row2 = [box("二、外交支出", 250, 28)]  # only the third column filled
+    row3 = [box("合计", 0, 42), box("3.00", 150, 42, 40), box("合计", 250, 42), box("3.00", 400, 42, 40)]
+    heading = box("部门支出总表", 250, 80)  # after a vertical gap: not a row of the table
+    lines, tables = build_lines([*header, *row1, *row2, *row3, heading])
+    assert [line.text for line in lines] == [
+        "项目\t金额\t项目\t金额",
+        "一、收入\t3.00\t一、支出\t2.00",
+        "\t\t二、外交支出\t",
+        "合计\t3.00\t合计\t3.00",
+        "部门支出总表",
+    ]
+    assert [(t.first, t.last, t.columns, t.method) for t in tables] == [(0, 3, 4, "gaps")]

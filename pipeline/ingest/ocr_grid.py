@@ -11,6 +11,7 @@ included), so every row of a table has the same number of tab-separated cells.
 from __future__ import annotations
 
 import itertools
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,12 @@ from typing import Literal
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 
+Cells = list[tuple[Box, list["TextBox"]]]
+
 GAP_HEIGHTS = 1.5  # a gap wider than this many box heights separates two cells
+NUMBER_GAP = 0.5  # next to a box that is only a number, a gap this wide suffices
+ROW_GAP = 1.0  # a one-cell row stays in a gap table when it follows the row above this closely (box heights)
+_NUMBER_BOX = re.compile(r"[-+]?\d[\d,.]*%?")
 SNAP = 0.6  # two boundaries closer than this many box heights are the same column boundary
 
 
@@ -185,11 +191,22 @@ def _cells(row: _Row, unit: float) -> list[tuple[Box, list[TextBox]]]:
         return _ruled_cells(row)
     cells: list[list[TextBox]] = []
     for b in row.boxes:
-        if cells and b.box[0] - cells[-1][-1].box[2] <= GAP_HEIGHTS * max(unit, b.height):
+        if cells and not _cell_gap(cells[-1][-1], b, max(unit, b.height)):
             cells[-1].append(b)
         else:
             cells.append([b])
     return [(_union([b.box for b in c]), c) for c in cells]
+
+
+def _cell_gap(left: TextBox, right: TextBox, height: float) -> bool:
+    """Whether the gap between two boxes of a row separates cells.
+
+    It does when wider than `GAP_HEIGHTS` box heights, or `NUMBER_GAP` next to a box that is a number alone (a
+    figure column set close to its label).
+    """
+    gap = right.box[0] - left.box[2]
+    numeric = bool(_NUMBER_BOX.fullmatch(left.text) or _NUMBER_BOX.fullmatch(right.text))
+    return gap > GAP_HEIGHTS * height or (numeric and gap > NUMBER_GAP * height)
 
 
 def _ruled_cells(row: _Row) -> list[tuple[Box, list[TextBox]]]:
@@ -206,32 +223,54 @@ def _ruled_cells(row: _Row) -> list[tuple[Box, list[TextBox]]]:
 
 
 def find_tables(rows: list[list[tuple[Box, list[TextBox]]]], ruled: list[bool], unit: float) -> list[OcrTable]:
-    """Runs of consecutive rows with at least two cells whose cell boundaries line up (one ruled row suffices)."""
+    """Runs of consecutive rows with at least two cells whose cell boundaries line up (one ruled row suffices).
+
+    In a table without ruling lines a row with one cell (its other cells empty) stays in the table when it sits
+    in one column of the last full row and follows the row above closely.
+    """
     tables: list[OcrTable] = []
     i = 0
     while i < len(rows):
         if len(rows[i]) < 2:
             i += 1
             continue
-        j = i
-        while j + 1 < len(rows) and _continues(rows[j], rows[j + 1], ruled[j] == ruled[j + 1], unit):
+        j, ref, seen = i, i, list(rows[i])
+        while j + 1 < len(rows) and _continues(seen, rows[ref], rows[j], rows[j + 1], ruled[j] == ruled[j + 1], unit):
             j += 1
+            if len(rows[j]) >= 2:
+                ref = j
+                seen.extend(rows[j])
+        while j > ref and len(rows[j]) < 2:
+            j -= 1  # a table ends on a full row
         if j > i or ruled[i]:
             tables.append(OcrTable(i, j, 0, "lines" if all(ruled[i : j + 1]) else "gaps"))
         i = j + 1
     return tables
 
 
-def _continues(a: list[tuple[Box, list[TextBox]]], b: list[tuple[Box, list[TextBox]]], same: bool, unit: float) -> bool:
-    """Row `b` continues the table of row `a`: both ruled or both not, two cells or more, boundaries aligned."""
-    return same and len(b) >= 2 and _aligned(a, b, unit)
+def _continues(seen: Cells, ref: Cells, prev: Cells, b: Cells, same: bool, unit: float) -> bool:
+    """Row `b` continues the table whose last full row is `ref`: both ruled or both not, boundaries aligned.
+
+    `seen` holds the cells of every full row of the table so far: a row may share its edges with any of them
+    (a column the last row left empty).
+    """
+    if not same:
+        return False
+    if len(b) >= 2:
+        return _aligned(ref, b, unit) or _shared_edges(seen, b, unit) >= 2
+    top, bottom = b[0][0][1], max(box[3] for box, _ in prev)
+    return bool(b[0][1]) and _overlapping_columns(ref, b) == 1 and top - bottom <= ROW_GAP * unit
 
 
 def _aligned(a: list[tuple[Box, list[TextBox]]], b: list[tuple[Box, list[TextBox]]], unit: float) -> bool:
     """Two rows share column boundaries: at least two cell edges of the narrower row match edges of the other."""
-    ea, eb = _edges(a), _edges(b)
-    shared = sum(1 for x in eb if any(abs(x - y) <= unit * SNAP for y in ea))
-    return shared >= 2 or _overlapping_columns(a, b) >= 2
+    return _shared_edges(a, b, unit) >= 2 or _overlapping_columns(a, b) >= 2
+
+
+def _shared_edges(a: Cells, b: Cells, unit: float) -> int:
+    """Cell edges of `b` that match a cell edge of `a`."""
+    ea = _edges(a)
+    return sum(1 for x in _edges(b) if any(abs(x - y) <= unit * SNAP for y in ea))
 
 
 def _edges(row: list[tuple[Box, list[TextBox]]]) -> list[float]:
