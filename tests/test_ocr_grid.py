@@ -1,0 +1,126 @@
+"""Lines, cells and tables rebuilt from OCR text boxes: hand-placed boxes, so every expected grid is checkable."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.ingest.ocr_grid import Rulings, TextBox, build_lines, group_rows
+
+H = 10.0  # box height of the hand-placed boxes
+
+
+def box(text: str, x0: float, y: float, width: float | None = None, conf: float = 0.99) -> TextBox:
+    w = width if width is not None else len(text) * H
+    return TextBox(text, (x0, y, x0 + w, y + H), conf)
+
+
+def texts(boxes: list[TextBox], rulings: Rulings | None = None) -> list[str]:
+    lines, _ = build_lines(boxes, rulings)
+    return [line.text for line in lines]
+
+
+def test_boxes_whose_centres_overlap_form_one_row_in_x_order() -> None:
+    rows = group_rows([box("乙", 60, 3), box("甲", 0, 0), box("丙", 0, 30)])
+    assert [[b.text for b in r] for r in rows] == [["甲", "乙"], ["丙"]]
+
+
+@pytest.mark.parametrize(
+    ("gap", "expected"),
+    [
+        pytest.param(0.5 * H, ["本年收入合计381.13万元"], id="narrow-gap-same-cell"),
+        pytest.param(1.4 * H, ["本年收入合计381.13万元"], id="just-below-threshold"),
+        pytest.param(1.6 * H, ["本年收入合计\t381.13万元"], id="wide-gap-new-cell"),
+    ],
+)
+def test_a_gap_wider_than_one_and_a_half_box_heights_splits_cells(gap: float, expected: list[str]) -> None:
+    left = box("本年收入合计", 0, 0)
+    right = box("381.13万元", left.box[2] + gap, 0)
+    assert texts([left, right]) == expected
+
+
+def test_words_of_two_ascii_boxes_keep_a_space_cjk_does_not() -> None:
+    assert texts([box("PP-OCR", 0, 0), box("v4", 65, 0)]) == ["PP-OCR v4"]
+    assert texts([box("收入", 0, 0), box("合计", 22, 0)]) == ["收入合计"]
+
+
+def grid(xs: list[float], top: float, bottom: float, ys: list[float]) -> Rulings:
+    x0, x1 = xs[0], xs[-1]
+    return Rulings(tuple((x, top, bottom) for x in xs), tuple((y, x0, x1) for y in ys))
+
+
+def test_vertical_rulings_are_column_boundaries_and_empty_cells_are_kept() -> None:
+    rulings = grid([0, 100, 200, 300, 400], 0, 40, [0, 20, 40])
+    boxes = [box("项目", 5, 5), box("金额", 305, 5), box("合计", 5, 25), box("12", 215, 25), box("3,162.00", 310, 25)]
+    lines, tables = build_lines(boxes, rulings)
+    assert [line.text for line in lines] == ["项目\t\t\t金额", "合计\t\t12\t3,162.00"]
+    assert all(line.ruled for line in lines)
+    assert [(t.first, t.last, t.columns, t.method) for t in tables] == [(0, 1, 4, "lines")]
+
+
+def test_text_wrapped_inside_ruled_cells_is_one_row() -> None:
+    rulings = grid([0, 100, 200], 0, 60, [0, 30, 60])  # rows: 0-30 (two text lines), 30-60
+    boxes = [box("机关事业单位", 5, 3), box("1,410.00", 110, 8), box("缴费支出", 5, 16), box("合计", 5, 40)]
+    assert texts(boxes, rulings) == ["机关事业单位缴费支出\t1,410.00", "合计\t"]
+
+
+def test_a_horizontal_ruling_between_two_text_lines_keeps_them_apart() -> None:
+    rulings = grid([0, 100, 200], 0, 60, [0, 20, 40, 60])
+    boxes = [box("一般公共服务", 5, 5), box("12.00", 110, 5), box("教育支出", 5, 25), box("3.00", 110, 25)]
+    assert texts(boxes, rulings) == ["一般公共服务\t12.00", "教育支出\t3.00"]
+
+
+def test_rows_whose_cells_line_up_form_a_gap_table_with_empty_cells_inserted() -> None:
+    prose = box("单位：万元", 0, 0)
+    header = [box("项目", 0, 20), box("本年", 150, 20), box("上年", 250, 20)]
+    row1 = [box("基本支出", 0, 40), box("381.13", 140, 40, 60), box("360.00", 240, 40, 60)]
+    row2 = [box("项目支出", 0, 60), box("12.50", 250, 60, 50)]  # no current-year figure: empty cell
+    lines, tables = build_lines([prose, *header, *row1, *row2])
+    assert [line.text for line in lines] == [
+        "单位：万元",
+        "项目\t本年\t上年",
+        "基本支出\t381.13\t360.00",
+        "项目支出\t\t12.50",
+    ]
+    assert [(t.first, t.last, t.columns, t.method) for t in tables] == [(1, 3, 3, "gaps")]
+
+
+def test_two_prose_lines_with_one_gap_each_are_no_table_unless_aligned() -> None:
+    a = [box("编制部门：某局", 0, 0), box("单位：元", 400, 0)]
+    b = [box("一、", 0, 20), box("收入", 120, 20)]
+    _, tables = build_lines([*a, *b])
+    assert tables == []
+
+
+def test_line_confidence_is_the_mean_and_cell_confidence_the_lowest_box() -> None:
+    rulings = grid([0, 100, 200], 0, 40, [0, 40])
+    boxes = [box("合计", 5, 5, conf=0.9), box("3,162", 110, 5, conf=0.7), box(".00", 110, 20, conf=0.98)]
+    (line,), _ = build_lines(boxes, rulings)
+    assert line.confidence == pytest.approx((0.9 + 0.7 + 0.98) / 3)
+    assert [c.confidence for c in line.cells] == [0.9, 0.7]
+    assert line.text == "合计\t3,162.00"
+
+
+def test_a_number_set_close_to_its_label_is_a_cell_of_its_own() -> None:
+    label = box("一、一般公共预算拨款收入", 0, 0)
+    number = box("3,162,923.00", label.box[2] + 0.7 * H, 0, 60)
+    next_label = box("一、一般公共服务支出", number.box[2] + 0.7 * H, 0)
+    assert texts([label, number, next_label]) == ["一、一般公共预算拨款收入\t3,162,923.00\t一、一般公共服务支出"]
+    words = [box("收入", 0, 0), box("合计", 27, 0)]  # 0.7 heights between two words: one cell
+    assert texts(words) == ["收入合计"]
+
+
+def test_a_row_with_one_filled_cell_stays_in_a_gap_table() -> None:
+    header = [box("项目", 0, 0), box("金额", 150, 0), box("项目", 250, 0), box("金额", 400, 0)]
+    row1 = [box("一、收入", 0, 14), box("3.00", 150, 14, 40), box("一、支出", 250, 14), box("2.00", 400, 14, 40)]
+    row2 = [box("二、外交支出", 250, 28)]  # only the third column filled
+    row3 = [box("合计", 0, 42), box("3.00", 150, 42, 40), box("合计", 250, 42), box("3.00", 400, 42, 40)]
+    heading = box("部门支出总表", 250, 80)  # after a vertical gap: not a row of the table
+    lines, tables = build_lines([*header, *row1, *row2, *row3, heading])
+    assert [line.text for line in lines] == [
+        "项目\t金额\t项目\t金额",
+        "一、收入\t3.00\t一、支出\t2.00",
+        "\t\t二、外交支出\t",
+        "合计\t3.00\t合计\t3.00",
+        "部门支出总表",
+    ]
+    assert [(t.first, t.last, t.columns, t.method) for t in tables] == [(0, 3, 4, "gaps")]
