@@ -423,8 +423,10 @@ def _read_totals_only(em: Emitter, grid: Grid, columns: list[Column]) -> None:
 
 
 def _read_single(em: Emitter, grid: Grid, columns: list[Column]) -> None:
-    """A table of one data row whose columns are the figures (the 三公 table)."""
+    """A table of one data row whose columns are the figures (the 三公 table), or one row per figure."""
     lex = lexicon()
+    if _read_by_rows(em, grid, columns):
+        return
     has_meeting = any(any("会议费" in p for p in c.path) for c in columns)
     for r in range(grid.header_rows, len(grid.rows)):
         row = grid.rows[r]
@@ -485,6 +487,32 @@ def _read_key_value(em: Emitter, grid: Grid) -> None:
         if is_amount(cell.text):
             index = next(j for j, c in enumerate(grid.rows[r]) if c is cell)
             _add(em, kv, r, concept, grid.period, scope, cell, Column(index, [], None), None, name)
+
+
+_ITEM_PREFIX = re.compile(r"^(?:其中[：:]?)?(?:[一二三四五六七八九十]+、|\d+[.．、]|[（(]\d+[）)])*")
+
+
+def _read_by_rows(em: Emitter, grid: Grid, columns: list[Column]) -> bool:
+    """The 三公 table set vertically (项目 | 本年预算数: 合计, 1．因公出国（境）费用, …): figures by their row label."""
+    data = grid.rows[grid.header_rows :]
+    if len(data) < 2 or not columns or not _mostly_words(data, 0):
+        return False
+    lex = lexicon()
+    labels = [_ITEM_PREFIX.sub("", re.sub(r"\s+", "", row[0].text)) if row else "" for row in data]
+    has_meeting = any("会议费" in label for label in labels)
+    concepts = [_sangong_concept([label], has_meeting, lex.sangong_columns) for label in labels]
+    if sum(c is not None for c in concepts) < 2:
+        return False
+    for k, (row, concept, label) in enumerate(zip(data, concepts, labels, strict=True)):
+        amounts = [c for c in columns[1:] if c.index < len(row) and is_amount(row[c.index].text)]
+        if amounts and concept is None:
+            grid.problems.append(f"row not understood: {label}")
+            continue
+        for col in amounts:
+            period, scope = _period_of(col, grid.period)
+            if period is not None and concept is not None:
+                _add(em, grid, grid.header_rows + k, concept, period, scope, row[col.index], col, None, label)
+    return True
 
 
 def _sangong_concept(path: list[str], has_meeting: bool, rules: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
