@@ -340,7 +340,10 @@ def cases(goldens: str | Path, which: str = "all") -> list[Case]:
     found: list[Case] = []
     if which in ("all", "samples"):
         for report in sorted((root / "reports").glob("*.txt")):
-            found.append(Case(report.stem, "samples", "sichuan_hunan", root / "expected" / report.stem, report))
+            gold = root / "expected" / report.stem
+            meta = _load(GoldenMeta, gold / "meta.yaml")
+            assert meta is None or isinstance(meta, GoldenMeta)
+            found.append(Case(report.stem, "samples", "sichuan_hunan", gold, report, meta))
     if which in ("all", "corpus") and (root / "corpus").exists():
         from pipeline.corpus_goldens import corpus_dir
 

@@ -135,7 +135,7 @@ class GoldenMetaField(_Golden):
 class GoldenMeta(_Golden):
     """meta.yaml of a corpus document: what the report is, each field with its evidence."""
 
-    report: str = Field(description="File name of the PDF in the corpus folder.")
+    report: str = Field(description="File name of the report (a corpus PDF, or a sample report in goldens/reports).")
     unit_name: GoldenMetaField
     fiscal_year: GoldenMetaField
     doc_type: GoldenMetaField = Field(description="预算, 决算 or 绩效自评.")
