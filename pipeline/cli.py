@@ -52,11 +52,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="a document whose worker grows past this resident memory fails and the run goes on (default 4096)",
     )
     _llm_options(run, "default: openai if OPENAI_API_KEY is set, else local if installed, else none")
+    _label_options(run)
 
     check = sub.add_parser("check", help="process one file and print its document JSON")
     check.add_argument("file")
     check.add_argument("--json", action="store_true", help="print the document JSON (default)")
     _llm_options(check, "default: none (rules and checker only)")
+    _label_options(check)
 
     ev = sub.add_parser("eval", help="score the pipeline against hand-verified goldens")
     ev.add_argument("--goldens", default="goldens", help="goldens folder (default: goldens)")
@@ -68,7 +70,28 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--set", choices=["all", "samples", "corpus"], default="all", help="which goldens (default all)")
     _llm_options(ev, "default: none (rules and checker only)")
+    _label_options(ev)
+
+    lex = sub.add_parser("lexicon", help="list every label a run's documents used, with its concept and who decided it")
+    lex.add_argument("out", metavar="OUT_DIR", help="output folder of a run")
+    lex.add_argument("--top", type=int, default=40, help="labels to print (all are written to labels.csv)")
     return parser
+
+
+def _label_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lexicon-overrides",
+        metavar="FILE",
+        help="YAML `labels: {label: concept | none}` settling what labels mean, over the lexicon and the LLM",
+    )
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, str | None] | None:
+    if not args.lexicon_overrides:
+        return None
+    from pipeline.rules.labels import load_overrides
+
+    return load_overrides(args.lexicon_overrides)
 
 
 def _llm_options(p: argparse.ArgumentParser, default: str) -> None:
@@ -100,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "lexicon":
+            return _lexicon(args)
         return _eval(args)
     except PipelineError as e:
         print(f"budget-extract: {redact(str(e))}", file=sys.stderr)
@@ -112,8 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check(args: argparse.Namespace) -> int:
     from pipeline.document import process_file
 
+    overrides = _overrides(args)
     with _llm_setup(args, default_none=True) as stage:
-        result = process_file(args.file, llm=stage)
+        result = process_file(args.file, llm=stage, overrides=overrides)
     sys.stdout.write(result.model_dump_json(indent=1) + "\n")
     return 0
 
@@ -126,8 +152,11 @@ def _run(args: argparse.Namespace) -> int:
     display = Display(quiet=args.quiet, every=max(1, args.log_every))
     with _llm_setup(args, default_none=False) as stage, display:
         stage = _reporting(stage)
-        process = partial(process_file, llm=stage) if stage is not None else process_file
+        overrides = _overrides(args)
+        process = partial(process_file, llm=stage, overrides=overrides)
         settings = "llm=none" if stage is None else f"llm={args.llm}:{args.model}:{args.model_path}:{args.local_model}"
+        if overrides:  # other overrides give other results: documents are redone
+            settings += f";overrides={sorted(overrides.items(), key=lambda kv: kv[0])!r}"
         timeout = args.doc_timeout if args.doc_timeout is not None else (600.0 if stage is None else 3600.0)
         limits = Limits(timeout if timeout > 0 else None, args.doc_memory if args.doc_memory > 0 else None)
         summary = run(
@@ -177,13 +206,25 @@ def _print_summary(summary: RunSummary, out: str) -> None:
         )
 
 
+def _lexicon(args: argparse.Namespace) -> int:
+    from pipeline.labels_report import label_report
+
+    report = label_report(args.out)
+    sys.stdout.write(report.render(args.top))
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     from pipeline.document import process_raw
     from pipeline.evaluate import evaluate_folder, render
 
+    overrides = _overrides(args)
     with _llm_setup(args, default_none=True) as stage:
         report = evaluate_folder(
-            args.goldens, variants=args.variants, processor=partial(process_raw, llm=stage), which=args.set
+            args.goldens,
+            variants=args.variants,
+            processor=partial(process_raw, llm=stage, overrides=overrides),
+            which=args.set,
         )
     sys.stdout.write(report.model_dump_json(indent=1) + "\n" if args.json else render(report))
     return 0

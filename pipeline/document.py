@@ -6,12 +6,14 @@ respect to its inputs and options, so its result can be cached by input hash.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.clean import CleanText, clean
 from pipeline.ingest import RawDocument, read_document
 from pipeline.meta import detect_meta, section_unit
+from pipeline.rules.labels import book_of, reading
 from pipeline.segment import Section, Segmented, segment
 from pipeline.stages import Stage, check_stages, extract_stages
 from schemas.document import DocumentResult, SectionInfo, Source
@@ -32,15 +34,61 @@ def parse(raw: RawDocument) -> Parsed:
     return Parsed(raw, ct, segment(ct))
 
 
-def process_file(path: str | Path, llm: Stage | None = None) -> DocumentResult:
+Labeller = Callable[[list[str]], Mapping[str, str | None]]
+
+
+def process_file(
+    path: str | Path,
+    llm: Stage | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    labeller: Labeller | None = None,
+) -> DocumentResult:
     """Run the pipeline on one file (raises `InputError` for unusable input); `llm` adds the LLM stage."""
-    return process_raw(read_document(path), llm=llm)
+    return process_raw(read_document(path), llm=llm, overrides=overrides, labeller=labeller)
 
 
-def process_raw(raw: RawDocument, llm: Stage | None = None) -> DocumentResult:
-    """Run the pipeline on an already decoded document: extraction, the optional LLM stage, then checks."""
+def process_raw(
+    raw: RawDocument,
+    llm: Stage | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    labeller: Labeller | None = None,
+) -> DocumentResult:
+    """Run the pipeline on an already decoded document: extraction, the optional LLM stage, then checks.
+
+    `overrides` (label key → concept or None) settle labels the user decided (`--lexicon-overrides`);
+    `labeller` classifies the labels nobody knows (the LLM's label step); when it settles any, the rules read
+    the document a second time with its answers.
+    """
     parsed = parse(raw)
-    result = DocumentResult(
+    result = _blank(raw, parsed)
+    book = book_of(overrides)
+    with reading(book):
+        for stage in extract_stages():
+            stage(parsed, result)
+    unknown = book.unknown()
+    if labeller is not None and unknown:
+        answers = labeller(unknown)
+        for key, concept in answers.items():
+            book.decide(key, concept, "model")
+        if any(concept is not None for concept in answers.values()):
+            result = _blank(raw, parsed)
+            book = book.fresh()
+            with reading(book):
+                for stage in extract_stages():
+                    stage(parsed, result)
+    result.labels = book.uses()
+    if llm is not None:
+        llm(parsed, result)
+    early = list(result.findings)  # e.g. llm.disagreement: kept even when a checker replaces the findings list
+    for stage in check_stages():
+        stage(parsed, result)
+    result.findings = [*early, *(f for f in result.findings if f not in early)]
+    return result
+
+
+def _blank(raw: RawDocument, parsed: Parsed) -> DocumentResult:
+    """A document's result before extraction: source, meta, cleaning counts, sections, layout."""
+    return DocumentResult(
         source=Source(
             path=raw.path,
             sha256=raw.sha256,
@@ -55,13 +103,6 @@ def process_raw(raw: RawDocument, llm: Stage | None = None) -> DocumentResult:
         layout=raw.layout,
         warnings=list(raw.warnings),
     )
-    for stage in [*extract_stages(), *([llm] if llm is not None else [])]:
-        stage(parsed, result)
-    early = list(result.findings)  # e.g. llm.disagreement: kept even when a checker replaces the findings list
-    for stage in check_stages():
-        stage(parsed, result)
-    result.findings = [*early, *(f for f in result.findings if f not in early)]
-    return result
 
 
 def section_infos(parsed: Parsed) -> list[SectionInfo]:

@@ -132,6 +132,20 @@ class TableNote(_Model):
     reason: str
 
 
+class LabelUse(_Model):
+    """A label the document uses for figures (a table row's label or a sentence's subject) and what it was read as."""
+
+    label: str = Field(description="The label as known across documents (numbering, years, spaces removed).")
+    where: Literal["row", "prose"]
+    concept: str | None = Field(default=None, description="Concept it was read as; None: not a vocabulary figure.")
+    decided_by: Literal["lexicon", "override", "model", "none"] = Field(
+        description="lexicon wording or code, the user's override file, the LLM (when its answer fits the label), "
+        "or none (unknown: its figures are not extracted)."
+    )
+    count: int = Field(description="Uses in this document.")
+    table_kind: str | None = Field(default=None, description="Kind of the table of a row label.")
+
+
 class DocumentResult(_Model):
     """Everything the pipeline knows about one document."""
 
@@ -153,3 +167,6 @@ class DocumentResult(_Model):
         description="Tables (or parts) the reader could not read with confidence: they take part in no error check.",
     )
     warnings: list[str] = Field(default_factory=list, description="Doubts about the input (low-confidence OCR ...).")
+    labels: list[LabelUse] = Field(
+        default_factory=list, description="Labels of table rows and sentence subjects, with who decided their meaning."
+    )

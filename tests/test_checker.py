@@ -333,6 +333,16 @@ BREAKDOWNS = [
         id="target-forms-exceed-the-funds-they-cover",
     ),
     pytest.param(
+        [F("exp_project", "96.70"), F("project:a", "40"), F("project:b", "50.19")],
+        [("sum.projects", "warning")],
+        id="listed-projects-a-little-short",
+    ),
+    pytest.param(
+        [F("exp_project", "35168.40"), F("project:a", "1410.00"), F("project:b", "1720.00")],
+        [],
+        id="key-projects-of-many-are-a-selection",
+    ),
+    pytest.param(
         [
             F("perf_targets", "3", "个", measure="count"),
             F("perf_target_funds", "100.00", period="budget"),
@@ -908,9 +918,14 @@ CONSISTENCY = [
         id="fiscal-income-plus-other-income",
     ),
     pytest.param(
-        [F("organ_running", "381.13"), F("gb_public", "60.86")],
+        [F("organ_running", "381.13"), F("gb_public", "60.86"), F("exp_project", "0")],
         [("impossible.value", "warning")],
         id="organ-running-above-public",
+    ),
+    pytest.param(
+        [F("organ_running", "3348.98"), F("gb_public", "1131.92"), F("exp_project", "3123.68")],
+        [],
+        id="organ-running-counts-project-running-costs",
     ),
     pytest.param(
         [F("proc_sme", "60.00"), F("procurement_total", "50.00")],

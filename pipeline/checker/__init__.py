@@ -70,12 +70,12 @@ def check(
             run(ctx)
         found.extend(ctx.findings)
     _fail_closed(found, unsure)
-    seen: set[tuple[str, tuple[str, ...]]] = set()
+    seen: set[tuple[str, ...]] = set()
     out = []
-    for f in found:
-        key = (f.rule, tuple(sorted(f.facts)))
-        if key not in seen:
-            seen.add(key)
+    for f in found:  # one finding per identity, and per message (each fund's partition may report a misprint)
+        keys = ((f.rule, *sorted(f.facts)), (f.rule, f.message))
+        if not seen.intersection(keys):
+            seen.update(keys)
             out.append(f)
     return sorted(out, key=lambda f: (f.span or (0, 0), f.rule))
 

@@ -67,7 +67,7 @@ _RULES = [
         "sum.projects",
         "totals",
         "项目支出 = Σ listed projects (执行数 / 预算数)",
-        "error when the projects exceed 项目支出; warning when they fall short (the list may be a selection)",
+        "error when the projects exceed 项目支出; warning when they fall short (the list may be a selection), none when they cover under 80% (key projects only)",
     ),
     Rule("sum.score_table", "totals", "二级指标 分值/得分 = Σ its 三级指标; total = Σ 二级指标", "error"),
     Rule("sum.headcount", "totals", "在职 = 财政全额供给 + 财政补助 = 在编 + 临聘", "error"),
@@ -124,7 +124,7 @@ _RULES = [
         "impossible.value",
         "bounds",
         "share > 100%, decrease > 100%, negative spend, 得分 > 分值, part above its whole",
-        "error; warning for definitional bounds (机关运行经费 ≤ 公用经费)",
+        "error; warning for definitional bounds (机关运行经费 ≤ 公用经费 when nothing is spent on projects)",
     ),
 ]
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pipeline.lexicon import TableKind, lexicon
 from pipeline.numbers import NUMBER, parse_number
 from pipeline.rules.emit import Emitter
+from pipeline.rules.labels import resolve
 from pipeline.rules.vocab import concept_of, econ_code_by_name, func_code_by_name, func_code_by_prefix
 from pipeline.segment import Cell
 from schemas.document import Period
@@ -235,6 +236,15 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
     return None, None, label
 
 
+def _identified(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[str | None, str | None, str]:
+    """`identify`, with the row's label recorded and settled by an override or the model when the lexicon fails."""
+    concept, code, label = identify(row, side, grid, ctx)
+    if concept in ("total", "item"):
+        return concept, code, label
+    kind = grid.kind.kind if grid.kind else None
+    return resolve("row", label, concept, kind, fixed=code is not None), code, label
+
+
 def _plausible(code: str, rows_kind: str) -> bool:
     """A printed code whose 类 exists in the classification (function 2xx, economic 3xx)."""
     lex = lexicon()
@@ -296,7 +306,7 @@ def read_grid(em: Emitter, grid: Grid) -> None:
             amounts = [(c, row[c.index]) for c in side.amounts if c.index < len(row) and is_amount(row[c.index].text)]
             if not amounts:
                 continue
-            concept, code, label = identify(row, side, grid, ctx)
+            concept, code, label = _identified(row, side, grid, ctx)
             if concept == "item":
                 continue  # a procurement item: not vocabulary
             if grid.kind.rows == "procurement":

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pipeline.lexicon import lexicon
 from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
+from pipeline.rules.labels import resolve
 from pipeline.rules.vocab import FUNC_CODES, func_code_by_name, last_concept
 from schemas.document import Measure, Period
 
@@ -310,10 +311,16 @@ def _money(
         return  # actual against budget, not a change on last year: no vocabulary concept
     bare = _compact(ctx)
     clause = re.split(r"[，,；;。]", bare)[-1]  # the words of the figure's own clause
-    if concept is None and (
-        (period in ("prior", "change") and _BARE_CHANGE.match(clause)) or _NEUTRAL.match(re.sub(r"[，,：:]", "", bare))
-    ):
+    subjectless = (period in ("prior", "change") and _BARE_CHANGE.match(clause)) or _NEUTRAL.match(
+        re.sub(r"[，,：:]", "", bare)
+    )
+    if concept is None and subjectless:
         concept = state.subject  # 与上年相比增加X万元: the subject's change; 扶贫经费增加X万元 is no figure of it
+    elif not subjectless:
+        concept = resolve("prose", clause, concept)
+        if concept is not None and "@" in concept:
+            concept, _, fixed = concept.partition("@")
+            scope = scope or fixed
     if concept is None:
         return
     if period in ("current", "budget") and state.subject is None:

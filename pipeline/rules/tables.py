@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
+from pipeline.rules.labels import resolve
 from pipeline.rules.vocab import (
     concept_of,
     econ_code_by_name,
@@ -187,6 +188,8 @@ def extract_tsv(
             )
         else:
             concept = _row_concept(texts, label_col, title, func_ctx, header.has_codes)
+            if concept != "total":
+                concept = resolve("row", label, concept)
         _emit_row(em, row, label_col, concept, header, unit, base_period, scope_table, table_id, r_index, title, label)
 
 
@@ -318,7 +321,7 @@ def _emit_row(
             em,
             row,
             later_label,
-            _pair_concept(row[later_label].text, title),
+            resolve("row", row[later_label].text, _pair_concept(row[later_label].text, title)),
             header,
             unit,
             period,
