@@ -136,6 +136,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class ServerInfo:
+    """What a running server is: its process id (for its memory), its log (for its timings) and its settings."""
+
+    pid: int
+    log_path: Path
+    settings: tuple[tuple[str, int], ...] = ()
+
+
 class LocalServer:
     """`with LocalServer(path) as base_url:` — a llama.cpp server on loopback for the duration of the block."""
 
@@ -152,6 +161,11 @@ class LocalServer:
     def base_url(self) -> str:
         """The OpenAI-compatible endpoint of the running server."""
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def info(self) -> ServerInfo:
+        """The running server's process id, log and settings."""
+        assert self.process is not None, "the server is not running"
+        return ServerInfo(self.process.pid, self.log_path, (("n_ctx", self.n_ctx),))
 
     def __enter__(self) -> str:
         # a plain `kill` must stop the server too: turn SIGTERM into SystemExit so that __exit__ runs

@@ -71,10 +71,11 @@ def llm_stage(options: LLMOptions) -> Iterator[LLMStage | None]:
             yield LLMStage(openai_config(options.model, options.concurrency), cache)
             return
         path = _model_path(options)
-        with local.LocalServer(path) as url:
+        server = local.LocalServer(path)
+        with server as url:
             # one llama.cpp server answers one request at a time: queued requests need a long timeout
             config = BackendConfig("local", options.model or path.name, url, "local", options.concurrency, 900.0)
-            yield LLMStage(config, cache)
+            yield LLMStage(config, cache, server=server.info())
     finally:
         cache.close()
 

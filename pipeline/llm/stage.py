@@ -34,6 +34,7 @@ from schemas.llm import ANSWER_MODELS, schema_version
 if TYPE_CHECKING:
     from pipeline.document import Parsed
     from pipeline.llm.backends import Backend
+    from pipeline.llm.local import ServerInfo
     from schemas.document import DocumentResult
 
 MAX_SPLIT_DEPTH = 3
@@ -50,6 +51,7 @@ class LLMStage:
     cache: AnswerCache | None = None
     budget: int = DEFAULT_BUDGET
     max_tokens: int = MAX_OUTPUT_TOKENS
+    server: ServerInfo | None = None  # the embedded server, when the stage talks to one
 
     def __call__(self, parsed: Parsed, result: DocumentResult) -> None:
         """Fill `result` with grounded LLM facts (the Stage signature)."""
@@ -109,7 +111,7 @@ class _DocumentRun:
                 return [(chunk, model.model_validate_json(cached.answer))]
             except ValidationError:
                 self.usage["cache_hits"] -= 1
-        request = Request(prompt.system, prompt.user, model, self.stage.max_tokens)
+        request = Request(prompt.system, prompt.user, model, self.stage.max_tokens, chunk.text)
         try:
             async with self.limit:
                 answer = await self.backend.complete(request)
