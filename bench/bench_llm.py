@@ -164,7 +164,7 @@ def hint_names(request: Request) -> Answer:
     """A model-free baseline: every listed figure named by the code's own hint (the words before it)."""
     if request.response_model is not IndicatorNames:
         return Answer(request.response_model(), 0, 0, 0)
-    block = request.user.split("Figures found in the text", 1)[1].split("\n\n", 1)[0]
+    block = request.user.split("\nFigures (", 1)[1].split("\n\n", 1)[0]
     labels = []
     for line in block.split("\n")[1:]:
         figure, _, hint = line.split(". ", 1)[1].partition(" — ")
@@ -225,7 +225,7 @@ def measure(args: argparse.Namespace, root: Path, extra: list[str], cache: str) 
         "server_start_s": round(start_s, 1),
         "total_s": round(total_s, 1),
         "server_peak_rss_mb": rss,
-        "server_settings": dict(server.settings),
+        "server_settings": server.settings.usage(),
         "per_report": first.rows,
         "report": report,
         "rerun_calls": sum(int(r.get("calls", 0)) for r in rerun.rows.values()),

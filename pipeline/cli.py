@@ -64,9 +64,17 @@ def _llm_setup(args: argparse.Namespace, default_none: bool) -> AbstractContextM
         return nullcontext(None)
     from pipeline.llm.setup import LLMOptions, llm_stage
 
+    progress = None if getattr(args, "quiet", False) else _llm_progress
     return llm_stage(
-        LLMOptions(args.llm, args.model, args.model_path, args.local_model, args.cache, max(1, args.concurrency))
+        LLMOptions(
+            args.llm, args.model, args.model_path, args.local_model, args.cache, max(1, args.concurrency), progress
+        )
     )
+
+
+def _llm_progress(line: str) -> None:
+    """One line per LLM request on stderr (module level, so worker processes can take it along)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
