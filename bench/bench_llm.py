@@ -10,6 +10,7 @@ by the code's own hints) and a rerun with the same cache (must make 0 calls). Fi
 
     python bench/bench_llm.py                          # embedded 0.5B model (make install-local)
     python bench/bench_llm.py --local-model 1.5b
+    python bench/bench_llm.py --set samples            # the five sample reports only (or --set corpus)
     python bench/bench_llm.py --save before.json       # keep the figures ...
     python bench/bench_llm.py --baseline before.json   # ... and print them next to a later run's
 
@@ -145,6 +146,8 @@ class Recorder:
         if self.log is not None:
             row.update(self.log.read())
         self.rows[_name(raw.path)] = row
+        if self.meter is not None:  # the measured run: show each report as it is done
+            print(f"{_name(raw.path)}: {json.dumps(row, ensure_ascii=False)}", file=sys.stderr, flush=True)
         return result
 
 
@@ -172,14 +175,16 @@ def hint_names(request: Request) -> Answer:
     return Answer(IndicatorNames(labels=labels), 0, 0, 0)
 
 
-def goldens_root(goldens: Path, tmp: Path) -> tuple[Path, list[str]]:
+def goldens_root(goldens: Path, tmp: Path, which: str) -> tuple[Path, list[str]]:
     """A goldens folder with the samples and the selected corpus PDFs that have goldens; the others by name."""
     root = tmp / "goldens"
     (root / "corpus").mkdir(parents=True)
-    for part in ("reports", "expected"):
-        (root / part).symlink_to((goldens / part).resolve())
+    (root / "expected").symlink_to((goldens / "expected").resolve())
+    (root / "reports").mkdir()
+    for report in (goldens / "reports").glob("*.txt") if which != "corpus" else ():
+        (root / "reports" / report.name).symlink_to(report.resolve())
     untimed = []
-    for stem in CORPUS_PDFS:
+    for stem in CORPUS_PDFS if which != "samples" else ():
         folder = goldens / "corpus" / stem
         if (folder / "meta.yaml").exists():
             (root / "corpus" / stem).symlink_to(folder.resolve())
@@ -253,13 +258,14 @@ def main() -> int:
     ap.add_argument("--local-model", default="0.5b", choices=["0.5b", "1.5b"])
     ap.add_argument("--goldens", default=str(ROOT / "goldens"), help="goldens folder (corpus goldens under corpus/)")
     ap.add_argument("--concurrency", type=int, default=2)
+    ap.add_argument("--set", default="all", choices=["all", "samples", "corpus"], help="which reports to run")
     ap.add_argument("--save", help="write the figures as JSON to this file")
     ap.add_argument("--baseline", help="figures saved by an earlier run (--save), printed next to this run's")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        root, extra = goldens_root(Path(args.goldens), Path(tmp))
+        root, extra = goldens_root(Path(args.goldens), Path(tmp), args.set)
         rules = evaluate_folder(root, processor=Recorder(None))
         backends.register("hints", lambda config: FakeBackend(hint_names))
         hints = evaluate_folder(root, processor=Recorder(LLMStage(BackendConfig("hints", "hints"))))
