@@ -167,7 +167,9 @@ def hint_names(request: Request) -> Answer:
     """A model-free baseline: every listed figure named by the code's own hint (the words before it)."""
     if request.response_model is not IndicatorNames:
         return Answer(request.response_model(), 0, 0, 0)
-    block = request.user.split("\nFigures (", 1)[1].split("\n\n", 1)[0]
+    # the figure list's heading: "Figures (number. figure — ...)" since money.v2 / indicators.v3, before that
+    # "Figures found in the text (...)"
+    block = re.split(r"\nFigures (?:\(|found in the text)", request.user, maxsplit=1)[1].split("\n\n", 1)[0]
     labels = []
     for line in block.split("\n")[1:]:
         figure, _, hint = line.split(". ", 1)[1].partition(" — ")

@@ -149,7 +149,9 @@ class ServerSettings:
     """How the embedded server runs; recorded in each document's `llm` usage.
 
     One slot (llama-cpp-python serves one request at a time, so a second slot would only split the cores), one
-    thread per core for prompt and generation alike, a context that holds the longest prompt plus its answer
+    thread per core for the prompt, one core less for generation (a token's many small steps each wait for every
+    thread: on a shared machine a descheduled second thread halves the rate, measured 1.3 vs 2.5 tokens/s on 2
+    busy cores), a context that holds the longest prompt plus its answer
     (a chunk is ≈ 500 tokens of text and the prompt adds ≈ 300; each token of context costs KV-cache memory),
     weights memory-mapped and not locked, logits kept for the last token only (llama-cpp-python's server keeps
     them for every token of the context by default: n_ctx × vocabulary floats, gigabytes for Qwen's 151,936
@@ -158,7 +160,8 @@ class ServerSettings:
     """
 
     n_ctx: int = 4096
-    threads: int = field(default_factory=cores)
+    threads: int = field(default_factory=cores)  # prompt evaluation: large matrix products, every core helps
+    gen_threads: int = field(default_factory=lambda: max(1, cores() - 1))
     n_batch: int = 512
     slots: int = 1
     mmap: bool = True
@@ -168,7 +171,7 @@ class ServerSettings:
         """The server's command-line options for these settings."""
         return [
             *("--n_ctx", str(self.n_ctx), "--n_batch", str(self.n_batch), "--n_ubatch", str(self.n_batch)),
-            *("--n_threads", str(self.threads), "--n_threads_batch", str(self.threads)),
+            *("--n_threads", str(self.gen_threads), "--n_threads_batch", str(self.threads)),
             *("--use_mmap", str(self.mmap), "--use_mlock", "False", "--logits_all", "False"),
             *("--chat_format", self.chat_format, "--verbose", "True"),
         ]
@@ -178,6 +181,7 @@ class ServerSettings:
         return {
             "server_ctx": self.n_ctx,
             "server_threads": self.threads,
+            "server_gen_threads": self.gen_threads,
             "server_batch": self.n_batch,
             "server_slots": self.slots,
             "server_mmap": int(self.mmap),

@@ -79,8 +79,8 @@ def llm_stage(options: LLMOptions) -> Iterator[LLMStage | None]:
             if options.progress is not None:
                 s = server.settings
                 options.progress(
-                    f"llm: local server ready in {time.perf_counter() - start:.1f} s ({path.name}, {s.threads} threads, "
-                    f"context {s.n_ctx}, batch {s.n_batch}, {s.slots} slot)"
+                    f"llm: local server ready in {time.perf_counter() - start:.1f} s ({path.name}, {s.threads} threads for "
+                    f"the prompt, {s.gen_threads} for generation, context {s.n_ctx}, batch {s.n_batch}, {s.slots} slot)"
                 )
             # one llama.cpp server answers one request at a time: queued requests need a long timeout
             config = BackendConfig("local", options.model or path.name, url, "local", options.concurrency, 900.0)
