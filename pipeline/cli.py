@@ -110,9 +110,17 @@ def _llm_setup(args: argparse.Namespace, default_none: bool) -> AbstractContextM
         return nullcontext(None)
     from pipeline.llm.setup import LLMOptions, llm_stage
 
+    progress = None if getattr(args, "quiet", False) else _llm_progress
     return llm_stage(
-        LLMOptions(args.llm, args.model, args.model_path, args.local_model, args.cache, max(1, args.concurrency))
+        LLMOptions(
+            args.llm, args.model, args.model_path, args.local_model, args.cache, max(1, args.concurrency), progress
+        )
     )
+
+
+def _llm_progress(line: str) -> None:
+    """One line per LLM request on stderr (module level, so worker processes can take it along)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -180,7 +188,9 @@ def _reporting(stage: Stage | None) -> Stage | None:
         return None
     from pipeline.llm.stage import LLMStage
 
-    return replace(stage, progress=partial(report_stage, "llm")) if isinstance(stage, LLMStage) else stage
+    if not isinstance(stage, LLMStage):
+        return stage
+    return replace(stage, on_requests=partial(report_stage, "llm"), progress=None)  # the bar shows the requests
 
 
 def _print_summary(summary: RunSummary, out: str) -> None:

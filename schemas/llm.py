@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,8 +19,17 @@ _VERBATIM_NUMBER = (
 )
 
 
+def _drop_titles(schema: dict[str, Any]) -> None:
+    """No `title` keys on fields: they repeat the field names and only lengthen every prompt carrying the schema.
+
+    The model's own title stays: it names the tool.
+    """
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+
+
 class _Answer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_drop_titles)
 
 
 class Figure(_Answer):

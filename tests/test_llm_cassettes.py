@@ -66,7 +66,8 @@ def backend() -> OpenAIBackend:
 @pytest.mark.vcr
 def test_money_sentence_is_copied_verbatim() -> None:
     text = "本年收入合计381.13万元，其中：一般公共预算财政拨款收入381.13万元，占100%。"
-    prompt = render("money", section="收入决算情况说明", unit="万元", text=text)
+    figures = "1. 381.13万元 — 本年收入合计\n2. 381.13万元 — 一般公共预算财政拨款收入\n3. 100% — 占"
+    prompt = render("money", section="收入决算情况说明", unit="万元", text=text, figures=figures)
     answer = asyncio.run(backend().complete(Request(prompt.system, prompt.user, MoneyFigures, 512)))
     assert isinstance(answer.value, MoneyFigures)
     values = {f.value for f in answer.value.figures}
@@ -77,7 +78,8 @@ def test_money_sentence_is_copied_verbatim() -> None:
 @pytest.mark.vcr
 def test_staff_counts_are_copied_verbatim() -> None:
     text = "核定编制42名，实有在职职工34名，退休职工22人。"
-    prompt = render("staff", section="机构设置", unit="万元", text=text)
+    figures = "1. 42名 — 核定编制\n2. 34名 — 实有在职职工\n3. 22人 — 退休职工"
+    prompt = render("staff", section="机构设置", unit="万元", text=text, figures=figures)
     answer = asyncio.run(backend().complete(Request(prompt.system, prompt.user, StaffFigures, 512)))
     assert isinstance(answer.value, StaffFigures)
     assert {"42", "34", "22"} & {f.value.rstrip("名人") for f in answer.value.figures}
@@ -118,8 +120,9 @@ def test_narrative_figures_are_named_by_the_model(tmp_path: Path) -> None:
 @pytest.mark.skipif(not local.is_installed(), reason="embedded model not installed (make install-local)")
 def test_live_local_server_answers_a_targeted_prompt() -> None:
     path = local.assemble("0.5b")
-    with local.LocalServer(path) as url:
+    with local.LocalServer(path) as url:  # the settings `--llm local` uses
         config = BackendConfig("local", MODEL, url, "local", concurrency=1, timeout=300)
-        prompt = render("money", section="三公经费", unit="万元", text="公务接待费1.20万元，比上年减少0.30万元。")
+        text, figures = "公务接待费1.20万元，比上年减少0.30万元。", "1. 1.20万元 — 公务接待费\n2. 0.30万元 — 比上年减少"
+        prompt = render("money", section="三公经费", unit="万元", text=text, figures=figures)
         answer = asyncio.run(OpenAIBackend(config).complete(Request(prompt.system, prompt.user, MoneyFigures, 256)))
     assert "1.20万元" in {f.value for f in answer.value.figures}  # type: ignore[attr-defined]

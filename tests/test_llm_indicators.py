@@ -13,6 +13,7 @@ from pipeline.llm import backends
 from pipeline.llm.backends import Answer, FakeBackend, Request, TruncatedOutput
 from pipeline.llm.chunks import cell_figure, lead_in
 from pipeline.llm.prompts import render
+from pipeline.llm.stage import FIGURES_PER_CALL
 from schemas.document import Fact
 from schemas.llm import FigureName, IndicatorNames
 
@@ -55,9 +56,9 @@ def indicator_requests(fake: FakeBackend) -> list[Request]:
 
 
 def listed(request: Request) -> list[str]:
-    """The figure list of an `indicators` request."""
-    block = request.user.split("Figures found in the text")[1].split("For every listed figure give")[0]
-    return [line for line in block.split("\n")[1:] if line.strip()]
+    """The figure list of a request (the lines after its `Figures (...)` heading)."""
+    block = request.user.partition("\nFigures (")[2].partition("\n")[2]
+    return [line for line in block.split("\n") if line.strip()]
 
 
 def test_the_code_lists_the_figures_and_the_model_only_names_them(fake: FakeBackend, tmp_path: Path) -> None:
@@ -97,11 +98,11 @@ def test_figures_the_rules_have_are_not_listed(fake: FakeBackend, tmp_path: Path
 
 
 def test_long_lists_go_out_in_batches(fake: FakeBackend, tmp_path: Path) -> None:
-    body = "，".join(f"第{n}街道参保{1000 + n}人" for n in range(1, 20))
+    body = "，".join(f"第{n}街道参保{1000 + n}人" for n in range(1, FIGURES_PER_CALL + 5))
     parsed, result = make(f"一、整体绩效目标完成情况\n{body}。\n")
     stage(tmp_path)(parsed, result)
     sizes = [len(listed(r)) for r in indicator_requests(fake)]
-    assert sizes == [8, 8, 3]
+    assert sizes == [FIGURES_PER_CALL, 4]
 
 
 @pytest.mark.parametrize(
@@ -175,7 +176,8 @@ def test_lead_in_stops_at_the_clause_start() -> None:
 
 def test_the_prompt_renders_the_figure_list() -> None:
     prompt = render("indicators", section="绩效", unit="万元", text="参保34736人", figures="1. 34736人 — 参保")
-    assert prompt.id == "indicators.v2" and "1. 34736人 — 参保" in prompt.user
+    assert prompt.id == "indicators.v3" and "1. 34736人 — 参保" in prompt.user
+    assert prompt.user.index("参保34736人") < prompt.user.index("1. 34736人")  # text first, then the list
 
 
 def test_echoed_list_lines_and_repeated_figures(tmp_path: Path) -> None:
@@ -224,7 +226,7 @@ def test_cell_figure(figure: str, alone: bool) -> None:
     assert cell_figure(ROW, start, start + len(figure)) is alone
 
 
-def test_a_project_table_is_asked_for_its_rows_and_its_figures_are_named(fake: FakeBackend, tmp_path: Path) -> None:
+def test_a_project_table_is_sent_once_with_its_figures_listed(fake: FakeBackend, tmp_path: Path) -> None:
     text = (
         "（一）项目绩效目标完成情况表\n项目名称\t预算数\t执行数\t执行率\n助征员费用\t40\t40\t100%\n"
         "数量指标\t森工企业离退休人员数量\t30533人\t30533人\n"
@@ -232,7 +234,7 @@ def test_a_project_table_is_asked_for_its_rows_and_its_figures_are_named(fake: F
     parsed, result = make(text)
     stage(tmp_path)(parsed, result)
     tasks = sorted(r.response_model.__name__ for r in fake.requests)
-    assert tasks == ["IndicatorNames", "ProjectTable"]
+    assert tasks == ["IndicatorNames"]  # never the same table text for two tasks
     [request] = indicator_requests(fake)
     assert "1. 40 — 助征员费用" in listed(request)
     assert "5. 30533人 — 森工企业离退休人员数量" in listed(request)

@@ -113,3 +113,35 @@ def test_model_path_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str
         ]
     )
     assert code == 2 and "no such file" in capsys.readouterr().err
+
+
+def test_server_settings_fit_the_machine() -> None:
+    s = local.ServerSettings(n_ctx=4096, threads=2, gen_threads=1)
+    args = dict(zip(s.args()[::2], s.args()[1::2], strict=True))
+    assert (args["--n_threads_batch"], args["--n_threads"]) == ("2", "1")
+    assert args["--logits_all"] == "False"  # the server's default keeps n_ctx × vocabulary floats
+    assert args["--use_mlock"] == "False" and args["--use_mmap"] == "True"
+    assert args["--chat_format"] == "chatml"  # the schema becomes a grammar, not prompt text
+    assert s.usage() == {
+        "server_ctx": 4096,
+        "server_threads": 2,
+        "server_gen_threads": 1,
+        "server_batch": 512,
+        "server_slots": 1,
+        "server_mmap": 1,
+    }
+    assert 1 <= local.ServerSettings().threads == local.cores()
+    assert local.ServerSettings().gen_threads == max(1, local.cores() - 1)
+
+
+def test_server_log_is_kept_when_the_server_dies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUDGET_EXTRACT_MODELS", str(tmp_path))
+    monkeypatch.setattr(local.importlib.util, "find_spec", lambda name: object())
+    dying = tmp_path / "python"
+    dying.write_text("#!/bin/sh\necho 'cannot load model'\nexit 3\n")
+    dying.chmod(0o755)
+    server = local.LocalServer(tmp_path / "missing.gguf", ready_timeout=30, python=str(dying))
+    with pytest.raises(ConfigError, match="exited at start") as err:
+        server.start()
+    assert str(server.log_path) in str(err.value)
+    assert "cannot load model" in server.log_path.read_text()

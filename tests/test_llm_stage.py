@@ -190,10 +190,15 @@ def test_rerun_hits_the_cache_and_makes_zero_calls(fake: FakeBackend, tmp_path: 
     assert [f.model_dump() for f in again.facts] == [f.model_dump() for f in result.facts]
 
 
+def listed(request: Request) -> list[str]:
+    """The figure lines of a request's figure list."""
+    block = request.user.partition("\nFigures (")[2].partition("\n")[2]
+    return [line for line in block.split("\n") if line[:1].isdigit()]
+
+
 def test_truncated_answer_splits_the_chunk(tmp_path: Path) -> None:
     def respond(request: Request) -> Answer:
-        text = request.user.split("Text:")[-1]
-        if "本年收入合计" in text and "本年支出合计" in text:  # the whole chunk: pretend it hit max_tokens
+        if len(listed(request)) > 2:  # a long figure list: pretend the answer hit max_tokens
             raise TruncatedOutput("cut", attempts=1, tokens_in=100, tokens_out=512)
         return answers(request)
 
@@ -406,3 +411,28 @@ def test_findings_of_the_llm_stage_survive_the_checker() -> None:
 
     result = process_raw(RawDocument("t.txt", TEXT, "0" * 64, "txt"), llm=llm)
     assert [f.rule for f in result.findings if f.rule.startswith("llm.")] == ["llm.disagreement"]
+
+
+def test_requests_go_out_grouped_by_task_with_one_progress_line_each(fake: FakeBackend, tmp_path: Path) -> None:
+    text = TEXT + "四、部门概况\n退休职工22人。\n"  # a second staff chunk after the money chunks
+    parsed, result = make(text)
+    lines: list[str] = []
+    s = stage(tmp_path, concurrency=1)
+    s.progress = lines.append
+    s(parsed, result)
+    kinds = [r.response_model.__name__ for r in fake.requests]
+    assert kinds == sorted(kinds, key=kinds.index) and len(set(kinds)) == 2  # each task's requests together
+    assert len(lines) == 1 + len(fake.requests)
+    assert lines[0].startswith(f"llm t.txt: {len(fake.requests)} requests")
+    assert all(f"[{n}/{len(fake.requests)}]" in line for n, line in enumerate(lines[1:], 1))
+
+
+def test_a_rerun_reports_its_cache_hits_as_progress(fake: FakeBackend, tmp_path: Path) -> None:
+    parsed, result = make()
+    stage(tmp_path)(parsed, result)
+    lines: list[str] = []
+    again = stage(tmp_path)
+    again.progress = lines.append
+    parsed, result = make()
+    again(parsed, result)
+    assert lines[1:] and all(line.endswith("cached") for line in lines[1:])

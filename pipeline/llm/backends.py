@@ -25,6 +25,7 @@ class Request:
     user: str
     response_model: type[BaseModel]
     max_tokens: int = 512
+    text: str = ""  # the document text the prompt carries (for measuring what is sent; backends may ignore it)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -136,13 +136,79 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How the embedded server runs; recorded in each document's `llm` usage.
+
+    One slot (llama-cpp-python serves one request at a time, so a second slot would only split the cores), one
+    thread per core for the prompt, one core less for generation (a token's many small steps each wait for every
+    thread: on a shared machine a descheduled second thread halves the rate, measured 1.3 vs 2.5 tokens/s on 2
+    busy cores), a context that holds the longest prompt plus its answer
+    (a chunk is ≈ 500 tokens of text and the prompt adds ≈ 300; each token of context costs KV-cache memory),
+    weights memory-mapped and not locked, logits kept for the last token only (llama-cpp-python's server keeps
+    them for every token of the context by default: n_ctx × vocabulary floats, gigabytes for Qwen's 151,936
+    tokens, and an output projection per prompt token), and the built-in chatml format: the answer's shape is
+    enforced by a grammar made from the schema, so the schema is not rendered into the prompt.
+    """
+
+    n_ctx: int = 4096
+    threads: int = field(default_factory=cores)  # prompt evaluation: large matrix products, every core helps
+    gen_threads: int = field(default_factory=lambda: max(1, cores() - 1))
+    n_batch: int = 512
+    slots: int = 1
+    mmap: bool = True
+    chat_format: str = "chatml"
+
+    def args(self) -> list[str]:
+        """The server's command-line options for these settings."""
+        return [
+            *("--n_ctx", str(self.n_ctx), "--n_batch", str(self.n_batch), "--n_ubatch", str(self.n_batch)),
+            *("--n_threads", str(self.gen_threads), "--n_threads_batch", str(self.threads)),
+            *("--use_mmap", str(self.mmap), "--use_mlock", "False", "--logits_all", "False"),
+            *("--chat_format", self.chat_format, "--verbose", "True"),
+        ]
+
+    def usage(self) -> dict[str, int]:
+        """The settings as `llm` usage fields (integers)."""
+        return {
+            "server_ctx": self.n_ctx,
+            "server_threads": self.threads,
+            "server_gen_threads": self.gen_threads,
+            "server_batch": self.n_batch,
+            "server_slots": self.slots,
+            "server_mmap": int(self.mmap),
+        }
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What a running server is: its process id (for its memory), its log (for its timings) and its settings."""
+
+    pid: int
+    log_path: Path
+    settings: ServerSettings = field(default_factory=ServerSettings)
+
+
 class LocalServer:
     """`with LocalServer(path) as base_url:` — a llama.cpp server on loopback for the duration of the block."""
 
     def __init__(
-        self, model_path: Path, n_ctx: int = 8192, ready_timeout: float = 180.0, python: str = sys.executable
+        self,
+        model_path: Path,
+        settings: ServerSettings | None = None,
+        ready_timeout: float = 180.0,
+        python: str = sys.executable,
     ) -> None:
-        self.model_path, self.n_ctx, self.ready_timeout, self.python = model_path, n_ctx, ready_timeout, python
+        self.model_path, self.ready_timeout, self.python = model_path, ready_timeout, python
+        self.settings = settings or ServerSettings()
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = model_dir() / "server.log"
@@ -152,6 +218,11 @@ class LocalServer:
     def base_url(self) -> str:
         """The OpenAI-compatible endpoint of the running server."""
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def info(self) -> ServerInfo:
+        """The running server's process id, log and settings."""
+        assert self.process is not None, "the server is not running"
+        return ServerInfo(self.process.pid, self.log_path, self.settings)
 
     def __enter__(self) -> str:
         # a plain `kill` must stop the server too: turn SIGTERM into SystemExit so that __exit__ runs
@@ -173,28 +244,20 @@ class LocalServer:
         if importlib.util.find_spec("llama_cpp") is None:
             raise ConfigError(f"--llm local needs llama-cpp-python[server]; {INSTALL_HINT}")
         self.port = free_port()
+        # one log per server: several runs (or users of one cache folder) may serve at once
+        self.log_path = model_dir() / "logs" / f"server-{self.port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         cmd = [
-            self.python,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(self.model_path),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--n_ctx",
-            str(self.n_ctx),
-            "--model_alias",
-            "local",
+            *(self.python, "-m", "llama_cpp.server", "--model", str(self.model_path)),
+            *("--host", "127.0.0.1", "--port", str(self.port), "--model_alias", "local"),
+            *self.settings.args(),
         ]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             self._wait_ready()
         except BaseException:
-            self.stop()
+            self.stop(keep_log=True)
             raise
 
     def _wait_ready(self) -> None:
@@ -215,10 +278,10 @@ class LocalServer:
             f"the local llama.cpp server did not answer within {self.ready_timeout:.0f} s; see {self.log_path}"
         )
 
-    def stop(self) -> None:
-        """Stop the server (terminate, then kill if it lingers)."""
+    def stop(self, keep_log: bool = False) -> None:
+        """Stop the server (terminate, then kill if it lingers); its log goes too unless it explains a failure."""
         if self.process is None or self.process.poll() is not None:
-            self.process = None
+            self.process = None  # a server that died keeps its log: the error message points at it
             return
         self.process.terminate()
         try:
@@ -227,3 +290,5 @@ class LocalServer:
             self.process.kill()
             self.process.wait(timeout=10)
         self.process = None
+        if not keep_log:
+            self.log_path.unlink(missing_ok=True)

@@ -14,7 +14,7 @@ from string import Template
 from pipeline.errors import ConfigError
 
 PROMPT_DIR = Path(__file__).resolve().parent.parent.parent / "prompts"
-VERSIONS: dict[str, str] = {"money": "v1", "staff": "v1", "projects": "v1", "scores": "v1", "indicators": "v2"}
+VERSIONS: dict[str, str] = {"money": "v2", "staff": "v2", "projects": "v2", "scores": "v2", "indicators": "v3"}
 
 
 @dataclass(frozen=True)

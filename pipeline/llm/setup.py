@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pipeline.errors import ConfigError
 from pipeline.llm import local
 from pipeline.llm.backends import BackendConfig
 from pipeline.llm.cache import AnswerCache, default_cache_path
-from pipeline.llm.stage import LLMStage
+from pipeline.llm.stage import LLMStage, Progress
 
 BACKENDS = ("none", "local", "openai")
 
@@ -32,6 +33,7 @@ class LLMOptions:
     local_model: str = "0.5b"
     cache: str | None = None
     concurrency: int = 2
+    progress: Progress | None = None  # one line per LLM request (and one when the local server is ready)
 
 
 def resolve_backend(choice: str | None) -> str:
@@ -68,13 +70,21 @@ def llm_stage(options: LLMOptions) -> Iterator[LLMStage | None]:
     cache = AnswerCache(options.cache or default_cache_path())
     try:
         if kind == "openai":
-            yield LLMStage(openai_config(options.model, options.concurrency), cache)
+            yield LLMStage(openai_config(options.model, options.concurrency), cache, progress=options.progress)
             return
         path = _model_path(options)
-        with local.LocalServer(path) as url:
+        server = local.LocalServer(path)
+        start = time.perf_counter()
+        with server as url:
+            if options.progress is not None:
+                s = server.settings
+                options.progress(
+                    f"llm: local server ready in {time.perf_counter() - start:.1f} s ({path.name}, {s.threads} threads for "
+                    f"the prompt, {s.gen_threads} for generation, context {s.n_ctx}, batch {s.n_batch}, {s.slots} slot)"
+                )
             # one llama.cpp server answers one request at a time: queued requests need a long timeout
             config = BackendConfig("local", options.model or path.name, url, "local", options.concurrency, 900.0)
-            yield LLMStage(config, cache)
+            yield LLMStage(config, cache, server=server.info(), progress=options.progress)
     finally:
         cache.close()
 

@@ -1,16 +1,22 @@
 """The LLM stage: chunk, skip what the rules already cover, ask (or read the cache), ground, merge.
 
-Runs between the rules and the checker (`process_raw(raw, llm=stage)`). Chunks are answered concurrently up to
-the backend's concurrency limit. A truncated answer splits its chunk; an exhausted chunk leaves a line in
-`result.errors` and the rest of the document goes on. Usage lands in `result.llm`.
+Runs between the rules and the checker (`process_raw(raw, llm=stage)`). Each chunk with figures the rules left
+becomes at most one request that lists those figures (a long list is split in batches), so a chunk's text is
+never sent for two tasks and the answers stay short. Requests go out grouped by task: consecutive requests
+share their prompt's prefix (instructions and example), which the server (or a provider's prefix cache) reuses.
+They are answered concurrently up to the backend's concurrency limit. A truncated answer splits its request; an
+exhausted one leaves a line in `result.errors` and the rest of the document goes on. Usage lands in
+`result.llm`; an optional `progress` callback gets one line per request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
@@ -35,12 +41,15 @@ from schemas.llm import ANSWER_MODELS, schema_version
 if TYPE_CHECKING:
     from pipeline.document import Parsed
     from pipeline.llm.backends import Backend
+    from pipeline.llm.local import ServerInfo
     from schemas.document import DocumentResult
 
 MAX_SPLIT_DEPTH = 3
 MAX_OUTPUT_TOKENS = 1024
-FIGURES_PER_CALL = 8
-NAMED_TASKS = ("indicators", "projects")  # chunks whose uncovered figures the model is asked to name
+FIGURES_PER_CALL = 16
+TASK_ORDER = ("indicators", "money", "staff", "projects", "scores")  # requests of one task go out together
+
+Progress = Callable[[str], None]
 
 
 @dataclass
@@ -51,7 +60,9 @@ class LLMStage:
     cache: AnswerCache | None = None
     budget: int = DEFAULT_BUDGET
     max_tokens: int = MAX_OUTPUT_TOKENS
-    progress: Callable[[int, int, int], None] | None = None  # (requests answered, requests, calls so far)
+    server: ServerInfo | None = None  # the embedded server, when the stage talks to one
+    progress: Progress | None = None  # called with one line per request (picklable: a module-level function)
+    on_requests: Callable[[int, int, int], None] | None = None  # (requests answered, requests, calls so far)
 
     def __call__(self, parsed: Parsed, result: DocumentResult) -> None:
         """Fill `result` with grounded LLM facts (the Stage signature)."""
@@ -65,12 +76,14 @@ class LLMStage:
         todo = [c for c in chunks if _open_figures(c, covered)]
         usage["chunks"] = len(todo)
         usage["skipped_chunks"] = len(chunks) - len(todo)
-        todo = [part for c in todo for part in _figure_batches(c, covered)]
+        requests = plan(todo, covered, _project_rows(parsed, result))
+        name = Path(result.source.path).name
+        self.say(f"llm {name}: {len(requests)} requests for {len(todo)} chunks ({len(chunks) - len(todo)} skipped)")
         limit = asyncio.Semaphore(max(1, self.config.concurrency))
-        run = _DocumentRun(self, create(self.config), limit, usage, result.meta.unit or "未说明")
-        if self.progress is not None:
-            self.progress(0, len(todo), 0)
-        answered = await asyncio.gather(*(run.answer_reporting(c, len(todo)) for c in todo))
+        run = _DocumentRun(self, create(self.config), limit, usage, result.meta.unit or "未说明", name, len(requests))
+        if self.on_requests is not None:
+            self.on_requests(0, len(requests), 0)
+        answered = await asyncio.gather(*(run.answer_reporting(c, len(requests)) for c in requests))
         maker = FactMaker(parsed, result)
         for chunk, value in (pair for group in answered for pair in group):
             maker.add(chunk, value)
@@ -87,7 +100,14 @@ class LLMStage:
                 "errors": len(run.errors),
             }
         )
+        if self.server is not None:
+            usage.update(self.server.settings.usage())
         result.llm = {k: int(v) for k, v in usage.items()}
+
+    def say(self, line: str) -> None:
+        """Pass a progress line to the callback, if there is one."""
+        if self.progress is not None:
+            self.progress(line)
 
 
 @dataclass
@@ -97,12 +117,15 @@ class _DocumentRun:
     limit: asyncio.Semaphore
     usage: Counter[str]
     unit: str
+    name: str = ""
+    total: int = 0
+    done: int = 0
     errors: list[str] = field(default_factory=list)
     answered: int = 0
 
     async def answer_reporting(self, chunk: Chunk, total: int) -> list[tuple[Chunk, BaseModel]]:
-        """`answer`, then tell the stage's progress callback how many requests are answered."""
-        report = self.stage.progress
+        """`answer`, then tell the stage's `on_requests` callback how many requests are answered."""
+        report = self.stage.on_requests
         answer = await self.answer(chunk, 0)
         self.answered += 1
         if report is not None:
@@ -120,12 +143,15 @@ class _DocumentRun:
         if cached is not None:
             try:
                 self.usage["cache_hits"] += 1
-                return [(chunk, model.model_validate_json(cached.answer))]
+                value = model.model_validate_json(cached.answer)
+                self._say(chunk, "cached")
+                return [(chunk, value)]
             except ValidationError:
                 self.usage["cache_hits"] -= 1
-        request = Request(prompt.system, prompt.user, model, self.stage.max_tokens)
+        request = Request(prompt.system, prompt.user, model, self.stage.max_tokens, chunk.text)
         try:
             async with self.limit:
+                start = time.perf_counter()
                 answer = await self.backend.complete(request)
         except TruncatedOutput as e:
             self._count(e.attempts, e.tokens_in, e.tokens_out)
@@ -136,6 +162,7 @@ class _DocumentRun:
                 )
                 return []
             self.usage["splits"] += 1
+            self.total += len(parts) - 1
             results = await asyncio.gather(*(self.answer(p, depth + 1) for p in parts))
             return [pair for group in results for pair in group]
         except LLMError as e:
@@ -145,9 +172,16 @@ class _DocumentRun:
             self.errors.append(f"llm: {chunk.id} ({chunk.section_title}): {e}")
             return []
         self._count(answer.calls, answer.tokens_in, answer.tokens_out)
+        took = time.perf_counter() - start
+        self._say(chunk, f"{answer.tokens_in} tokens in, {answer.tokens_out} out, {took:.1f} s")
         if self.stage.cache is not None:
             self.stage.cache.put(key, answer.value.model_dump_json(), answer.tokens_in, answer.tokens_out)
         return [(chunk, answer.value)]
+
+    def _say(self, chunk: Chunk, what: str) -> None:
+        self.done += 1
+        figures = f", {len(chunk.figures)} figures" if chunk.figures else ""
+        self.stage.say(f"llm {self.name} [{self.done}/{self.total}] {chunk.task} {chunk.id}{figures}: {what}")
 
     def _count(self, calls: int, tokens_in: int, tokens_out: int) -> None:
         self.usage["calls"] += calls
@@ -188,28 +222,61 @@ def _open_figures(chunk: Chunk, covered: Spans) -> Spans:
     return [(s, e) for s, e in spans if chunk.in_table_row(s) and score_cell(chunk.text, s, e)]
 
 
-def _figure_batches(chunk: Chunk, covered: Spans) -> list[Chunk]:
-    """The requests for a chunk: its uncovered figures to name, at most FIGURES_PER_CALL per request.
+def _listed(chunk: Chunk, covered: Spans) -> Spans:
+    """The uncovered figures a request lists: those with a unit written after them, or alone in a table cell.
 
-    Narrative and project-table chunks are named; a project table is also asked for its budget / execution
-    rows, other chunks go out unchanged. Only figures with a unit written after them, or on a table row, are listed: a bare number in prose is an
-    item number or part of a name.
+    A bare number in prose is an item number or part of a name.
     """
-    if chunk.task not in NAMED_TASKS:
-        return [chunk]
-    spans = [
+    return [
         (s, e)
         for s, e in _uncovered(chunk, covered)
         if UNIT_AFTER.match(chunk.text, e) or (chunk.in_table_row(s) and cell_figure(chunk.text, s, e))
     ]
-    batches = [tuple(spans[i : i + FIGURES_PER_CALL]) for i in range(0, len(spans), FIGURES_PER_CALL)]
-    keep = [chunk] if chunk.task != "indicators" else []
-    if len(batches) == 1:
-        return [*keep, replace(chunk, id=f"{chunk.id}.n", task="indicators", figures=batches[0])]
+
+
+def _project_rows(parsed: Parsed, result: DocumentResult) -> Spans:
+    """Clean-text spans of the project rows (`project:` facts) the rules read."""
+    ct = parsed.clean
     return [
-        *keep,
-        *(replace(chunk, id=f"{chunk.id}.n{k}", task="indicators", figures=b) for k, b in enumerate(batches, 1)),
+        (ct.clean_pos(f.span[0]), ct.clean_pos(f.span[1])) for f in result.tables if f.concept.startswith("project:")
     ]
+
+
+def plan(chunks: list[Chunk], covered: Spans, project_rows: Spans) -> list[Chunk]:
+    """The requests for the chunks with open figures: at most one per chunk and task, grouped by task.
+
+    A chunk lists its open figures: money and staff chunks ask for the item each belongs to (one request, at most
+    FIGURES_PER_CALL figures), narrative and project-table chunks for what each measures (`indicators`, in
+    batches of FIGURES_PER_CALL). A project
+    table whose rows the rules did not read and that has nothing to list asks for its rows instead; score
+    tables ask for their rows. A chunk with nothing to list is not sent.
+    """
+    requests: list[Chunk] = []
+    for chunk in chunks:
+        if chunk.task == "scores":
+            requests.append(chunk)
+            continue
+        spans = _listed(chunk, covered)
+        if chunk.task == "projects" and not spans:
+            if not any(_inside(chunk, s) for s in project_rows):
+                requests.append(chunk)
+            continue
+        task = "indicators" if chunk.task == "projects" else chunk.task
+        if task != "indicators":
+            # money and staff: one request per chunk; figures with a written unit first. A table whose cells the
+            # rules could not read is not worth one request per sixteen cells
+            spans = sorted(spans, key=lambda sp: not UNIT_AFTER.match(chunk.text, sp[1]))[:FIGURES_PER_CALL]
+            spans.sort()
+        batches = [tuple(spans[i : i + FIGURES_PER_CALL]) for i in range(0, len(spans), FIGURES_PER_CALL)]
+        for k, batch in enumerate(batches, 1):
+            tag = f".n{k}" if len(batches) > 1 else ".n"
+            requests.append(replace(chunk, id=f"{chunk.id}{tag}", task=task, figures=batch))
+    return sorted(requests, key=lambda c: TASK_ORDER.index(c.task))
+
+
+def _inside(chunk: Chunk, span: tuple[int, int]) -> bool:
+    """True when a clean-text span lies in one of the chunk's pieces."""
+    return any(p.clean_start <= span[0] and span[1] <= p.clean_start + p.length for p in chunk.pieces)
 
 
 def _split(chunk: Chunk) -> list[Chunk]:
