@@ -19,6 +19,7 @@ from pipeline.redact import redact
 from pipeline.stages import Stage
 
 if TYPE_CHECKING:
+    from pipeline.llm.labels import LabelClassifier
     from pipeline.runner import RunSummary
 
 
@@ -86,6 +87,16 @@ def _label_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _labeller(stage: Stage | None) -> LabelClassifier | None:
+    """The LLM's label step, on the same backend and cache as the stage."""
+    if stage is None:
+        return None
+    from pipeline.llm.labels import LabelClassifier
+    from pipeline.llm.stage import LLMStage
+
+    return LabelClassifier(stage.config, stage.cache) if isinstance(stage, LLMStage) else None
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, str | None] | None:
     if not args.lexicon_overrides:
         return None
@@ -147,7 +158,7 @@ def _check(args: argparse.Namespace) -> int:
 
     overrides = _overrides(args)
     with _llm_setup(args, default_none=True) as stage:
-        result = process_file(args.file, llm=stage, overrides=overrides)
+        result = process_file(args.file, llm=stage, overrides=overrides, labeller=_labeller(stage))
     sys.stdout.write(result.model_dump_json(indent=1) + "\n")
     return 0
 
@@ -161,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
     with _llm_setup(args, default_none=False) as stage, display:
         stage = _reporting(stage)
         overrides = _overrides(args)
-        process = partial(process_file, llm=stage, overrides=overrides)
+        process = partial(process_file, llm=stage, overrides=overrides, labeller=_labeller(stage))
         settings = "llm=none" if stage is None else f"llm={args.llm}:{args.model}:{args.model_path}:{args.local_model}"
         if overrides:  # other overrides give other results: documents are redone
             settings += f";overrides={sorted(overrides.items(), key=lambda kv: kv[0])!r}"
@@ -233,7 +244,7 @@ def _eval(args: argparse.Namespace) -> int:
         report = evaluate_folder(
             args.goldens,
             variants=args.variants,
-            processor=partial(process_raw, llm=stage, overrides=overrides),
+            processor=partial(process_raw, llm=stage, overrides=overrides, labeller=_labeller(stage)),
             which=args.set,
         )
     sys.stdout.write(report.model_dump_json(indent=1) + "\n" if args.json else render(report))

@@ -423,7 +423,9 @@ def _commit(state: _Run, outcome: Outcome, w: Work | None) -> None:
     result = state.manifest.finish(done, state.fingerprint, lengths)
     state.dataset.add(result, tables=w.tables)
     s.processed += 1
-    s.llm.update(w.llm)  # this run's usage only: a rerun that skips or hits the cache shows 0 calls
+    s.llm.update(
+        {k: v for k, v in w.llm.items() if not k.startswith("server_")}
+    )  # usage of this run (settings are not summed); a rerun that skips or hits the cache shows 0 calls
     if w.status == "partial":
         s.partial += 1
 

@@ -14,7 +14,14 @@ from string import Template
 from pipeline.errors import ConfigError
 
 PROMPT_DIR = Path(__file__).resolve().parent.parent.parent / "prompts"
-VERSIONS: dict[str, str] = {"money": "v2", "staff": "v2", "projects": "v2", "scores": "v2", "indicators": "v3"}
+VERSIONS: dict[str, str] = {
+    "money": "v2",
+    "staff": "v2",
+    "projects": "v2",
+    "scores": "v2",
+    "indicators": "v3",
+    "labels": "v1",
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,166 @@
+"""The LLM's label step: each distinct label the lexicon does not know, classified once into the concept list.
+
+The answer schema's `concept` is an enum of the lexicon's concept ids plus `none`, so the model can only name
+a known concept. An answer is used only when the label's own characters support it: the label and one of the
+concept's wordings (its name or an alias) share a pair of characters that is not generic (支出, 经费, 预算 …).
+Answers are cached one label at a time (key: the label's text), so a rerun, or the next report using the same
+label, makes no call for it; labels not in the cache go out in batches of `BATCH`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from pipeline.errors import LLMError
+from pipeline.lexicon import lexicon
+from pipeline.llm.backends import BackendConfig, Request, TruncatedOutput, create
+from pipeline.llm.cache import AnswerCache, CacheKey
+from pipeline.llm.prompts import render
+from schemas.llm import schema_version
+
+BATCH = 12
+NONE = "none"
+# pairs of characters every budget label has: sharing one says nothing about the concept
+GENERIC = {
+    "支出",
+    "经费",
+    "预算",
+    "收入",
+    "资金",
+    "合计",
+    "本年",
+    "上年",
+    "财政",
+    "项目",
+    "拨款",
+    "年度",
+    "其中",
+    "部门",
+    "单位",
+}
+
+
+@cache
+def answer_model() -> type[BaseModel]:
+    """The answer schema: one {label, concept} per label, concept an enum of the lexicon's ids and `none`."""
+    ids = sorted(lexicon().concepts)
+    concept_enum = Enum("ConceptId", {c.replace(":", "_"): c for c in [*ids, NONE]}, type=str)  # type: ignore[misc]
+    entry = create_model(
+        "LabelConcept",
+        __config__=ConfigDict(extra="ignore"),
+        label=(str, Field(description="The label exactly as given.")),
+        concept=(concept_enum, Field(description="The concept id the label names, or none.")),
+    )
+    return create_model(
+        "LabelConcepts",
+        __config__=ConfigDict(extra="ignore"),
+        labels=(list[entry], Field(default_factory=list, description="One entry per label, in the order given.")),
+    )
+
+
+def concept_list() -> str:
+    """The prompt's concept lines: `id: name — description`."""
+    lines = []
+    for cid, c in sorted(lexicon().concepts.items()):
+        lines.append(f"{cid}: {c.name}" + (f" — {c.description}" if c.description else ""))
+    return "\n".join(lines)
+
+
+def _pairs(text: str) -> set[str]:
+    chars = re.sub(r"[^\u4e00-\u9fff]", "", text)
+    return {chars[i : i + 2] for i in range(len(chars) - 1)} - GENERIC
+
+
+@cache
+def _wordings(concept: str) -> frozenset[str]:
+    """Character pairs of a concept's name and aliases (regex syntax dropped)."""
+    c = lexicon().concepts.get(concept)
+    if c is None:
+        return frozenset()
+    texts = [c.name, *(re.sub(r"\(\?[^)]*\)|[\[\]().?*+|^$\\{}\d,]", "", a.pattern) for a in c.aliases)]
+    return frozenset(p for t in texts for p in _pairs(t))
+
+
+def supported(label: str, concept: str | None) -> bool:
+    """The label's characters support the concept (`none` is always supported)."""
+    return concept is None or bool(_pairs(label) & _wordings(concept))
+
+
+@dataclass
+class LabelClassifier:
+    """Classify unknown labels with an LLM backend (picklable: builds its client per call)."""
+
+    config: BackendConfig
+    cache: AnswerCache | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, labels: list[str]) -> dict[str, str | None]:
+        """Concept (or None) for each label the model answered with support; unanswered labels are left out."""
+        return asyncio.run(self.classify(labels))
+
+    def _key(self, label: str) -> CacheKey:
+        prompt = render("labels", concepts=concept_list(), labels="")
+        digest = hashlib.sha256(label.encode("utf-8")).hexdigest()
+        return CacheKey(self.config.model, prompt.id, schema_version(answer_model()), digest)
+
+    async def classify(self, labels: list[str]) -> dict[str, str | None]:
+        """Cached answers first, the rest in batches; answers without support become None (no concept)."""
+        out: dict[str, str | None] = {}
+        todo = []
+        for label in labels:
+            hit = self.cache.get(self._key(label)) if self.cache else None
+            if hit is not None:
+                out[label] = _decode(hit.answer)
+                self._count("cache_hits")
+            else:
+                todo.append(label)
+        backend = create(self.config)
+        limit = asyncio.Semaphore(max(1, self.config.concurrency))
+        batches = [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
+        for answered in await asyncio.gather(*(self._ask(backend, limit, b) for b in batches)):
+            out.update(answered)
+        return {label: (c if supported(label, c) else None) for label, c in out.items()}
+
+    async def _ask(self, backend: Any, limit: asyncio.Semaphore, batch: list[str]) -> dict[str, str | None]:
+        listed = "\n".join(f"{n}. {label}" for n, label in enumerate(batch, 1))
+        prompt = render("labels", concepts=concept_list(), labels=listed)
+        request = Request(prompt.system, prompt.user, answer_model(), 64 + 40 * len(batch), listed)
+        try:
+            async with limit:
+                answer = await backend.complete(request)
+        except (TruncatedOutput, LLMError) as e:
+            if isinstance(e, LLMError) and e.fatal:
+                raise
+            self._count("errors")
+            return {}
+        self._count("calls", answer.calls)
+        self._count("tokens_in", answer.tokens_in)
+        self._count("tokens_out", answer.tokens_out)
+        given = {re.sub(r"\s+", "", label): label for label in batch}
+        out: dict[str, str | None] = {}
+        for entry in answer.value.labels:
+            label = given.get(re.sub(r"\s+", "", entry.label))
+            if label is None:
+                continue  # a label the model made up or changed: no answer for it
+            concept = entry.concept.value
+            out[label] = None if concept == NONE else concept
+            if self.cache is not None:
+                self.cache.put(
+                    self._key(label), concept, answer.tokens_in // len(batch), answer.tokens_out // len(batch)
+                )
+        return out
+
+    def _count(self, name: str, n: int = 1) -> None:
+        self.usage[name] = self.usage.get(name, 0) + n
+
+
+def _decode(stored: str) -> str | None:
+    return None if stored == NONE else stored

@@ -1,0 +1,80 @@
+"""The LLM's label step against a scripted backend: closed concept list, support check, cache, second reading."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.document import process_raw
+from pipeline.ingest import RawDocument
+from pipeline.llm import backends
+from pipeline.llm.backends import Answer, BackendConfig, FakeBackend, Request
+from pipeline.llm.cache import AnswerCache
+from pipeline.llm.labels import LabelClassifier, answer_model, supported
+
+TEXT = "一、收入支出决算总体情况说明\n2021年度本年收入合计381.13万元。2021年度公车运行开支12.50万元。单价超百万设备购置2台。\n"
+
+SCRIPT = {"公车运行开支": "sg_vehicle_operation", "垫付款项": "exp_basic", "made-up": "inc_other"}
+
+
+def _answer(request: Request) -> Answer:
+    listed = re.findall(r"^\d+\. (.+)$", request.user, re.M)
+    model = answer_model()
+    labels = [{"label": label, "concept": SCRIPT.get(label, "none")} for label in listed]
+    labels.append({"label": "made-up", "concept": "inc_other"})  # a label nobody asked about
+    return Answer(model.model_validate({"labels": labels}), tokens_in=100, tokens_out=20)
+
+
+@pytest.fixture
+def classifier(tmp_path: Path) -> LabelClassifier:
+    backend = FakeBackend(_answer)
+    backends.register("fake-labels", lambda config: backend)
+    return LabelClassifier(BackendConfig("fake-labels", "fake-model"), AnswerCache(tmp_path / "c.sqlite"))
+
+
+def test_the_schema_allows_only_lexicon_concepts_or_none() -> None:
+    model = answer_model()
+    model.model_validate({"labels": [{"label": "x", "concept": "sg_vehicle"}, {"label": "y", "concept": "none"}]})
+    with pytest.raises(ValueError, match="concept"):
+        model.model_validate({"labels": [{"label": "x", "concept": "vehicle_costs"}]})
+
+
+@pytest.mark.parametrize(
+    ("label", "concept", "ok"),
+    [
+        ("公务车购置及运行费", "sg_vehicle", True),
+        ("公车运行开支", "sg_vehicle_operation", True),
+        ("垫付款项", "exp_basic", False),  # 基本支出 shares no characters with it
+        ("第一季度用款计划", "exp_project", False),  # only the generic 项目/支出 could
+        ("垫付款项", None, True),
+    ],
+)
+def test_an_answer_counts_only_when_the_label_supports_it(label: str, concept: str | None, ok: bool) -> None:
+    assert supported(label, concept) is ok
+
+
+def test_unknown_labels_are_classified_once_and_cached(classifier: LabelClassifier) -> None:
+    answers = classifier(["公车运行开支", "垫付款项", "单价超百万设备购置"])
+    assert answers == {"公车运行开支": "sg_vehicle_operation", "垫付款项": None, "单价超百万设备购置": None}
+    assert classifier.usage["calls"] == 1
+    again = LabelClassifier(classifier.config, classifier.cache)
+    assert again(["公车运行开支", "垫付款项"]) == {"公车运行开支": "sg_vehicle_operation", "垫付款项": None}
+    assert again.usage.get("calls", 0) == 0 and again.usage["cache_hits"] == 2
+
+
+def test_the_document_is_read_again_with_the_models_answers(classifier: LabelClassifier) -> None:
+    result = process_raw(RawDocument("t.txt", TEXT, "0" * 64, "txt"), labeller=classifier)
+    assert any(f.concept == "sg_vehicle_operation" and f.value == "12.50" for f in result.facts)
+    by = {u.label: (u.concept, u.decided_by) for u in result.labels}
+    assert by["公车运行开支"] == ("sg_vehicle_operation", "model")
+    assert by["本年收入合计"] == ("income_total", "lexicon")
+
+
+def test_a_user_override_beats_the_model(classifier: LabelClassifier) -> None:
+    result = process_raw(
+        RawDocument("t.txt", TEXT, "0" * 64, "txt"), overrides={"公车运行开支": None}, labeller=classifier
+    )
+    assert not any(f.concept == "sg_vehicle_operation" for f in result.facts)
+    assert {u.label: u.decided_by for u in result.labels}["公车运行开支"] == "override"
