@@ -1,7 +1,7 @@
 """The command line's progress display for `run` (the runner itself only calls a callback with `Event`s).
 
 On a terminal: a bar on stderr with documents done / to do, rate and ETA, and what the LLM stage is doing inside
-the current document (`llm 3/15 chunks, 4 calls`), so the first minutes with the embedded model are visibly busy.
+the current document (`llm 3/15 requests, 4 calls`), so the first minutes with the embedded model are visibly busy.
 With `--quiet`, or when stderr is not a terminal (a log file, CI): no bar, one line every N documents and one at
 the end. Failed and partial documents and the files of input folders that are not documents get one line each,
 always.

@@ -54,7 +54,7 @@ class Event:
 
     kinds: `start` (`total` documents to process, `skipped` finished earlier), `document` (one finished: `status`
     ok / partial / failed, `message` what it yielded or why it failed), `stage` (inside a document, e.g. the LLM
-    stage's chunks and calls), `ignored` (a file of an input folder that is not a document, `message` why).
+    stage's requests and calls), `ignored` (a file of an input folder that is not a document, `message` why).
     """
 
     kind: str
@@ -383,7 +383,7 @@ def _process(state: _Run, process: Processor, workers: int, limits: Limits) -> s
     """Run the queued documents; commit each as it finishes. Returns the reason if the run had to stop."""
 
     def on_message(job: Job, message: dict[str, Any]) -> None:
-        text = f"{message['stage']} {message['done']}/{message['total']} chunks, {message['calls']} calls"
+        text = f"{message['stage']} {message['done']}/{message['total']} requests, {message['calls']} calls"
         state.note(Event("stage", path=job.path, message=text))
 
     task = partial(work, process, state.dataset.tmp)

@@ -42,16 +42,16 @@ def test_the_runner_reports_the_plan_then_every_document(tmp_path: Path) -> None
     assert events == [Event("start", 0, 0, skipped=3)]
 
 
-def test_the_llm_stage_reports_its_chunks_from_inside_the_worker(fake: FakeBackend, tmp_path: Path) -> None:  # noqa: F811
+def test_the_llm_stage_reports_its_requests_from_inside_the_worker(fake: FakeBackend, tmp_path: Path) -> None:  # noqa: F811
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text(
         "一、重点工作完成情况\n全年城乡居民养老保险参保人数261554人。\n", encoding="utf-8"
     )
-    llm = replace(stage(tmp_path), progress=partial(report_stage, "llm"))
+    llm = replace(stage(tmp_path), on_requests=partial(report_stage, "llm"))
     events: list[Event] = []
     run([str(tmp_path / "in")], tmp_path / "out", partial(process_file, llm=llm), progress=events.append)
     stages = [e.message for e in events if e.kind == "stage"]
-    assert stages[0] == "llm 0/1 chunks, 0 calls" and stages[-1] == "llm 1/1 chunks, 1 calls"
+    assert stages[0] == "llm 0/1 requests, 0 calls" and stages[-1] == "llm 1/1 requests, 1 calls"
     assert all(e.path.endswith("a.txt") for e in events if e.kind == "stage")
 
 
@@ -70,7 +70,7 @@ def test_on_a_terminal_a_bar_with_rate_and_eta_unless_quiet(tmp_path: Path, quie
     stream = Terminal()
     with Display(quiet=quiet, every=100, stream=stream) as show:
         show(Event("start", 0, 2))
-        show(Event("stage", path="in/a.txt", message="llm 1/4 chunks, 1 calls"))
+        show(Event("stage", path="in/a.txt", message="llm 1/4 requests, 1 calls"))
         show(Event("document", 1, 0, "in/a.txt", "ok", "3 facts"))
         show(Event("document", 2, 0, "in/b.txt", "failed", "not a valid .docx file"))
     text = stream.getvalue()
@@ -78,4 +78,4 @@ def test_on_a_terminal_a_bar_with_rate_and_eta_unless_quiet(tmp_path: Path, quie
     if quiet:
         assert "budget-extract: [2/2] documents" in text and "\r" not in text
     else:
-        assert "documents:" in text and "2/2" in text and "doc/s" in text and "a.txt: llm 1/4 chunks" in text
+        assert "documents:" in text and "2/2" in text and "doc/s" in text and "a.txt: llm 1/4 requests" in text

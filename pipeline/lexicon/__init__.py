@@ -69,6 +69,18 @@ class CountRule:
     pattern: re.Pattern[str]
     period: str = "current"
     categories: str | None = None  # the kind of category list that may follow (count_categories)
+    label: re.Pattern[str] | None = None  # the item's name alone (an LLM's label): `label:`, else the pattern's head
+
+    @property
+    def name_pattern(self) -> re.Pattern[str]:
+        """How the counted item is named without its number."""
+        return self.label or re.compile(self.pattern.pattern.split(r"\s*(?P<n>")[0])
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """The units the count is written in (人, 名, 辆 …)."""
+        m = re.search(r"\(\?P<u>([^)]*)\)", self.pattern.pattern)
+        return tuple(re.findall(r"[\u4e00-\u9fff]", m.group(1))) if m else ()
 
 
 @dataclass(frozen=True)
@@ -168,7 +180,13 @@ def _load(data: dict[str, Any]) -> Lexicon:
         economic={str(k): tuple(v) for k, v in cls["economic"].items()},
         economic_before_2018={k: str(v) for k, v in cls.get("economic_before_2018", {}).items()},
         counts=tuple(
-            CountRule(c["concept"], re.compile(c["pattern"]), c.get("period", "current"), c.get("categories"))
+            CountRule(
+                c["concept"],
+                re.compile(c["pattern"]),
+                c.get("period", "current"),
+                c.get("categories"),
+                re.compile(c["label"]) if c.get("label") else None,
+            )
             for c in data.get("counts", [])
         ),
         count_categories={k: re.compile(v) for k, v in data.get("count_categories", {}).items()},
