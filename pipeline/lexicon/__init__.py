@@ -102,6 +102,7 @@ class Lexicon:
     section_concepts: dict[str, dict[str, str]] = field(default_factory=dict)
     nothing_statements: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
     count_categories: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    label_heads: tuple[tuple[str, ...], ...] = ()  # groups of words that tell concepts apart (see lexicon.yaml)
 
     def table_kind(self, title: str) -> TableKind | None:
         """The kind of a table from its title (whitespace ignored), or None when the title names no known kind."""
@@ -196,6 +197,7 @@ def _load(data: dict[str, Any]) -> Lexicon:
         nothing_statements=tuple(
             (re.compile(n["pattern"]), tuple(n["concepts"])) for n in data.get("nothing_statements", [])
         ),
+        label_heads=tuple(tuple(g) for g in data.get("label_heads", [])),
     )
 
 

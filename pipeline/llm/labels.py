@@ -2,9 +2,12 @@
 
 The answer schema's `concept` is an enum of the lexicon's concept ids plus `none`, so the model can only name
 a known concept. An answer is used only when the label's own characters support it: the label and one of the
-concept's wordings (its name or an alias) share a pair of characters that is not generic (支出, 经费, 预算 …).
+concept's wordings (its name or an alias) share a pair of characters that is not generic (支出, 经费, 预算 …),
+and the label holds every word that tells the concept's name apart (`label_heads` of the lexicon: 收入, 支出,
+合计, 总计, 基本 …), and no 收入 for a concept of spending or 支出 for one of income.
 Answers are cached one label at a time (key: the label's text), so a rerun, or the next report using the same
-label, makes no call for it; labels not in the cache go out in batches of `BATCH`.
+label, makes no call for it; a label the model leaves out of its answer is cached as `none` (it was asked);
+labels not in the cache go out in batches of `BATCH`.
 """
 
 from __future__ import annotations
@@ -79,19 +82,45 @@ def _pairs(text: str) -> set[str]:
     return {chars[i : i + 2] for i in range(len(chars) - 1)} - GENERIC
 
 
+_SYNTAX = re.compile(r"[\[\]().?*+|^$\\{}\d,]")
+
+
 @cache
-def _wordings(concept: str) -> frozenset[str]:
-    """Character pairs of a concept's name and aliases (regex syntax dropped)."""
+def _texts(concept: str) -> tuple[str, ...]:
+    """A concept's name and aliases as plain text: regex syntax dropped, optional groups left out."""
     c = lexicon().concepts.get(concept)
     if c is None:
-        return frozenset()
-    texts = [c.name, *(re.sub(r"\(\?[^)]*\)|[\[\]().?*+|^$\\{}\d,]", "", a.pattern) for a in c.aliases)]
-    return frozenset(p for t in texts for p in _pairs(t))
+        return ()
+    required = (re.sub(r"\([^()]*\)\?|\[[^\]]*\]\?|.\?", "", a.pattern) for a in c.aliases)
+    return (c.name, *(_SYNTAX.sub("", t) for t in required))
+
+
+@cache
+def _wordings(concept: str) -> frozenset[str]:
+    """Character pairs of a concept's name and aliases."""
+    return frozenset(p for t in _texts(concept) for p in _pairs(t))
+
+
+def _heads(text: str) -> frozenset[int]:
+    """The `label_heads` groups a text holds a word of (by index)."""
+    return frozenset(i for i, group in enumerate(lexicon().label_heads) if any(w in text for w in group))
+
+
+def _opposite(label: str, texts: tuple[str, ...]) -> bool:
+    """收入 in the label for a concept none of whose wordings speaks of income, or 支出 for one of income."""
+    spends = any(w in t for t in texts for w in ("支出", "经费", "费"))
+    earns = any("收入" in t for t in texts)
+    return ("收入" in label and not earns) or ("支出" in label and earns and not spends)
 
 
 def supported(label: str, concept: str | None) -> bool:
     """The label's characters support the concept (`none` is always supported)."""
-    return concept is None or bool(_pairs(label) & _wordings(concept))
+    if concept is None:
+        return True
+    texts = _texts(concept)
+    if not _pairs(label) & _wordings(concept) or _opposite(label, texts):
+        return False
+    return _heads(texts[0]) <= _heads(label)  # the words that tell the concept's own name apart
 
 
 @dataclass
@@ -145,12 +174,14 @@ class LabelClassifier:
         self._count("tokens_in", answer.tokens_in)
         self._count("tokens_out", answer.tokens_out)
         given = {re.sub(r"\s+", "", label): label for label in batch}
-        out: dict[str, str | None] = {}
+        answered: dict[str, str] = {}
         for entry in answer.value.labels:
             label = given.get(re.sub(r"\s+", "", entry.label))
-            if label is None:
-                continue  # a label the model made up or changed: no answer for it
-            concept = entry.concept.value
+            if label is not None and label not in answered:  # a label the model made up or changed is ignored
+                answered[label] = entry.concept.value
+        out: dict[str, str | None] = {}
+        for label in batch:  # a label left out of the answer was asked: it is none, and is not asked again
+            concept = answered.get(label, NONE)
             out[label] = None if concept == NONE else concept
             if self.cache is not None:
                 self.cache.put(
