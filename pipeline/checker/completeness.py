@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pipeline.document import Parsed
     from schemas.document import DocumentResult
 
+DOCUMENT_RULES = ("completeness.missing_table", "completeness.missing_statement", "text.wrong_year")
 _LEVEL = re.compile(r"(部门|单位)(?:预算|决算)")
 _SENTENCE = re.compile(r"[^。；;\n]+[。；;]?")
 _STATED = re.compile(r"\d|无|未|没有|不涉及")
@@ -89,7 +90,10 @@ def disclosure(parsed: Parsed, result: DocumentResult) -> Disclosure:
     for block in parsed.seg.preamble:
         if block.kind == "paragraph":
             d.sentences.extend(textual.compact(s) for s in _SENTENCE.findall(text[block.start : block.end]))
+    headings = [(s.start, s.body_start) for s in parsed.seg.sections]
     for start, end, title in textual.table_titles(text):
+        if any(a <= start < b for a, b in headings):
+            continue  # a heading already listed
         d.titles.append(Title(title, parsed.clean.raw_span(start, end)))
         if (kind := kinds.table_kind(title)) is not None:
             d.named.add(kind.kind)
