@@ -182,7 +182,8 @@ def _wrong_years(d: Disclosure) -> list[Finding]:
         why = _wrong_base(d.doc_type or "", year, c)
         if why:
             msg = f"“{textual.compact(d.text[c.start : c.end])}”：{why}"
-            out.append(_finding("text.wrong_year", msg, d.to_raw(c.start, c.end), actual=str(c.year)))
+            raw_span = d.to_raw(c.start, c.end)
+            out.append(_finding("text.wrong_year", msg, raw_span, expected=str(year - 1), actual=str(c.year)))
     return out
 
 
