@@ -135,6 +135,9 @@ def test_the_own_year_as_base_of_a_comparison_is_found() -> None:
         pytest.param("2020年支出决算381.13万元，比2020年年初预算增加2.58万元。", False, id="own-year-budget-base"),
         pytest.param("2019年预算执行数比2019年预算增加3.00万元。", False, id="a-comparison-about-another-year"),
         pytest.param("与2019年相比，收、支总计各减少2.58万元。", False, id="yu-xiangbi"),
+        pytest.param(
+            "2020年一般公共预算财政拨款支出决算381.13万元，与2020年预算相比增加2.58万元。", False, id="actual-vs-budget"
+        ),
         pytest.param("2020年支出决算381.13万元，比2020年增加2.58万元。", True, id="own-year-actual-base"),
         pytest.param(
             "2020年度收入预算371.18万元，比2020年度收入预算383.71万元减少了12.53万元。", True, id="budget-vs-itself"

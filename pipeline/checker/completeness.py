@@ -198,6 +198,6 @@ def _wrong_base(doc_type: str, year: int, c: textual.Comparison) -> str | None:
     if doc_type == "决算" and c.year == year:
         if "预算" not in c.base:
             return f"{year}年度决算与同年比较，比较基数应为上年（{year - 1}年）"
-        if c.base in c.subject:
+        if c.base.rstrip("数") == c.subject_label.rstrip("数"):
             return f"{year}年{c.base}与同年{c.base}比较，比较基数应为上年（{year - 1}年）"
     return None

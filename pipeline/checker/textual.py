@@ -88,7 +88,7 @@ _COMPARISON = re.compile(
     rf"(?P<base>(?:(?!相比|对比|比较|{_DIRECTION})[\u4e00-\u9fff]){{0,12}})\s*(?P<link>相比|对比|比较)?"
     rf"(?P<rest>\s*[，,]?[^。；;\t\n]{{0,30}}?)(?P<word>{_DIRECTION})"
 )
-_SUBJECT_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年")
+_SUBJECT_YEAR = re.compile(r"(?<!\d)(20\d{2})年度?(?P<label>[^\d，,]*)")
 _CLAUSE_START = re.compile(r"[。；;\n][^。；;\n]*$")
 
 
@@ -160,6 +160,9 @@ class Comparison:
     base: str  # what the base names after its year (预算, 预算执行数, 收入预算 …), whitespace removed
     subject: str  # the clause before the comparison, whitespace removed
     subject_year: int | None  # the year the clause names first, if any
+    subject_label: str = (
+        ""  # what the clause names after that year, up to its figure (收入预算 in 2020年度收入预算371.18)
+    )
 
 
 def comparisons(text: str) -> list[Comparison]:
@@ -184,6 +187,7 @@ def comparisons(text: str) -> list[Comparison]:
                 compact(m.group("base")),
                 subject,
                 int(year_in_subject.group(1)) if year_in_subject else None,
+                year_in_subject.group("label").rstrip("为是：:") if year_in_subject else "",
             )
         )
     return out
