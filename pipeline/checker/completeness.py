@@ -92,11 +92,10 @@ def disclosure(parsed: Parsed, result: DocumentResult) -> Disclosure:
             d.sentences.extend(textual.compact(s) for s in _SENTENCE.findall(text[block.start : block.end]))
     headings = [(s.start, s.body_start) for s in parsed.seg.sections]
     for start, end, title in textual.table_titles(text):
-        if any(a <= start < b for a, b in headings):
-            continue  # a heading already listed
-        d.titles.append(Title(title, parsed.clean.raw_span(start, end)))
         if (kind := kinds.table_kind(title)) is not None:
             d.named.add(kind.kind)
+        if not any(a <= start < b for a, b in headings):  # a heading is listed already
+            d.titles.append(Title(title, parsed.clean.raw_span(start, end)))
     d.named |= d.printed
     return d
 

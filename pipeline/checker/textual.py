@@ -78,7 +78,7 @@ def enumerated_evaluations(text: str) -> list[tuple[int, int, list[str]]]:
 _TITLE_END = re.compile(r"表(?:[（(][^）)]{0,12}[）)])?$")
 _TITLE_UNIT_TAIL = re.compile(r"(?:金额)?单\s*[位元]\s*[：:].*$")
 _TABLE_FOLLOWS = re.compile(
-    r"\t|^\s*(?:部\s*门|单\s*位|编制(?:部门|单位)|预算(?:主管部门|单位)|金额单位|填报单位)\s*[：:]"
+    r"\t|^\s*(?:部\s*门(?:名称)?|单\s*位|编制(?:部门|单位)|预算(?:主管部门|单位)|金额单位|填报单位)\s*[：:]"
 )
 _OWN_KIND_END = re.compile(r"(?:表|说明|公开|报告)(?:[（(][^）)]{0,12}[）)])?$")
 _COMPARATIVE = ("比", "较", "与", "同", "对")
@@ -98,28 +98,47 @@ def compact(text: str) -> str:
 
 
 def table_titles(text: str) -> list[tuple[int, int, str]]:
-    """Lines titling a table: one cell ending in 表, followed within three lines by a unit line or the table's rows.
+    """Lines titling a table: one cell ending in 表, not part of a table of contents.
 
-    A title wrapped before its last 表 is joined (“三公”经费…支出预算 / 表). A table of contents lists titles
-    without tables after them and is left out. Returns (start, end, title without whitespace and unit tail).
+    A title wrapped before its last 表 is joined (“三公”经费…支出预算 / 表). A table of contents is a run of three
+    or more such lines with no table after them; a title followed within four lines by a unit line (单位：…,
+    部门：…) or the table's rows is a table's, wherever it stands. Returns (start, end, title without whitespace
+    and unit tail).
     """
     lines = text.split("\n")
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
-    out = []
+    found: list[tuple[int, str, bool]] = []  # line index, title, a table follows
     for i, line in enumerate(lines):
         if len([c for c in line.split("\t") if c.strip()]) != 1:
             continue
         title, after = compact(_TITLE_UNIT_TAIL.sub("", line)), i + 1
         if not title.endswith("表") and i + 1 < len(lines) and compact(lines[i + 1]) == "表":
             title, after = title + "表", i + 2
-        if not (4 <= len(title) <= 60 and _TITLE_END.search(title)):
-            continue
-        if any(_TABLE_FOLLOWS.search(nxt) for nxt in lines[after : after + 3]):
+        if 4 <= len(title) <= 60 and _TITLE_END.search(title):
+            found.append((i, title, any(_TABLE_FOLLOWS.search(nxt) for nxt in lines[after : after + 4])))
+    out = []
+    for n, (i, title, follows) in enumerate(found):
+        if follows or not _in_contents(found, n, lines):
+            line = lines[i]
             lead = len(line) - len(line.lstrip())
             out.append((starts[i] + lead, starts[i] + len(line.rstrip()), title))
     return out
+
+
+def _in_contents(found: list[tuple[int, str, bool]], n: int, lines: list[str]) -> bool:
+    """Whether title n stands in a run of three or more title lines (blank lines between them ignored)."""
+
+    def adjacent(a: int, b: int) -> bool:
+        return all(not lines[k].strip() for k in range(found[a][0] + 1, found[b][0]))
+
+    lo = hi = n
+    while lo > 0 and adjacent(lo - 1, lo):
+        lo -= 1
+    while hi + 1 < len(found) and adjacent(hi, hi + 1):
+        hi += 1
+    return hi - lo + 1 >= 3
 
 
 def own_kind_years(title: str, word: str) -> list[int]:
