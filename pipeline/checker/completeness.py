@@ -10,7 +10,7 @@ Years (`text.wrong_year`, warning): a title of the report's own kind (…预算�
 wording (纳入本部门2018年部门汇总预算编制范围) naming another year than the fiscal year, and a comparison whose
 base is the report's own year or later (比2025年预算增加… in the 2025 budget; in a 决算 a figure compared with the
 same year is allowed only against that year's budget, and not the budget against itself). When the fiscal year is
-not stated by most of the own-kind titles, nothing is said.
+not what most of the own-kind titles state (or none states a year), nothing is said.
 """
 
 from __future__ import annotations
@@ -152,37 +152,45 @@ def _missing_statements(d: Disclosure, template: Template) -> list[Finding]:
 
 
 def _wrong_years(d: Disclosure) -> list[Finding]:
-    """Titles and own-year wordings naming another year, and comparisons based on the report's own year."""
-    year, word = d.fiscal_year, {"预算": "预算", "决算": "决算"}.get(d.doc_type or "")
+    """Titles and own-year wordings naming another year, and comparisons based on the report's own year.
+
+    Only when most of the report's own-kind titles name the fiscal year the meta read (none naming it: nothing).
+    """
+    year, word = d.fiscal_year, d.doc_type if d.doc_type in ("预算", "决算") else None
     if year is None or word is None:
         return []
     named = [(t, y) for t in d.titles for y in textual.own_kind_years(t.text, word)]
     if 2 * sum(y == year for _, y in named) <= len(named):
-        return []  # the fiscal year is not what most of its own titles say: say nothing
-    out = []
-    seen: set[Span] = set()
+        return []
+    return [*_title_years(named, year, word), *_wording_years(d, year, word), *_comparison_years(d, year)]
+
+
+def _title_years(named: list[tuple[Title, int]], year: int, word: str) -> list[Finding]:
+    out: list[Finding] = []
     for t, y in named:
-        if y != year and t.span not in seen:
-            seen.add(t.span)
-            out.append(
-                _finding(
-                    "text.wrong_year",
-                    f"标题“{t.text}”所写年度为{y}年，报告为{year}年度{word}",
-                    t.span,
-                    expected=str(year),
-                    actual=str(y),
-                )
-            )
+        if y != year and all(f.span != t.span for f in out):
+            msg = f"标题“{t.text}”所写年度为{y}年，报告为{year}年度{word}"
+            out.append(_finding("text.wrong_year", msg, t.span, expected=str(year), actual=str(y)))
+    return out
+
+
+def _wording_years(d: Disclosure, year: int, word: str) -> list[Finding]:
+    out = []
     for start, end, y in textual.own_year_wordings(d.text, lexicon().own_year):
         if y != year:
             msg = f"“{textual.compact(d.text[start:end])}”所写年度为{y}年，报告为{year}年度{word}"
             out.append(_finding("text.wrong_year", msg, d.to_raw(start, end), expected=str(year), actual=str(y)))
+    return out
+
+
+def _comparison_years(d: Disclosure, year: int) -> list[Finding]:
+    out = []
     for c in textual.comparisons(d.text):
         why = _wrong_base(d.doc_type or "", year, c)
         if why:
             msg = f"“{textual.compact(d.text[c.start : c.end])}”：{why}"
-            raw_span = d.to_raw(c.start, c.end)
-            out.append(_finding("text.wrong_year", msg, raw_span, expected=str(year - 1), actual=str(c.year)))
+            span = d.to_raw(c.start, c.end)
+            out.append(_finding("text.wrong_year", msg, span, expected=str(year - 1), actual=str(c.year)))
     return out
 
 

@@ -145,7 +145,7 @@ _RULES = [
         "text",
         "titles of the report's own kind and own-year wordings name the fiscal year; a comparison's base is an "
         "earlier year (in a 决算 the same year only as that year's budget)",
-        "warning; nothing when most own-kind titles do not name the fiscal year",
+        "warning; nothing unless most titles of the report's own kind name the fiscal year",
     ),
 ]
 
