@@ -179,9 +179,7 @@ class Comparison:
     base: str  # what the base names after its year (预算, 预算执行数, 收入预算 …), whitespace removed
     subject: str  # the clause before the comparison, whitespace removed
     subject_year: int | None  # the year the clause names first, if any
-    subject_label: str = (
-        ""  # what the clause names after that year, up to its figure (收入预算 in 2020年度收入预算371.18)
-    )
+    subject_label: str = ""  # what it names after that year, up to its figure (2020年度收入预算371.18 → 收入预算)
 
 
 def comparisons(text: str) -> list[Comparison]:
