@@ -230,3 +230,25 @@ def test_the_two_halves_of_one_publication_are_each_held_to_their_part(
     assert template is not None and template.id == "jiangsu_yusuan_2019"
     assert (len(d.printed) == len(template.tables)) == tables
     assert (sum(s.endswith("。") for s in d.sentences) >= 5) == narrative
+
+
+@pytest.mark.parametrize(
+    ("doc_type", "year", "level", "opening", "template"),
+    [
+        pytest.param("预算", 2025, "单位", "上海市普陀区2025年区级单位预算", "shanghai_yusuan", id="shanghai-unit"),
+        pytest.param(
+            "预算", 2022, "部门", "上海市普陀区2022年区级部门预算", "national_yusuan", id="shanghai-before-2023"
+        ),
+        pytest.param("预算", 2018, None, "江苏省高级人民法院", "jiangsu_yusuan", id="jiangsu-2018"),
+        pytest.param("预算", 2019, None, "江苏省高级人民法院", "jiangsu_yusuan_2019", id="jiangsu-2019"),
+        pytest.param("决算", 2024, "部门", "上海市XX局2024年度部门决算", "national_juesuan", id="any-final-accounts"),
+        pytest.param("预算", 2016, None, "某县某局2016年部门预算", None, id="before-the-rules"),
+        pytest.param("绩效自评", 2022, None, "部门整体支出绩效自评报告", None, id="self-assessment"),
+        pytest.param("预算", None, None, "上海市", None, id="no-year"),
+    ],
+)
+def test_which_template_governs_a_report(
+    doc_type: str, year: int | None, level: str | None, opening: str, template: str | None
+) -> None:
+    found = lexicon().template(doc_type, year, level, opening)
+    assert (found.id if found else None) == template
