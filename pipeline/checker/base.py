@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.checker.interval import Q, measure, written_decimals
 from pipeline.checker.registry import rule
@@ -40,6 +41,8 @@ class Ctx:
 
     def __post_init__(self) -> None:
         self.statements: dict[Key, list[Q]] = defaultdict(list)
+        self._keys: tuple[int, list[Key]] | None = None  # (facts excluded when computed, keys): excluded only grows
+        self.memo: dict[str, Any] = {}  # indexes rules build once per context (keyed like _keys)
         rows: dict[tuple[str, int], int] = defaultdict(int)
         for f in self.facts:
             if f.table is not None and f.row is not None and f.unit in MONEY_UNITS:
@@ -58,8 +61,11 @@ class Ctx:
         return candidates(self.all(concept, period, measure, scope), self.unsure)
 
     def keys(self) -> list[Key]:
-        """Every key with at least one statement."""
-        return [k for k, qs in self.statements.items() if any(q.id not in self.excluded for q in qs)]
+        """Every key with at least one statement (computed again only after more facts were excluded)."""
+        if self._keys is None or self._keys[0] != len(self.excluded):
+            live = [k for k, qs in self.statements.items() if any(q.id not in self.excluded for q in qs)]
+            self._keys = (len(self.excluded), live)
+        return list(self._keys[1])
 
     def emit(
         self,

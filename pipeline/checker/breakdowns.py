@@ -22,12 +22,15 @@ LEVELS = {"func": (3, 5, 7), "econ": (3, 5)}
 
 def codes(ctx: Ctx, family: str, period: str, scope: str | None) -> list[str]:
     """Codes of a family (func / econ) stated as amounts in a period and scope, e.g. ['208', '2080109']."""
-    out = set()
-    for concept, p, measure, s in ctx.keys():
-        kind, _, code = concept.partition(":")
-        if kind == family and p == period and s == scope and measure == "amount" and code.isdigit():
-            out.add(code)
-    return sorted(out)
+    index = ctx.memo.get("codes")
+    if index is None or index[0] != len(ctx.excluded):
+        by: dict[tuple[str, str, str | None], set[str]] = {}
+        for concept, p, measure, s in ctx.keys():
+            kind, _, code = concept.partition(":")
+            if measure == "amount" and code.isdigit():
+                by.setdefault((kind, p, s), set()).add(code)
+        index = ctx.memo["codes"] = (len(ctx.excluded), {k: sorted(v) for k, v in by.items()})
+    return list(index[1].get((family, period, scope), []))
 
 
 def parent(code: str, present: set[str], family: str) -> str | None:
