@@ -4,14 +4,15 @@
 completion, repeated statements, unit slips, impossible values — with interval arithmetic in `Decimal` (a figure
 with d decimals is [v − ½·10⁻ᵈ, v + ½·10⁻ᵈ]), and returns findings naming a rule of `registry.RULES`.
 It never imports an LLM SDK: it checks facts, whoever extracted them. The raw text, when given, is read only for
-words next to a figure (决算数小于预算数, 增加的主要原因是, a year label, projects named in a list).
+words next to a figure (决算数小于预算数, 增加的主要原因是, a year label, projects named in a list). The pipeline
+stage adds the document-level `completeness` rules (the template's tables and statements, the years named).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.checker import breakdowns, completion, consistency, shares, sums, tables, yoy
+from pipeline.checker import breakdowns, completeness, completion, consistency, shares, sums, tables, yoy
 from pipeline.checker.base import Ctx
 from pipeline.checker.funds import partitions
 from pipeline.checker.registry import RULES, Rule
@@ -38,6 +39,7 @@ CHECKS = (
     breakdowns.check_project_by_class,
     breakdowns.check_projects,
     breakdowns.check_listed_parts,
+    breakdowns.check_count_lists,
     breakdowns.check_named_evaluations,
     tables.check_tables,
     shares.check_shares,
@@ -94,10 +96,16 @@ def _fail_closed(found: list[Finding], unsure: frozenset[str]) -> None:
 
 
 def stage(parsed: Parsed, result: DocumentResult) -> None:
-    """Pipeline stage: check the document's facts and table rows, replacing `result.findings`."""
-    result.findings = check(
+    """Pipeline stage: check the document's facts and table rows, then its completeness, replacing `result.findings`.
+
+    Completeness needs the document's structure (tables, headings, narrative), not only its facts
+    (`completeness.disclosure`).
+    """
+    found = check(
         [*result.facts, *result.tables],
         text=parsed.raw.text,
         fiscal_year=result.meta.fiscal_year,
         unsure_tables={n.table for n in result.tables_not_understood},
     )
+    found += completeness.check_document(completeness.disclosure(parsed, result))
+    result.findings = sorted(found, key=lambda f: (f.span or (0, 0), f.rule))

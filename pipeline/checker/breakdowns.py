@@ -1,7 +1,7 @@
 """Classified breakdowns and listed parts.
 
 Function classes, the 类/款/项 code hierarchy, economic classes of 基本支出, the classes listed for 项目支出,
-projects against 项目支出, and other totals with parts listed after 其中.
+projects against 项目支出, and other totals with parts listed after 其中 (共有车辆N辆，其中：… by category).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pipeline.checker import textual
 from pipeline.checker.base import Ctx, candidates
 from pipeline.checker.identity import check_sum, evaluate, expected, name, tolerance
 from pipeline.checker.interval import Interval, Q
+from pipeline.lexicon import lexicon
 from schemas.document import Severity
 
 PERIODS = ("current", "budget", "prior")
@@ -286,6 +287,29 @@ def check_listed_parts(ctx: Ctx) -> None:
                 ctx.get(c, period),
                 [ctx.get(c, period, "amount", s) for s in ("fiscal", "other")],
             )
+
+
+_LIST_REACH = 200  # characters after a count within which its category list stands
+
+
+def check_count_lists(ctx: Ctx) -> None:
+    """共有车辆N辆，其中：执法执勤用车38辆… — a count against the categories listed right after it (exact)."""
+    listed = {r.concept for r in lexicon().counts if r.categories}
+    for concept, period, measure, scope in ctx.keys():
+        if concept not in listed or measure != "count" or scope is not None:
+            continue
+        totals = sorted(ctx.all(concept, period, "count"), key=lambda q: q.fact.span)
+        items = [q for k in ctx.keys() if k[:3] == (concept, period, "count") and k[3] for q in ctx.all(*k)]
+        for n, total in enumerate(totals):
+            end = totals[n + 1].fact.span[0] if n + 1 < len(totals) else total.fact.span[1] + _LIST_REACH
+            reach = min(end, total.fact.span[1] + _LIST_REACH)
+            parts = [q for q in items if total.fact.span[1] <= q.fact.span[0] < reach]
+            o = evaluate([total], [[q] for q in parts])
+            if o is None or o.holds or (not o.over and len(parts) < 2):
+                continue
+            listed_parts = " + ".join(f"{q.fact.scope}{q.written()}" for q in parts)
+            msg = f"{name(total)} ≠ {listed_parts} = {expected(o)}{total.unit}"
+            ctx.emit("sum.listed_parts", "error", msg, [total, *parts], expected=expected(o), actual=total.fact.value)
 
 
 def check_named_evaluations(ctx: Ctx) -> None:

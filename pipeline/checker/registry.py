@@ -74,8 +74,9 @@ _RULES = [
     Rule(
         "sum.listed_parts",
         "totals",
-        "a stated total against the parts listed after 其中 (拨款收入 by item, 项目 = 财政拨款 + 其它资金, named evaluations)",
-        "error; warning for counts against a named list",
+        "a stated total against the parts listed after 其中 (拨款收入 by item, 项目 = 财政拨款 + 其它资金, named "
+        "evaluations, 共有车辆N辆，其中：… categories)",
+        "error; a count's categories fall short only when ≥ 2 are listed; warning for counts against a named list",
     ),
     Rule(
         "balance.grand_total",
@@ -125,6 +126,26 @@ _RULES = [
         "bounds",
         "share > 100%, decrease > 100%, negative spend, 得分 > 分值, part above its whole",
         "error; warning for definitional bounds (机关运行经费 ≤ 公用经费 when nothing is spent on projects)",
+    ),
+    Rule(
+        "completeness.missing_table",
+        "completeness",
+        "every table of the report's disclosure template (lexicon templates: doc type, year, level, region) is printed",
+        "warning; only for a report printing at least half of the template's tables (not a narrative-only half)",
+    ),
+    Rule(
+        "completeness.missing_statement",
+        "completeness",
+        "the template's statements (三公经费, 机关运行经费, 政府采购, 国有资产占有使用) are made: a heading, a "
+        "table title, or a sentence naming it with a figure or saying there is none",
+        "warning; only for a report with a narrative (not a tables-only half)",
+    ),
+    Rule(
+        "text.wrong_year",
+        "text",
+        "titles of the report's own kind and own-year wordings name the fiscal year; a comparison's base is an "
+        "earlier year (in a 决算 the same year only as that year's budget)",
+        "warning; nothing unless most titles of the report's own kind name the fiscal year",
     ),
 ]
 

@@ -1,4 +1,4 @@
-"""The one concept lexicon: concepts and their wordings, table kinds, column roles, classification codes.
+"""The one concept lexicon: concepts and their wordings, table kinds, column roles, classification codes, templates.
 
 All domain knowledge the rules, the LLM grounding and the prompts share lives in `lexicon.yaml` beside this
 module; this module only loads it (once) and answers questions about it. Adding a province's wording should mean
@@ -84,6 +84,48 @@ class CountRule:
 
 
 @dataclass(frozen=True)
+class RequiredTable:
+    """A table a disclosure template prints: its kind (see `TableKind`) and its title as the template words it."""
+
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement a template's narrative makes (三公经费, 机关运行经费 …), found by a pattern on whitespace-free text."""
+
+    id: str
+    name: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Template:
+    """A disclosure template: which reports it governs, the tables they print and the statements they make."""
+
+    id: str
+    name: str
+    doc_type: str
+    years: tuple[int | None, int | None] = (None, None)
+    region: re.Pattern[str] | None = None  # found in the issuer's name or the opening lines
+    levels: tuple[str, ...] = ()  # 部门 / 单位; empty: any
+    tables: tuple[RequiredTable, ...] = ()
+    statements: tuple[str, ...] = ()
+
+    def governs(self, doc_type: str | None, year: int | None, level: str | None, opening: str) -> bool:
+        """Whether a report of this type, year and level, opening with this text, follows the template."""
+        first, last = self.years
+        if doc_type != self.doc_type or year is None:
+            return False
+        if (first is not None and year < first) or (last is not None and year > last):
+            return False
+        if self.levels and level is not None and level not in self.levels:
+            return False
+        return self.region is None or bool(self.region.search(opening))
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """The loaded lexicon."""
 
@@ -103,6 +145,13 @@ class Lexicon:
     nothing_statements: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
     count_categories: dict[str, re.Pattern[str]] = field(default_factory=dict)
     label_heads: tuple[tuple[str, ...], ...] = ()  # groups of words that tell concepts apart (see lexicon.yaml)
+    templates: tuple[Template, ...] = ()
+    statements: dict[str, Statement] = field(default_factory=dict)
+    own_year: tuple[re.Pattern[str], ...] = ()
+
+    def template(self, doc_type: str | None, year: int | None, level: str | None, opening: str) -> Template | None:
+        """The first disclosure template governing such a report (`Template.governs`), or None."""
+        return next((t for t in self.templates if t.governs(doc_type, year, level, opening)), None)
 
     def table_kind(self, title: str) -> TableKind | None:
         """The kind of a table from its title (whitespace ignored), or None when the title names no known kind."""
@@ -142,6 +191,20 @@ def _alias(raw: str | dict[str, Any]) -> Alias:
     if isinstance(raw, str):
         return Alias(raw)
     return Alias(raw["pattern"], tuple(raw.get("families", ())), raw.get("scope"))
+
+
+def _template(raw: dict[str, Any]) -> Template:
+    first, last = raw.get("years", [None, None])
+    return Template(
+        raw["id"],
+        raw["name"],
+        raw["doc_type"],
+        (first, last),
+        re.compile(raw["region"]) if raw.get("region") else None,
+        tuple(raw.get("levels", ())),
+        tuple(RequiredTable(t["kind"], t["title"]) for t in raw.get("tables", [])),
+        tuple(raw.get("statements", ())),
+    )
 
 
 def _load(data: dict[str, Any]) -> Lexicon:
@@ -198,6 +261,11 @@ def _load(data: dict[str, Any]) -> Lexicon:
             (re.compile(n["pattern"]), tuple(n["concepts"])) for n in data.get("nothing_statements", [])
         ),
         label_heads=tuple(tuple(g) for g in data.get("label_heads", [])),
+        templates=tuple(_template(t) for t in data.get("templates", [])),
+        statements={
+            sid: Statement(sid, st["name"], re.compile(st["pattern"])) for sid, st in data.get("statements", {}).items()
+        },
+        own_year=tuple(re.compile(p) for p in data.get("own_year", [])),
     )
 
 
