@@ -288,7 +288,7 @@ def _quote_span(g: GoldenFact, text: str, keep: list[int], squeezed: str, page: 
     pieces = g.quote.split()
     for lo, hi in [*([page] if page else []), (0, len(text))]:
         for line in re.finditer(r"[^\n]+", text[lo:hi]):
-            at, ok = line.start(), True
+            at, ok = 0, True
             for piece in pieces:
                 at = line.group(0).find(piece, at)
                 if at < 0:
@@ -471,6 +471,7 @@ class Outcome:
     seen: tuple[str, ...] | None  # rules of the pipeline's new findings next to it (None: pipeline not run)
     described: str
     context: str
+    concepts: tuple[str, ...] = ()  # the golden facts the edited figure states
 
     @property
     def breaking(self) -> bool:
@@ -529,8 +530,17 @@ def run_doc(
         run = end_to_end and (harmless or bool(rules))
         seen = tuple(sorted({x.rule for x in noticed(doc, pipe_base, m)})) if run else None
         where, again = location(text, m), restated(text, m)
-        out.append(Outcome(doc.name, doc.group, m.kind, where, again, rules, seen, m.describe(text), _context(text, m)))
+        concepts = tuple(_key(f) for f in doc.facts if f.id in m.facts)
+        out.append(
+            Outcome(
+                doc.name, doc.group, m.kind, where, again, rules, seen, m.describe(text), _context(text, m), concepts
+            )
+        )
     return out
+
+
+def _key(f: Fact) -> str:
+    return "|".join(x for x in (f.concept, f.period, f.measure if f.measure != "amount" else "", f.scope or "") if x)
 
 
 def _context(raw: str, m: Mutation, width: int = 40) -> str:
@@ -602,7 +612,7 @@ def synthetic_findings() -> list[Finding]:
 _HEAD = f"{'mutations':>9} {'restated':>9} {'breaking':>9} {'detected':>9} {'share':>7} {'noticed*':>9}"
 
 
-def _row(name: str, t: Tally, width: int = 40) -> str:
+def _row(name: str, t: Tally, width: int = 56) -> str:
     share = "-" if t.share is None else f"{t.share:.1%}"
     return (
         f"{name:<{width}} {t.mutations:>9} {t.restated:>9} {t.breaking:>9} {t.detected:>9} {share:>7} "
@@ -612,7 +622,7 @@ def _row(name: str, t: Tally, width: int = 40) -> str:
 
 def print_tables(outcomes: list[Outcome], groups: list[str]) -> None:
     """Per document, then per kind, location and family for each group and for all of them."""
-    print(f"{'document':<40} {_HEAD}")
+    print(f"{'document':<56} {_HEAD}")
     for name, t in tally(outcomes, lambda o: [o.doc]).items():
         print(_row(name, t))
     for group in [*groups, *(["all"] if len(groups) > 1 else [])]:
@@ -622,12 +632,15 @@ def print_tables(outcomes: list[Outcome], groups: list[str]) -> None:
             ("location", lambda o: [o.location]),
             ("family", lambda o: o.families or ["(none)"]),
         ):
-            print(f"\n{group + ' by ' + title:<40} {_HEAD}")
+            print(f"\n{group + ' by ' + title:<56} {_HEAD}")
             for name, t in tally(chosen, key).items():
                 if name != "(none)":
                     print(_row(name, t))
         total = tally(chosen, lambda o: ["ALL"])
         print(_row(f"{group} ALL", total.get("ALL", Tally())))
+        caught = tally((o for o in chosen if o.breaking and o.detected), lambda o: {family(r) for r in o.seen or ()})
+        print(f"{group} detected, by the families of the pipeline's findings: ", end="")
+        print(", ".join(f"{name} {t.mutations}" for name, t in caught.items()) or "-")
 
 
 def print_missed(outcomes: list[Outcome]) -> None:
@@ -635,7 +648,7 @@ def print_missed(outcomes: list[Outcome]) -> None:
     missed = [o for o in outcomes if o.breaking and not o.detected]
     print(f"\nmissed identity-breaking mutations: {len(missed)}")
     for o in missed:
-        print(f"  {o.doc} [{o.location}] {o.described}  breaks {', '.join(o.rules)}")
+        print(f"  {o.doc} [{o.location}] {' '.join(o.concepts)} {o.described}  breaks {', '.join(o.rules)}")
         print(f"      {o.context}")
 
 
@@ -658,7 +671,11 @@ def main(argv: list[str] | None = None) -> int:
     for doc in docs:
         if doc.unlocated:
             print(f"{doc.name}: {len(doc.unlocated)} golden facts not found in the reader's text (not mutated)")
+        started = time.perf_counter()
         outcomes += run_doc(doc, kinds, args.max_per_doc, harmless=not args.quick)
+        done = tally((o for o in outcomes if o.doc == doc.name), lambda o: [o.doc]).get(doc.name, Tally())
+        print(f"{_row(doc.name, done)}  {time.perf_counter() - started:.0f} s", flush=True)
+    print()
     print_tables(outcomes, sorted({d.group for d in docs}, reverse=True))
     print("restated: deletions of a number still written elsewhere (not counted as identity-breaking);")
     print("* noticed: mutations that break no identity on the golden facts yet change the pipeline's findings")
