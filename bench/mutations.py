@@ -416,12 +416,13 @@ def _new(before: dict[Signature, Finding], after: dict[Signature, Finding]) -> l
 
 
 def restated(raw: str, m: Mutation) -> bool:
-    """A deleted number still written elsewhere: the golden fact (listed once) may still be stated, so whether an
-    identity breaks cannot be told from the golden facts."""
+    """A deleted number still written elsewhere (as written, or in the other of 元 / 万元): the golden fact, listed
+    once, may still be stated, so whether an identity breaks cannot be told from the golden facts."""
     if m.kind != "deleted_part":
         return False
-    number = re.escape(raw[m.number[0] : m.number[1]])
-    return re.search(rf"(?<![\d.,]){number}(?![\d]|[.,]\d)", m.text(raw)) is not None
+    value = parse_number(raw[m.number[0] : m.number[1]]).value
+    same = {value, value * 10000, value / 10000}
+    return any(parse_number(n.group(0)).value in same for n in _NUMBER_IN_TEXT.finditer(m.text(raw)))
 
 
 def broken(doc: Doc, base: dict[Signature, Finding], m: Mutation) -> list[Finding]:
