@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
@@ -56,7 +57,7 @@ from pipeline.meta import fiscal_year  # noqa: E402
 from pipeline.numbers import NUMBER, parse_number, to_wan  # noqa: E402
 from schemas.document import DocumentResult, Fact, Finding, Span  # noqa: E402
 from schemas.golden import GoldenFact, GoldenFacts  # noqa: E402
-from schemas.layout import Layout  # noqa: E402
+from schemas.layout import Layout, LineBox, PageLayout, TableLayout  # noqa: E402
 
 GOLDENS = ROOT / "goldens"
 REPORTS = GOLDENS / "reports"
@@ -82,6 +83,7 @@ _LEFT_STOPS, _RIGHT_STOPS = "，,；;。：:\n\t、", "，,；;。\n\t、"
 _RATES = ("share", "growth_rate", "completion_rate")
 NEAR = 24  # characters: how close a finding's fact must be to the mutated text to count as noticing it
 SEED = 13
+Spanned = TypeVar("Spanned", PageLayout, TableLayout, LineBox)
 MAX_PER_DOC = 150  # mutations per document by default: the corpus in a few minutes on 2 shared cores
 
 
@@ -244,7 +246,7 @@ def shift_layout(layout: Layout, m: Mutation) -> Layout:
     def at(p: int) -> int:
         return p + delta if p >= m.end else min(p, edited_end)
 
-    def moved(items: list) -> list:  # type: ignore[type-arg]
+    def moved(items: list[Spanned]) -> list[Spanned]:
         return [x.model_copy(update={"span": (at(x.span[0]), at(x.span[1]))}) for x in items]
 
     return layout.model_copy(
@@ -334,10 +336,10 @@ def _spread(placed: list[tuple[int, GoldenFact, Span, list[Span]]]) -> dict[int,
     groups: dict[tuple[Span, tuple[Span, ...]], list[tuple[int, GoldenFact]]] = defaultdict(list)
     for n, g, quote, hits in placed:
         groups[quote, tuple(hits)].append((n, g))
-    for (_, hits), members in groups.items():
-        if len(members) > 1 and len(hits) > 1:
+    for (_, equal), members in groups.items():
+        if len(members) > 1 and len(equal) > 1:
             for k, (n, _) in enumerate(sorted(members, key=lambda x: (x[1].scope is not None, x[0]))):
-                chosen[n] = hits[min(k, len(hits) - 1)]
+                chosen[n] = equal[min(k, len(equal) - 1)]
     return chosen
 
 
