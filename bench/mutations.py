@@ -1,33 +1,46 @@
 """Mutation harness for the arithmetic checker: change one stated figure, see whether the pipeline notices.
 
-For each golden fact of a sample report, one mutation per applicable kind is made in the raw text:
-  digit        the units digit of an amount or count changes (381.13 → 382.13)
+Documents: the five sample reports (goldens/reports + goldens/expected) and the corpus PDFs with goldens
+(goldens/corpus/<stem>/facts.yaml; the PDF is read once with the PDF reader and its raw text is mutated, table
+rows being tab-separated lines of it). For each golden fact, one mutation per applicable kind:
+  digit        the units digit of an amount or count changes (381.13 → 382.13), in prose or in a table cell
   unit_slip    an amount in 万元 is written ×10⁴ (the 元 figure with 万元), one in 元 ÷10⁴
+  unit_word    the unit word after a prose amount changes (万元 → 元, 元 / 亿元 → 万元)
   direction    the direction word before a change is swapped (增加 ↔ 减少, 增长 ↔ 下降, 降幅 ↔ 增幅)
   percentage   the units digit of a percentage changes (88.62% → 89.62%)
-  deleted_part the clause stating an amount is deleted
+  deleted_part the clause (in a table: the cell) stating an amount is deleted
 A mutation *breaks an identity* when the checker, run on the golden facts with the mutated value (or without the
 deleted fact), reports a finding it did not report before and that involves the mutated figure — measured on
-hand-verified facts so the denominator does not depend on the extractor. It is *detected* when the full pipeline
-(extraction + checker, `process_raw`) run on the mutated text reports a new finding next to the mutation.
+hand-verified facts so the denominator does not depend on the extractor; the rule families of those findings are
+the mutation's families. It is *detected* when the full pipeline (extraction + checker, `process_raw`) run on the
+mutated text reports a new finding next to the mutation.
 
-    python bench/mutations.py [--stem 000] [--kind digit] [--limit N]
+    python bench/mutations.py [--set samples|corpus|all] [--stem S] [--kind K] [--max-per-doc N] [--quick] [--missed]
 
-prints, per report and kind, mutations / identity-breaking / detected, and the share detected; then the findings
-of the pipeline on the consistent synthetic report tests/data/synthetic_consistent.txt (must be 0).
+prints, per document, mutation kind, location (table cell / prose) and rule family: mutations / identity-breaking /
+detected and the share detected, the overall figure and the runtime; then the findings of the pipeline on the
+consistent synthetic report tests/data/synthetic_consistent.txt (must be 0). At most N (default 150, 0: all)
+mutations per document are run, the kinds taken in turn from lists shuffled with a fixed seed; --quick runs the
+pipeline on the identity-breaking mutations only; --missed lists the missed ones with their context.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import hashlib
+import random
 import re
 import sys
+import time
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TypeVar
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -35,16 +48,22 @@ if str(ROOT) not in sys.path:
 
 from pipeline.checker import check  # noqa: E402
 from pipeline.checker.goldens import golden_facts  # noqa: E402
+from pipeline.checker.registry import RULES  # noqa: E402
 from pipeline.document import process_raw  # noqa: E402
-from pipeline.ingest import RawDocument  # noqa: E402
+from pipeline.errors import PipelineError  # noqa: E402
+from pipeline.evaluate import cases  # noqa: E402
+from pipeline.ingest import RawDocument, read_document  # noqa: E402
 from pipeline.meta import fiscal_year  # noqa: E402
-from pipeline.numbers import parse_number  # noqa: E402
-from schemas.document import DocumentResult, Fact, Finding  # noqa: E402
+from pipeline.numbers import NUMBER, parse_number, to_wan  # noqa: E402
+from schemas.document import DocumentResult, Fact, Finding, Span  # noqa: E402
+from schemas.golden import GoldenFact, GoldenFacts  # noqa: E402
+from schemas.layout import Layout, LineBox, PageLayout, TableLayout  # noqa: E402
 
-REPORTS = ROOT / "goldens" / "reports"
-EXPECTED = ROOT / "goldens" / "expected"
+GOLDENS = ROOT / "goldens"
+REPORTS = GOLDENS / "reports"
+EXPECTED = GOLDENS / "expected"
 SYNTHETIC = ROOT / "tests" / "data" / "synthetic_consistent.txt"
-KINDS = ("digit", "unit_slip", "direction", "percentage", "deleted_part")
+KINDS = ("digit", "unit_slip", "unit_word", "direction", "percentage", "deleted_part")
 SWAPS = {
     "增加": "减少",
     "减少": "增加",
@@ -57,9 +76,15 @@ SWAPS = {
     "少支出": "多支出",
     "多支出": "少支出",
 }
+UNIT_WORDS = {"万元": "元", "元": "万元", "亿元": "万元"}
 _DIRECTION_WORD = re.compile("|".join(sorted(SWAPS, key=len, reverse=True)))
+_NUMBER_IN_TEXT = re.compile(rf"(?<![\d.,])(?:{NUMBER})(?![\d])")
 _LEFT_STOPS, _RIGHT_STOPS = "，,；;。：:\n\t、", "，,；;。\n\t、"
+_RATES = ("share", "growth_rate", "completion_rate")
 NEAR = 24  # characters: how close a finding's fact must be to the mutated text to count as noticing it
+SEED = 13
+Spanned = TypeVar("Spanned", PageLayout, TableLayout, LineBox)
+MAX_PER_DOC = 150  # mutations per document by default: the corpus in a few minutes on 2 shared cores
 
 
 @dataclass(frozen=True)
@@ -73,6 +98,7 @@ class Mutation:
     facts: tuple[str, ...]  # ids of the golden facts stated by the edited number
     number: tuple[int, int]  # raw span of that number
     value: str | None = None  # the new value of those facts (None: deleted, or only the direction changes)
+    unit: str | None = None  # the new unit of those facts (unit_word)
 
     def text(self, raw: str) -> str:
         """The mutated raw text."""
@@ -81,6 +107,9 @@ class Mutation:
     def describe(self, raw: str) -> str:
         """e.g. digit: '381.13' → '382.13'."""
         return f"{self.kind}: {raw[self.start : self.end]!r} → {self.replacement!r}"
+
+
+# ---------------------------------------------------------------- the mutations
 
 
 def _units_digit(written: str) -> int | None:
@@ -124,23 +153,38 @@ def mutations(raw: str, facts: list[Fact], kinds: Iterable[str] = KINDS) -> list
     out = []
     for (start, end), group in sorted(by_span.items()):
         f, ids, written = group[0], tuple(g.id for g in group), raw[start:end]
-        is_rate = f.unit == "%"
+        if _parsed(written) is None:
+            continue  # a nothing-statement (本表为空表): no figure to edit
         for kind in kinds:
-            m = _mutation(kind, raw, f, ids, start, end, written, is_rate)
+            m = _mutation(kind, raw, f, ids, start, end, written)
             if m is not None:
                 out.append(m)
     return out
 
 
+def _parsed(written: str) -> str | None:
+    try:
+        return parse_number(written).text
+    except ValueError:
+        return None
+
+
 def _mutation(
-    kind: str, raw: str, f: Fact, ids: tuple[str, ...], start: int, end: int, written: str, is_rate: bool
+    kind: str, raw: str, f: Fact, ids: tuple[str, ...], start: int, end: int, written: str
 ) -> Mutation | None:
+    is_rate = f.unit == "%"
     if kind in ("digit", "percentage") and is_rate == (kind == "percentage"):
         new = _change_digit(written)
         return None if new is None else Mutation(kind, start, end, new, ids, (start, end), parse_number(new).text)
     if kind == "unit_slip":
         new = _unit_slip(f)
         return None if new is None else Mutation(kind, start, end, new, ids, (start, end), new)
+    if kind == "unit_word" and f.measure == "amount" and f.unit in UNIT_WORDS and not _in_table(raw, start):
+        after = raw[end : end + 3].lstrip(" ")
+        word = next((w for w in sorted(UNIT_WORDS, key=len, reverse=True) if after.startswith(w)), None)
+        if word == f.unit:
+            s = raw.index(word, end)
+            return Mutation(kind, s, s + len(word), UNIT_WORDS[word], ids, (start, end), unit=UNIT_WORDS[word])
     if kind == "direction" and f.direction in ("up", "down"):
         window = raw[max(0, start - 12) : start]
         hits = list(_DIRECTION_WORD.finditer(window))
@@ -154,6 +198,18 @@ def _mutation(
     return None
 
 
+def _in_table(raw: str, at: int) -> bool:
+    """The position lies on a tab-separated line: a table row (every reader writes table rows so)."""
+    left = raw.rfind("\n", 0, at) + 1
+    right = raw.find("\n", at)
+    return "\t" in raw[left : right if right >= 0 else len(raw)]
+
+
+def location(raw: str, m: Mutation) -> str:
+    """'table' for a table cell, 'prose' for a sentence."""
+    return "table" if _in_table(raw, m.number[0]) else "prose"
+
+
 def mutate_facts(facts: list[Fact], m: Mutation) -> list[Fact]:
     """The golden facts as the mutated text states them."""
     out = []
@@ -164,12 +220,190 @@ def mutate_facts(facts: list[Fact], m: Mutation) -> list[Fact]:
             continue
         elif m.kind == "direction":
             out.append(f.model_copy(update={"direction": "down" if f.direction == "up" else "up"}))
+        elif m.kind == "unit_word":
+            wan = to_wan(Decimal(f.value), m.unit)
+            out.append(f.model_copy(update={"unit": m.unit, "value_wan": None if wan is None else format(wan, "f")}))
         else:
             assert m.value is not None
             d = len(m.value.split(".", 1)[1]) if "." in m.value else 0
-            out.append(f.model_copy(update={"value": m.value, "decimals": d}))
+            wan = to_wan(Decimal(m.value), f.unit)
+            update = {"value": m.value, "decimals": d, "value_wan": None if wan is None else format(wan, "f")}
+            out.append(f.model_copy(update=update))
     return out
 
+
+def mutant(raw: RawDocument, m: Mutation) -> RawDocument:
+    """The document as the mutated text: the reader's layout (pages, tables, lines) shifted past the edit."""
+    text = m.text(raw.text)
+    layout = None if raw.layout is None else shift_layout(raw.layout, m)
+    return replace(raw, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), layout=layout)
+
+
+def shift_layout(layout: Layout, m: Mutation) -> Layout:
+    """Every span of the layout moved as the edit moves the text after it."""
+    delta, edited_end = len(m.replacement) - (m.end - m.start), m.start + len(m.replacement)
+
+    def at(p: int) -> int:
+        return p + delta if p >= m.end else min(p, edited_end)
+
+    def moved(items: list[Spanned]) -> list[Spanned]:
+        return [x.model_copy(update={"span": (at(x.span[0]), at(x.span[1]))}) for x in items]
+
+    return layout.model_copy(
+        update={"pages": moved(layout.pages), "tables": moved(layout.tables), "lines": moved(layout.lines)}
+    )
+
+
+# ---------------------------------------------------------------- golden facts of a corpus PDF in its raw text
+
+
+def corpus_facts(folder: Path, raw: RawDocument) -> tuple[list[Fact], list[str]]:
+    """The golden facts of a corpus PDF with spans in the reader's raw text, and the quotes that were not found.
+
+    A quote is compared with whitespace removed (as the goldens quote pdftotext's layout text), first on the
+    fact's page; failing that, its whitespace-separated pieces in order on one line (a label cut short in
+    pdftotext's layout is whole in the reader's cell). Facts of one quote and value that share a number
+    (a row's 合计 and 基本支出 cells both 4,412,547) are spread over the equal numbers of the quote.
+    """
+    data = GoldenFacts.model_validate(yaml.safe_load((folder / "facts.yaml").read_text(encoding="utf-8")))
+    text = raw.text
+    keep = [i for i, ch in enumerate(text) if not ch.isspace()]
+    squeezed = "".join(text[i] for i in keep)
+    pages = {p.page: p.span for p in raw.layout.pages} if raw.layout is not None else {}
+    placed: list[tuple[int, GoldenFact, Span, list[Span]]] = []
+    unlocated = []
+    for n, g in enumerate(data.facts):
+        quote = _quote_span(g, text, keep, squeezed, pages.get(g.page or 0))
+        hits = None if quote is None else _number_spans(g, text, quote)
+        if quote is None or not hits:
+            unlocated.append(f"{g.concept} {g.period} {g.scope or ''} {g.value}: {g.quote!r}")
+            continue
+        placed.append((n, g, quote, hits))
+    spans = _spread(placed)
+    return [_golden_fact(g, f"g{n}", spans[n]) for n, g, _, _ in placed], unlocated
+
+
+def _quote_span(g: GoldenFact, text: str, keep: list[int], squeezed: str, page: Span | None) -> tuple[int, int] | None:
+    want = re.sub(r"\s+", "", g.quote)
+    ranges = [(bisect.bisect_left(keep, page[0]), bisect.bisect_left(keep, page[1]))] if page else []
+    for lo, hi in [*ranges, (0, len(squeezed))]:
+        at = squeezed.find(want, lo, hi)
+        if at >= 0:
+            return keep[at], keep[at + len(want) - 1] + 1
+    pieces = g.quote.split()
+    for lo, hi in [*([page] if page else []), (0, len(text))]:
+        for line in re.finditer(r"[^\n]+", text[lo:hi]):
+            at, ok = 0, True
+            for piece in pieces:
+                at = line.group(0).find(piece, at)
+                if at < 0:
+                    ok = False
+                    break
+                at += len(piece)
+            if ok:
+                first = line.group(0).find(pieces[0])
+                return lo + line.start() + first, lo + line.start() + at
+    return None
+
+
+def _number_spans(g: GoldenFact, text: str, quote: Span) -> list[Span]:
+    """Raw spans of the numbers in the quote equal to the fact's value (percentages for rates); the nothing-
+    statement itself for a stated zero without a number; after the fact's scope when the quote names it."""
+    s, e = quote
+    if g.scope and g.scope in text[s:e]:
+        s += text[s:e].index(g.scope) + len(g.scope)
+    equal, preferred = [], []
+    for m in _NUMBER_IN_TEXT.finditer(text, s, e):
+        try:
+            if parse_number(m.group(0)).value != Decimal(g.value):
+                continue
+        except (ValueError, InvalidOperation):
+            continue
+        equal.append(m.span())
+        is_rate = text[m.end() : m.end() + 2].lstrip().startswith(("%", "％"))
+        if is_rate == (g.measure in _RATES or g.unit == "%"):
+            preferred.append(m.span())
+    hits = preferred or equal
+    if not hits and Decimal(g.value) == 0 and "无" in text[quote[0] : quote[1]]:
+        return [quote]
+    return hits
+
+
+def _spread(placed: list[tuple[int, GoldenFact, Span, list[Span]]]) -> dict[int, Span]:
+    """Each fact's number: the first equal number of its quote (the last for a current figure after a budget),
+    and facts sharing a quote and value take the equal numbers in turn, the unscoped one first."""
+    chosen = {n: hits[-1] if g.period == "current" and len(hits) > 1 else hits[0] for n, g, _, hits in placed}
+    groups: dict[tuple[Span, tuple[Span, ...]], list[tuple[int, GoldenFact]]] = defaultdict(list)
+    for n, g, quote, hits in placed:
+        groups[quote, tuple(hits)].append((n, g))
+    for (_, equal), members in groups.items():
+        if len(members) > 1 and len(equal) > 1:
+            for k, (n, _) in enumerate(sorted(members, key=lambda x: (x[1].scope is not None, x[0]))):
+                chosen[n] = equal[min(k, len(equal) - 1)]
+    return chosen
+
+
+def _golden_fact(g: GoldenFact, fact_id: str, span: Span) -> Fact:
+    wan = to_wan(Decimal(g.value), g.unit)
+    return Fact(
+        id=fact_id,
+        concept=g.concept,
+        period=g.period,
+        value=g.value,
+        unit=g.unit,
+        value_wan=None if wan is None else format(wan, "f"),
+        decimals=len(g.value.split(".", 1)[1]) if "." in g.value else 0,
+        text=g.quote,
+        span=span,
+        measure=g.measure,
+        scope=g.scope,
+        direction=g.direction,
+    )
+
+
+# ---------------------------------------------------------------- documents
+
+
+@dataclass
+class Doc:
+    """One golden document ready to mutate: its raw text (as the reader produced it) and located golden facts."""
+
+    name: str
+    group: str  # samples | corpus
+    raw: RawDocument
+    facts: list[Fact]
+    year: int | None
+    unlocated: list[str] = field(default_factory=list)
+
+
+def sample_doc(stem: str) -> Doc:
+    """A sample report: its text file and goldens/expected/<stem>."""
+    text = (REPORTS / f"{stem}.txt").read_text(encoding="utf-8")
+    raw = RawDocument(f"{stem}.txt", text, hashlib.sha256(text.encode()).hexdigest(), "txt")
+    return Doc(stem, "samples", raw, golden_facts(EXPECTED / stem, text), fiscal_year(text))
+
+
+def load_docs(which: str = "all", stem: str | None = None, say: Callable[[str], None] = print) -> list[Doc]:
+    """The golden documents of the set (samples, corpus, all) whose name starts with `stem`; each PDF read once."""
+    docs = []
+    for case in cases(GOLDENS, which):
+        if stem and not case.name.startswith(stem):
+            continue
+        if case.group == "samples":
+            docs.append(sample_doc(case.name))
+            continue
+        try:
+            raw = read_document(case.path)
+        except PipelineError as e:
+            say(f"{case.name}: skipped, {e}")
+            continue
+        facts, unlocated = corpus_facts(case.gold, raw)
+        year = case.meta.fiscal_year.value if case.meta is not None else None
+        docs.append(Doc(case.name, "corpus", raw, facts, int(year) if year is not None else None, unlocated))
+    return docs
+
+
+# ---------------------------------------------------------------- identity-breaking and detected
 
 Signature = tuple[str, str, frozenset[str], str | None, str | None]
 
@@ -187,41 +421,148 @@ def _new(before: dict[Signature, Finding], after: dict[Signature, Finding]) -> l
 
 
 def restated(raw: str, m: Mutation) -> bool:
-    """A deleted number still written elsewhere: the golden fact (listed once) may still be stated, so whether an
-    identity breaks cannot be told from the golden facts."""
+    """A deleted number still written elsewhere (as written, or in the other of 元 / 万元): the golden fact, listed
+    once, may still be stated, so whether an identity breaks cannot be told from the golden facts."""
     if m.kind != "deleted_part":
         return False
-    number = re.escape(raw[m.number[0] : m.number[1]])
-    return re.search(rf"(?<![\d.,]){number}(?![\d]|[.,]\d)", m.text(raw)) is not None
+    value = parse_number(raw[m.number[0] : m.number[1]]).value
+    same = {value, value * 10000, value / 10000}
+    return any(parse_number(n.group(0)).value in same for n in _NUMBER_IN_TEXT.finditer(m.text(raw)))
 
 
-def breaks_identity(raw: str, facts: list[Fact], base: dict[Signature, Finding], m: Mutation, year: int | None) -> bool:
-    """The checker on golden facts reports a new finding involving the mutated figure."""
-    if restated(raw, m):
-        return False
-    mutated = mutate_facts(facts, m)
-    new = _new(base, signatures(check(mutated, text=raw, fiscal_year=year), mutated))
-    return any(m.kind == "deleted_part" or set(x.facts) & set(m.facts) for x in new)
+def broken(doc: Doc, base: dict[Signature, Finding], m: Mutation) -> list[Finding]:
+    """The new findings of the checker on the golden facts as mutated that involve the mutated figure."""
+    if restated(doc.raw.text, m):
+        return []
+    mutated = mutate_facts(doc.facts, m)
+    new = _new(base, signatures(check(mutated, text=doc.raw.text, fiscal_year=doc.year), mutated))
+    return [x for x in new if m.kind == "deleted_part" or set(x.facts) & set(m.facts)]
 
 
-def detected(raw: str, base: dict[Signature, Finding], m: Mutation) -> bool:
-    """The full pipeline on the mutated text reports a new finding near the mutation."""
-    text = m.text(raw)
-    result = process_raw(RawDocument("mutant.txt", text, hashlib.sha256(text.encode()).hexdigest(), "txt"))
+def noticed(doc: Doc, base: dict[Signature, Finding], m: Mutation) -> list[Finding]:
+    """The new findings of the full pipeline on the mutated text that lie next to the mutation."""
+    result = process_raw(mutant(doc.raw, m))
     facts = [*result.facts, *result.tables]
     spans = {f.id: f.span for f in facts}
     site = (m.start - NEAR, m.start + len(m.replacement) + NEAR)
-    for x in _new(base, signatures(result.findings, facts)):
-        if m.kind == "deleted_part" or any(
-            site[0] <= spans[i][1] and spans[i][0] <= site[1] for i in x.facts if i in spans
-        ):
-            return True
-    return False
+    return [
+        x
+        for x in _new(base, signatures(result.findings, facts))
+        if m.kind == "deleted_part"
+        or any(site[0] <= spans[i][1] and spans[i][0] <= site[1] for i in x.facts if i in spans)
+    ]
+
+
+def detected(doc: Doc, base: dict[Signature, Finding], m: Mutation) -> bool:
+    """The full pipeline on the mutated text reports a new finding near the mutation."""
+    return bool(noticed(doc, base, m))
+
+
+def family(rule_id: str) -> str:
+    """The rule family of the README's rules table (totals, tables, balance, shares, year-on-year …)."""
+    known = RULES.get(rule_id)
+    return known.family if known is not None else rule_id.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one mutation did."""
+
+    doc: str
+    group: str
+    kind: str
+    location: str  # table | prose
+    restated: bool
+    rules: tuple[str, ...]  # rules of the golden findings it breaks (empty: breaks no identity)
+    seen: tuple[str, ...] | None  # rules of the pipeline's new findings next to it (None: pipeline not run)
+    described: str
+    context: str
+    concepts: tuple[str, ...] = ()  # the golden facts the edited figure states
+
+    @property
+    def breaking(self) -> bool:
+        """Breaks an identity of the golden facts."""
+        return bool(self.rules)
+
+    @property
+    def detected(self) -> bool:
+        """The pipeline reported a new finding next to it."""
+        return bool(self.seen)
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """Rule families of the identities it breaks."""
+        return tuple(sorted({family(r) for r in self.rules}))
+
+
+def pipeline_baseline(raw: RawDocument | str) -> tuple[DocumentResult, dict[Signature, Finding]]:
+    """Findings of the full pipeline on the unmutated document."""
+    if isinstance(raw, str):
+        raw = RawDocument("original.txt", raw, hashlib.sha256(raw.encode()).hexdigest(), "txt")
+    result = process_raw(raw)
+    return result, signatures(result.findings, [*result.facts, *result.tables])
+
+
+def pick(found: list[Mutation], limit: int | None, seed: int = SEED) -> list[Mutation]:
+    """At most `limit` mutations, the kinds taken in turn, each kind's order shuffled with a fixed seed."""
+    if limit is None or len(found) <= limit:
+        return found
+    by_kind: dict[str, list[Mutation]] = defaultdict(list)
+    for m in found:
+        by_kind[m.kind].append(m)
+    rng = random.Random(seed)
+    for ms in by_kind.values():
+        rng.shuffle(ms)
+    chosen: list[Mutation] = []
+    while len(chosen) < limit:
+        for ms in by_kind.values():
+            if ms and len(chosen) < limit:
+                chosen.append(ms.pop())
+    return sorted(chosen, key=lambda m: (m.start, m.kind))
+
+
+def run_doc(
+    doc: Doc, kinds: Iterable[str] = KINDS, limit: int | None = None, harmless: bool = True, end_to_end: bool = True
+) -> list[Outcome]:
+    """Every (or a sample of `limit`) mutation of one document. The pipeline runs on the identity-breaking ones
+    (unless not `end_to_end`), and on the others too when `harmless`, to count what it notices although no
+    identity breaks."""
+    text = doc.raw.text
+    golden_base = signatures(check(doc.facts, text=text, fiscal_year=doc.year), doc.facts)
+    pipe_base = pipeline_baseline(doc.raw)[1] if end_to_end else {}
+    out = []
+    for m in pick(mutations(text, doc.facts, kinds), limit):
+        rules = tuple(sorted({x.rule for x in broken(doc, golden_base, m)}))
+        run = end_to_end and (harmless or bool(rules))
+        seen = tuple(sorted({x.rule for x in noticed(doc, pipe_base, m)})) if run else None
+        where, again = location(text, m), restated(text, m)
+        concepts = tuple(_key(f) for f in doc.facts if f.id in m.facts)
+        out.append(
+            Outcome(
+                doc.name, doc.group, m.kind, where, again, rules, seen, m.describe(text), _context(text, m), concepts
+            )
+        )
+    return out
+
+
+def _key(f: Fact) -> str:
+    return "|".join(x for x in (f.concept, f.period, f.measure if f.measure != "amount" else "", f.scope or "") if x)
+
+
+def _context(raw: str, m: Mutation, width: int = 40) -> str:
+    """The text around the mutation, the edit in 【】, tabs ⇥ and line breaks ⏎."""
+    left = raw[max(0, m.start - width) : m.start]
+    right = raw[m.end : m.end + width]
+    shown = f"{left}【{raw[m.start : m.end]}→{m.replacement}】{right}"
+    return shown.replace("\t", "⇥").replace("\n", "⏎").replace("\f", "␌")
+
+
+# ---------------------------------------------------------------- tallies
 
 
 @dataclass
 class Tally:
-    """Counts for one report and kind."""
+    """Counts for one group of mutations."""
 
     mutations: int = 0
     breaking: int = 0
@@ -235,34 +576,34 @@ class Tally:
         """Detected share of identity-breaking mutations."""
         return self.detected / self.breaking if self.breaking else None
 
+    def add(self, o: Outcome) -> None:
+        """Count one outcome."""
+        self.mutations += 1
+        self.restated += o.restated
+        self.breaking += o.breaking
+        self.detected += o.breaking and o.detected
+        self.noticed_harmless += (not o.breaking) and o.detected
+        if o.breaking and not o.detected:
+            self.missed.append(o.described)
 
-def pipeline_baseline(raw: str) -> tuple[DocumentResult, dict[Signature, Finding]]:
-    """Findings of the full pipeline on unmutated text."""
-    result = process_raw(RawDocument("original.txt", raw, hashlib.sha256(raw.encode()).hexdigest(), "txt"))
-    return result, signatures(result.findings, [*result.facts, *result.tables])
+
+def tally(outcomes: Iterable[Outcome], key: Callable[[Outcome], Iterable[str]]) -> dict[str, Tally]:
+    """Tallies per key (an outcome may count under several keys, e.g. the families it breaks)."""
+    out: dict[str, Tally] = defaultdict(Tally)
+    for o in outcomes:
+        for k in key(o):
+            out[k].add(o)
+    return dict(sorted(out.items()))
 
 
 def run_report(
     stem: str, kinds: Iterable[str] = KINDS, limit: int | None = None, end_to_end: bool = True
 ) -> dict[str, Tally]:
     """Tallies per kind for one sample report."""
-    raw = (REPORTS / f"{stem}.txt").read_text(encoding="utf-8")
-    facts = golden_facts(EXPECTED / stem, raw)
-    year = fiscal_year(raw)
-    golden_base = signatures(check(facts, text=raw, fiscal_year=year), facts)
-    _, pipe_base = pipeline_baseline(raw) if end_to_end else (None, {})
-    tallies: dict[str, Tally] = {k: Tally() for k in kinds}
-    for m in mutations(raw, facts, kinds)[:limit]:
-        t = tallies[m.kind]
-        t.mutations += 1
-        t.restated += restated(raw, m)
-        breaking = breaks_identity(raw, facts, golden_base, m, year)
-        seen = end_to_end and detected(raw, pipe_base, m)
-        t.breaking += breaking
-        t.detected += breaking and seen
-        t.noticed_harmless += (not breaking) and seen
-        if breaking and not seen:
-            t.missed.append(m.describe(raw))
+    kinds = tuple(kinds)
+    tallies = {k: Tally() for k in kinds}
+    for o in run_doc(sample_doc(stem), kinds, limit, end_to_end=end_to_end):
+        tallies[o.kind].add(o)
     return tallies
 
 
@@ -272,43 +613,92 @@ def synthetic_findings() -> list[Finding]:
     return result.findings
 
 
+# ---------------------------------------------------------------- report
+
+_HEAD = f"{'mutations':>9} {'restated':>9} {'breaking':>9} {'detected':>9} {'share':>7} {'noticed*':>9}"
+
+
+def _row(name: str, t: Tally, width: int = 56) -> str:
+    share = "-" if t.share is None else f"{t.share:.1%}"
+    return (
+        f"{name:<{width}} {t.mutations:>9} {t.restated:>9} {t.breaking:>9} {t.detected:>9} {share:>7} "
+        f"{t.noticed_harmless:>9}"
+    )
+
+
+def print_tables(outcomes: list[Outcome], groups: list[str]) -> None:
+    """Per document, then per kind, location and family for each group and for all of them."""
+    print(f"{'document':<56} {_HEAD}")
+    for name, t in tally(outcomes, lambda o: [o.doc]).items():
+        print(_row(name, t))
+    for group in [*groups, *(["all"] if len(groups) > 1 else [])]:
+        chosen = [o for o in outcomes if group in ("all", o.group)]
+        for title, key in (
+            ("kind", lambda o: [o.kind]),
+            ("location", lambda o: [o.location]),
+            ("family", lambda o: o.families or ["(none)"]),
+        ):
+            print(f"\n{group + ' by ' + title:<56} {_HEAD}")
+            for name, t in tally(chosen, key).items():
+                if name != "(none)":
+                    print(_row(name, t))
+        total = tally(chosen, lambda o: ["ALL"])
+        print(_row(f"{group} ALL", total.get("ALL", Tally())))
+        caught = tally((o for o in chosen if o.breaking and o.detected), lambda o: {family(r) for r in o.seen or ()})
+        print(f"{group} detected, by the families of the pipeline's findings: ", end="")
+        print(", ".join(f"{name} {t.mutations}" for name, t in caught.items()) or "-")
+
+
+def print_missed(outcomes: list[Outcome]) -> None:
+    """Each identity-breaking mutation the pipeline did not notice, with the rules it breaks and its context."""
+    missed = [o for o in outcomes if o.breaking and not o.detected]
+    print(f"\nmissed identity-breaking mutations: {len(missed)}")
+    for o in missed:
+        print(f"  {o.doc} [{o.location}] {' '.join(o.concepts)} {o.described}  breaks {', '.join(o.rules)}")
+        print(f"      {o.context}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the figures."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--stem", help="only reports whose name starts with this")
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--set", dest="which", choices=("samples", "corpus", "all"), default="all")
+    ap.add_argument("--stem", help="only documents whose name starts with this")
     ap.add_argument("--kind", action="append", choices=KINDS, help="only these kinds (repeatable)")
-    ap.add_argument("--limit", type=int, help="at most N mutations per report")
+    ap.add_argument(
+        "--max-per-doc",
+        type=int,
+        default=MAX_PER_DOC,
+        help=f"at most N mutations per document, kinds in turn, fixed seed (default {MAX_PER_DOC}; 0: every one)",
+    )
+    ap.add_argument("--quick", action="store_true", help="run the pipeline on identity-breaking mutations only")
     ap.add_argument("--missed", action="store_true", help="list identity-breaking mutations not detected")
     args = ap.parse_args(argv)
     kinds = tuple(args.kind or KINDS)
-    print(
-        f"{'report':<22} {'kind':<13} {'mutations':>9} {'restated':>9} {'breaking':>9} {'detected':>9} {'share':>7} "
-        f"{'noticed*':>9}"
-    )
-    for path in sorted(REPORTS.glob("*.txt")):
-        if args.stem and not path.stem.startswith(args.stem):
-            continue
-        tallies = run_report(path.stem, kinds, args.limit)
-        for kind, t in tallies.items():
-            share = "-" if t.share is None else f"{t.share:.1%}"
-            print(
-                f"{path.stem:<22} {kind:<13} {t.mutations:>9} {t.restated:>9} {t.breaking:>9} {t.detected:>9} "
-                f"{share:>7} {t.noticed_harmless:>9}"
-            )
-            for line in t.missed if args.missed else []:
-                print(f"    missed {line}")
-        b = sum(t.breaking for t in tallies.values())
-        d = sum(t.detected for t in tallies.values())
-        print(
-            f"{path.stem:<22} {'ALL':<13} {sum(t.mutations for t in tallies.values()):>9} "
-            f"{sum(t.restated for t in tallies.values()):>9} {b:>9} {d:>9} {(d / b if b else 1):>7.1%}"
-        )
+    began = time.perf_counter()
+    docs = load_docs(args.which, args.stem)
+    read = time.perf_counter() - began
+    outcomes: list[Outcome] = []
+    for doc in docs:
+        if doc.unlocated:
+            print(f"{doc.name}: {len(doc.unlocated)} golden facts not found in the reader's text (not mutated)")
+        started = time.perf_counter()
+        outcomes += run_doc(doc, kinds, args.max_per_doc or None, harmless=not args.quick)
+        done = tally((o for o in outcomes if o.doc == doc.name), lambda o: [o.doc]).get(doc.name, Tally())
+        print(f"{_row(doc.name, done)}  {time.perf_counter() - started:.0f} s", flush=True)
+    print()
+    print_tables(outcomes, sorted({d.group for d in docs}, reverse=True))
     print("restated: deletions of a number still written elsewhere (not counted as identity-breaking);")
-    print("* noticed: mutations that break no identity on the golden facts yet change the pipeline's findings")
-    found = synthetic_findings()
-    print(f"synthetic consistent report: {len(found)} findings (must be 0)")
-    for x in found:
-        print(f"    {x.severity} {x.rule}: {x.message}")
+    print("* noticed: mutations that break no identity on the golden facts yet change the pipeline's findings", end="")
+    print(" (not measured with --quick)" if args.quick else "")
+    print("a mutation breaking identities of several families counts under each of them")
+    if args.missed:
+        print_missed(outcomes)
+    if args.which in ("samples", "all") and not args.stem:
+        found = synthetic_findings()
+        print(f"synthetic consistent report: {len(found)} findings (must be 0)")
+        for x in found:
+            print(f"    {x.severity} {x.rule}: {x.message}")
+    print(f"runtime {time.perf_counter() - began:.0f} s ({read:.1f} s reading {len(docs)} documents)")
     return 0
 
 

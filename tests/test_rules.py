@@ -329,3 +329,26 @@ def test_performance_target_forms_give_each_projects_budget() -> None:
     }
     rules = {(x.rule, x.severity) for x in result.findings if "公共服务设施运行经费" in x.message}
     assert ("consistency.same_concept", "error") in rules and ("sum.projects", "error") in rules
+
+
+def test_small_integers_in_an_amount_column_are_figures_not_codes(tmp_path: Path) -> None:
+    from pipeline.document import process_raw
+    from pipeline.ingest import read_document
+
+    page = tmp_path / "t.html"
+    page.write_text(
+        "<p>2021年部门支出预算总表</p><table><tr><td colspan='5'>单位：元</td></tr>"
+        "<tr><th>科目编码</th><th>科目名称</th><th>合计</th><th>基本支出</th><th>项目支出</th></tr>"
+        "<tr><td>204</td><td>公共安全支出</td><td>150,015</td><td>150,000</td><td>15</td></tr>"
+        "<tr><td>20406</td><td>司法</td><td>775</td><td></td><td>775</td></tr></table>",
+        encoding="utf-8",
+    )
+    cells = {(f.concept, f.scope, f.value) for f in process_raw(read_document(page)).tables}
+    # 204 and 20406 in the code column are codes; 15 and 775 under 合计 / 项目支出 are amounts in 元
+    assert cells == {
+        ("func:204", None, "150015"),
+        ("func:204", "basic", "150000"),
+        ("func:204", "project", "15"),
+        ("func:20406", None, "775"),
+        ("func:20406", "project", "775"),
+    }

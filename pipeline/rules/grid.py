@@ -303,7 +303,10 @@ def read_grid(em: Emitter, grid: Grid) -> None:
     for r in range(grid.header_rows, len(grid.rows)):
         row = grid.rows[r]
         for side in sides:
-            amounts = [(c, row[c.index]) for c in side.amounts if c.index < len(row) and is_amount(row[c.index].text)]
+            # in a column the header makes an amount column, 15 or 775 is a figure, not a code
+            amounts = [
+                (c, row[c.index]) for c in side.amounts if c.index < len(row) and _NUM.match(row[c.index].text.strip())
+            ]
             if not amounts:
                 continue
             concept, code, label = _identified(row, side, grid, ctx)
