@@ -4,6 +4,7 @@ and one clear line without Ray. One local Ray session serves the whole module (s
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pytest
 from conftest import REPORTS
-from test_runner import dataset
+from fake_openai import FakeOpenAI, Reply
+from test_runner import dataset, make_inputs
 
 from pipeline.cli import main
 from pipeline.corpus_goldens import corpus_dir
@@ -121,6 +123,27 @@ def test_failures_are_the_same_on_both_engines(ray_session: None, tmp_path: Path
         "crashes.txt": "the worker process died (killed by signal 9); out of memory?",
     }
     assert dataset(tmp_path / "ray") == dataset(tmp_path / "local")
+
+
+def test_a_refused_key_stops_a_ray_run_with_one_line(
+    ray_session: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.llm import breaker
+
+    breaker.reset()
+    make_inputs(tmp_path / "in", 5)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789abcdef")
+    with FakeOpenAI([Reply(status=401, body={"error": {"message": "Incorrect API key provided"}})]) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)  # the driver's setting reaches every actor
+        options = ["--llm", "openai", "--model", "fake", "--cache", str(tmp_path / "cache.sqlite"), "--quiet"]
+        code = main(["run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--engine", "ray", *options])
+    breaker.reset()
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "refused the API key (401)" in err and "rerun to resume" in err
+    assert server.requests  # the actors' LLM stage reached the endpoint
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["processed"] == 0
 
 
 def test_a_node_with_other_code_stops_the_run(
