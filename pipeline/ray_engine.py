@@ -13,7 +13,8 @@ the documents in flight.
 
 Every actor checks, before its first document, that it runs the driver's pipeline code (the code fingerprint) in
 the driver's working folder (inputs and `--out` are named relative to it): a node without them stops the run
-with one line instead of writing results of another version.
+with one line instead of writing results of another version. The driver's `BUDGET_EXTRACT_*` and `OPENAI_*`
+variables are set in every actor, so a node's own environment does not change results.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from pipeline.workers import Limits, Outcome, Pool, Task
 WINDOW = 2000  # jobs per Ray dataset; each window starts its actors anew (a few seconds)
 IN_FLIGHT = 2  # jobs queued per actor: the next one is there when a document ends, a third would wait
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+SETTINGS = ("BUDGET_EXTRACT_", "OPENAI_")  # environment read inside a document's task: the driver's is used
 
 
 class RayEngine:
@@ -67,7 +69,8 @@ class RayEngine:
         started = self._connect(workers)
         try:
             self._check_endpoint()
-            actors = _Documents, (task, limits, os.getcwd(), code_fingerprint())
+            env = {k: v for k, v in os.environ.items() if k.startswith(SETTINGS)}
+            actors = _Documents, (task, limits, os.getcwd(), code_fingerprint(), env)
             while window:
                 try:
                     yield from self._window(actors, window, workers)
@@ -147,8 +150,9 @@ class RayEngine:
 class _Documents:
     """A Ray Data actor: each job of a batch runs in a worker process of the actor's own, as on the local engine."""
 
-    def __init__(self, task: Task, limits: Limits, cwd: str, fingerprint: str) -> None:
+    def __init__(self, task: Task, limits: Limits, cwd: str, fingerprint: str, env: dict[str, str]) -> None:
         self.task, self.limits = task, limits
+        os.environ.update(env)
         self.problem = _problem(cwd, fingerprint)
 
     def __call__(self, batch: pa.Table) -> pa.Table:

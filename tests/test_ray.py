@@ -97,9 +97,12 @@ def test_both_engines_write_the_same_dataset(ray_session: None, inputs: Path, tm
     assert (again.processed, again.skipped, again.failed) == (0, expected, 1)  # the empty file fails again
 
 
-def test_failures_are_the_same_on_both_engines(ray_session: None, tmp_path: Path) -> None:
+def test_failures_are_the_same_on_both_engines(
+    ray_session: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUDGET_EXTRACT_PROBE", "driver")  # set after Ray started: the actors get it from the run
     (tmp_path / "in").mkdir()
-    for name in ("ok.txt", "raises.txt", "hangs.txt", "crashes.txt"):
+    for name in ("ok.txt", "raises.txt", "hangs.txt", "crashes.txt", "env.txt"):
         shutil.copy(REPORTS / sorted(p.name for p in REPORTS.glob("*.txt"))[0], tmp_path / "in" / name)
 
     def process(path: str) -> DocumentResult:  # defined here: Ray pickles it by value
@@ -110,6 +113,8 @@ def test_failures_are_the_same_on_both_engines(ray_session: None, tmp_path: Path
             time.sleep(60)
         if name == "crashes.txt":
             os.kill(os.getpid(), signal.SIGKILL)
+        if name == "env.txt":
+            raise OSError(f"probe={os.environ.get('BUDGET_EXTRACT_PROBE')}")
         return process_file(path)
 
     limits = Limits(timeout=3.0, memory_mb=None)
@@ -121,6 +126,7 @@ def test_failures_are_the_same_on_both_engines(ray_session: None, tmp_path: Path
         "raises.txt": "disk went away",
         "hangs.txt": "timed out after 3 s (--doc-timeout)",
         "crashes.txt": "the worker process died (killed by signal 9); out of memory?",
+        "env.txt": "probe=driver",
     }
     assert dataset(tmp_path / "ray") == dataset(tmp_path / "local")
 
@@ -179,7 +185,7 @@ def test_an_actor_outside_the_drivers_folder_says_so(tmp_path: Path, monkeypatch
 
     job = Job("k", "a.txt", tmp_path / "a.json")
     batch = pa.table({"job": pa.array([pickle.dumps(job)], pa.binary())})
-    actor = _Documents(lambda job, send: None, Limits(), str(tmp_path / "missing"), "x")
+    actor = _Documents(lambda job, send: None, Limits(), str(tmp_path / "missing"), "x", {})
     outcome = pickle.loads(actor(batch).column("outcome")[0].as_py())
     assert outcome.value.status == "fatal"
     assert "does not exist on node" in outcome.value.error
