@@ -82,7 +82,9 @@ def review_pages(out: Path) -> dict[str, bytes]:
     return {str(p.relative_to(out)): p.read_bytes() for p in (out / "review").rglob("*.html")}
 
 
-def test_both_engines_write_the_same_dataset(ray_session: None, inputs: Path, tmp_path: Path) -> None:
+def test_both_engines_write_the_same_dataset(
+    ray_session: None, inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     local = run([str(inputs)], tmp_path / "local", process_file, workers=2)
     ray = run([str(inputs)], tmp_path / "ray", process_file, workers=2, engine=engine())
     expected = 5 + sum((inputs / name).exists() for name in CORPUS_PDFS)
@@ -93,6 +95,12 @@ def test_both_engines_write_the_same_dataset(ray_session: None, inputs: Path, tm
     assert review_pages(tmp_path / "ray") == review_pages(tmp_path / "local")
     assert ray.run["worker_peak_rss_mb"] > 0  # the actors report their document workers
 
+    from pipeline.ray_engine import RayEngine
+
+    def no_ray(self: RayEngine, workers: int) -> bool:
+        raise AssertionError("Ray started for a run with nothing to do")
+
+    monkeypatch.setattr(RayEngine, "_connect", no_ray)
     again = run([str(inputs)], tmp_path / "ray", process_file, workers=2, engine=engine())
     assert (again.processed, again.skipped, again.failed) == (0, expected, 1)  # the empty file fails again
 
