@@ -91,7 +91,9 @@ class RayEngine:
         """Join the cluster, or start a local Ray; True when this run started it (and so stops it)."""
         import ray
 
-        if ray.is_initialized():
+        if self.address:
+            _check_reachable(self.address)
+        if ray.is_initialized():  # a caller's Ray (a library user's, the tests'): used, and left running
             return False
         try:  # Ray's own logs stay in its session folder: the run's progress lines are the console's
             if self.address:
@@ -145,6 +147,20 @@ class RayEngine:
         for row in ds.iter_rows():
             self.peak_mb = max(self.peak_mb, float(row["rss_mb"]))
             yield pickle.loads(row["outcome"])
+
+
+def _check_reachable(address: str) -> None:
+    """A `HOST:PORT` that answers no TCP connection is one line at once (Ray itself would retry for minutes)."""
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return  # "auto", a Ray Client address: left to Ray
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except OSError as e:
+        raise ConfigError(
+            f"cannot reach the Ray cluster at {address} ({e.strerror or e}): start it with `ray start --head`, "
+            "or check --ray-address / RAY_ADDRESS"
+        ) from e
 
 
 class _Documents:

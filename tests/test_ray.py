@@ -215,6 +215,22 @@ def test_without_ray_the_engine_is_one_line(
     assert not (tmp_path / "out").exists()
 
 
+def test_an_unreachable_cluster_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("ray")
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "in").mkdir()
+    shutil.copy(REPORTS / sorted(p.name for p in REPORTS.glob("*.txt"))[0], tmp_path / "in" / "a.txt")
+    args = ["run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--engine", "ray", "--quiet"]
+    assert main([*args, "--ray-address", f"127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"budget-extract: cannot reach the Ray cluster at 127.0.0.1:{port} (")
+    assert err.count("\n") == 0 and "ray start --head" in err
+
+
 def test_ray_address_without_the_ray_engine_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(REPORTS), "--out", str(tmp_path / "out"), "--ray-address", "auto", "--quiet"]) == 2
     assert capsys.readouterr().err.strip() == "budget-extract: --ray-address needs --engine ray"
