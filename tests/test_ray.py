@@ -85,6 +85,9 @@ def review_pages(out: Path) -> dict[str, bytes]:
 def test_both_engines_write_the_same_dataset(
     ray_session: None, inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import pipeline.ray_engine
+
+    monkeypatch.setattr(pipeline.ray_engine, "WINDOW", 5)  # the to-do list read from the manifest in two windows
     local = run([str(inputs)], tmp_path / "local", process_file, workers=2)
     ray = run([str(inputs)], tmp_path / "ray", process_file, workers=2, engine=engine())
     expected = 5 + sum((inputs / name).exists() for name in CORPUS_PDFS)
