@@ -9,10 +9,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: system-packages $(VENV)/.installed
 
+# ray: the tests run `run --engine ray` on a local Ray against the local engine (tests/test_ray.py)
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev,llm,ocr]"
+	$(PY) -m pip install -q -e ".[dev,llm,ocr,ray]"
 	touch $@
 
 # Debian packages the tests use: an embedded CJK TrueType font (fonts-arphic-uming) the OCR tests typeset reports

@@ -13,13 +13,14 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from pipeline.errors import PipelineError
+from pipeline.errors import ConfigError, PipelineError
 from pipeline.progress import Display
 from pipeline.redact import redact
 from pipeline.stages import Stage
 
 if TYPE_CHECKING:
     from pipeline.llm.labels import LabelClassifier
+    from pipeline.ray_engine import RayEngine
     from pipeline.runner import RunSummary
 
 
@@ -51,6 +52,16 @@ def _build_parser() -> argparse.ArgumentParser:
         default=4096,
         metavar="MIB",
         help="a document whose worker grows past this resident memory fails and the run goes on (default 4096)",
+    )
+    run.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="where documents are processed: worker processes here (local, default) or Ray actors (ray: a local "
+        "Ray with --workers CPUs, or the cluster at --ray-address)",
+    )
+    run.add_argument(
+        "--ray-address", metavar="ADDR", help="Ray cluster to run on with --engine ray (default: RAY_ADDRESS)"
     )
     _llm_options(run, "default: openai if OPENAI_API_KEY is set, else local if installed, else none")
     _label_options(run)
@@ -169,7 +180,10 @@ def _run(args: argparse.Namespace) -> int:
     from pipeline.workers import Limits
 
     display = Display(quiet=args.quiet, every=max(1, args.log_every))
+    engine = _engine(args)  # before a model starts: a missing Ray is one line at once
     with _llm_setup(args, default_none=False) as stage, display:
+        if engine is not None:
+            engine.endpoint = _endpoint(stage)
         stage = _reporting(stage)
         overrides = _overrides(args)
         process = partial(process_file, llm=stage, overrides=overrides, labeller=_labeller(stage))
@@ -186,9 +200,30 @@ def _run(args: argparse.Namespace) -> int:
             progress=display,
             config=settings,
             limits=limits,
+            engine=engine,
         )
     _print_summary(summary, args.out)
     return 0 if summary.failed == 0 and summary.partial == 0 else 1
+
+
+def _engine(args: argparse.Namespace) -> RayEngine | None:
+    """The engine `--engine` names (None: the runner's default, worker processes on this machine)."""
+    if args.engine == "local":
+        if args.ray_address:
+            raise ConfigError("--ray-address needs --engine ray")
+        return None
+    from pipeline.ray_engine import RayEngine
+
+    return RayEngine(args.ray_address)
+
+
+def _endpoint(stage: Stage | None) -> str | None:
+    """The base URL the LLM stage sends its requests to, if any."""
+    if stage is None:
+        return None
+    from pipeline.llm.stage import LLMStage
+
+    return stage.config.base_url if isinstance(stage, LLMStage) else None
 
 
 def _reporting(stage: Stage | None) -> Stage | None:

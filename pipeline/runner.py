@@ -26,11 +26,11 @@ import os
 import resource
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -42,10 +42,11 @@ from pipeline.export import KINDS, jsonl_lines, table_of
 from pipeline.manifest import Done, Manifest
 from pipeline.redact import redact
 from pipeline.review import build_site
-from pipeline.workers import Limits, Outcome, Pool
+from pipeline.workers import Limits, Outcome, Pool, Task
 from schemas.document import DocumentResult
 
 Processor = Callable[[str], DocumentResult]
+OnMessage = Callable[[Any, Any], None]
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,38 @@ def _status_line(result: DocumentResult) -> str:
 # --- the run
 
 
+class Engine(Protocol):
+    """Where the documents of a run are processed: yields one `Outcome` (holding a `Work`) per job, as each ends.
+
+    The run commits every outcome itself, the same way for every engine, so engines differ only in where `task`
+    runs. Closing the generator stops the engine's workers.
+    """
+
+    def outcomes(
+        self, task: Task, jobs: Iterator[Job], workers: int, limits: Limits, on_message: OnMessage
+    ) -> Generator[Outcome, None, None]:
+        """Run `task` on every job in up to `workers` documents at a time."""
+        ...
+
+    def worker_peak_rss_mb(self) -> float:
+        """Peak resident memory of the largest worker so far, in MiB."""
+        ...
+
+
+class LocalEngine:
+    """The default engine: worker processes on this machine (pipeline/workers.py)."""
+
+    def outcomes(
+        self, task: Task, jobs: Iterator[Job], workers: int, limits: Limits, on_message: OnMessage
+    ) -> Generator[Outcome, None, None]:
+        """The process pool's outcomes, in completion order."""
+        return Pool(task, workers, limits, on_message).run(jobs)
+
+    def worker_peak_rss_mb(self) -> float:
+        """The largest worker process this process has waited for."""
+        return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
 @dataclass
 class _Run:
     out: Path
@@ -247,10 +280,12 @@ def run(
     progress: Progress | None = None,
     config: str = "",
     limits: Limits | None = None,
+    engine: Engine | None = None,
 ) -> RunSummary:
     """Process every input into `out`; skip finished documents; keep going past bad input.
 
     `config` names settings that change results (e.g. the LLM backend and model); it is part of the fingerprint.
+    `engine` runs the documents (default `LocalEngine`, worker processes on this machine).
     Raises `OutputLocked` when another run holds the folder, `ManifestError` for an unreadable manifest, and
     `Stopped` when a refused API key ends the run early (what was finished is kept).
     """
@@ -268,8 +303,9 @@ def run(
             todo = _plan(state)
             state.dataset.drop_dead()
             state.note(Event("start", 0, todo, skipped=state.summary.skipped))
-            fatal = _process(state, process, workers, limits or Limits())
-            _finish(state, t0, write_tables=fatal is None)
+            engine = engine or LocalEngine()
+            fatal = _process(state, process, workers, limits or Limits(), engine)
+            _finish(state, t0, write_tables=fatal is None, engine=engine)
         finally:
             manifest.close()
     if fatal is not None:
@@ -379,7 +415,7 @@ def _jobs(state: _Run) -> Iterator[Job]:
         yield Job(key, given, state.out / "docs" / entry.output)
 
 
-def _process(state: _Run, process: Processor, workers: int, limits: Limits) -> str | None:
+def _process(state: _Run, process: Processor, workers: int, limits: Limits, engine: Engine) -> str | None:
     """Run the queued documents; commit each as it finishes. Returns the reason if the run had to stop."""
 
     def on_message(job: Job, message: dict[str, Any]) -> None:
@@ -387,9 +423,8 @@ def _process(state: _Run, process: Processor, workers: int, limits: Limits) -> s
         state.note(Event("stage", path=job.path, message=text))
 
     task = partial(work, process, state.dataset.tmp)
-    pool = Pool(task, workers, limits, on_message)
     done = 0
-    outcomes = pool.run(_jobs(state))
+    outcomes = engine.outcomes(task, _jobs(state), workers, limits, on_message)
     try:
         for outcome in outcomes:
             w: Work | None = outcome.value
@@ -430,7 +465,7 @@ def _commit(state: _Run, outcome: Outcome, w: Work | None) -> None:
         s.partial += 1
 
 
-def _finish(state: _Run, t0: float, write_tables: bool) -> None:
+def _finish(state: _Run, t0: float, write_tables: bool, engine: Engine) -> None:
     """Tables and review site (when the dataset changed), then the summary."""
     m, s = state.manifest, state.summary
     changed = not m.tables_current()
@@ -450,12 +485,11 @@ def _finish(state: _Run, t0: float, write_tables: bool) -> None:
     review = state.out / "review" / "index.html"
     if write_tables and (changed or not review.exists()):
         s.run["review_documents"] = _review(state)
-    usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     s.run.update(
         {
             "seconds": round(time.monotonic() - t0, 3),
-            "peak_rss_mb": round(usage[0].ru_maxrss / 1024, 1),
-            "worker_peak_rss_mb": round(usage[1].ru_maxrss / 1024, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "worker_peak_rss_mb": engine.worker_peak_rss_mb(),
         }
     )
     write_text(state.out / "summary.json", json.dumps(s.as_dict(), ensure_ascii=False, indent=1), state.dataset.tmp)
