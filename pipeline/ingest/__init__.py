@@ -24,12 +24,23 @@ from pipeline.ingest.pdf import read_pdf
 from pipeline.ingest.text import decode_text
 from pipeline.ingest.xlsx import read_xlsx
 
-__all__ = ["READERS", "REFUSED", "SUPPORTED_SUFFIXES", "RawDocument", "Read", "decode_text", "read_document"]
+__all__ = ["READERS", "REFUSED", "SUPPORTED_SUFFIXES", "RawDocument", "Read", "decode_text", "read_document", "read_text_export"]
 
 
 def _read_text(p: Path, data: bytes) -> Read:
     text, encoding = decode_text(data, str(p))
-    return Read(text, "md" if p.suffix.lower() in {".md", ".markdown"} else "txt", encoding)
+    return _text_read(text, "md" if p.suffix.lower() in {".md", ".markdown"} else "txt", encoding)
+
+
+def _text_read(text: str, fmt: str, encoding: str | None) -> Read:
+    return Read(text, fmt, encoding)
+
+
+def read_text_export(name: str, text: str) -> RawDocument:
+    """The document a `.txt` file holding `text` (UTF-8) reads as: what the text reader makes of it."""
+    read = _text_read(text, "txt", "utf-8")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return RawDocument(name, read.text, digest, read.format, read.encoding, read.pages, read.layout, tuple(read.warnings))
 
 
 def _read_docx(p: Path, data: bytes) -> Read:
