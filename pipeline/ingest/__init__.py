@@ -22,7 +22,9 @@ from pipeline.ingest.image import SUFFIXES as IMAGE_SUFFIXES
 from pipeline.ingest.image import read_image
 from pipeline.ingest.pdf import read_pdf
 from pipeline.ingest.text import decode_text
+from pipeline.ingest.text_tables import rebuild_tables
 from pipeline.ingest.xlsx import read_xlsx
+from schemas.layout import Layout
 
 __all__ = ["READERS", "REFUSED", "SUPPORTED_SUFFIXES", "RawDocument", "Read", "decode_text", "read_document", "read_text_export"]
 
@@ -33,7 +35,11 @@ def _read_text(p: Path, data: bytes) -> Read:
 
 
 def _text_read(text: str, fmt: str, encoding: str | None) -> Read:
-    return Read(text, fmt, encoding)
+    rebuilt = rebuild_tables(text)
+    if rebuilt is None:
+        return Read(text, fmt, encoding)
+    layout = Layout(pages=rebuilt.pages, tables=rebuilt.tables)
+    return Read(rebuilt.text, fmt, encoding, len(rebuilt.pages) or None, layout)
 
 
 def read_text_export(name: str, text: str) -> RawDocument:

@@ -1,0 +1,200 @@
+"""Tables of plain text laid out with spaces (pdftotext -layout and the like), rebuilt as tab-separated rows.
+
+A text export of a PDF writes a table row as one line whose cells sit at their horizontal place, padded with
+spaces (`208   05   05   缴费支出      160.75      160.75`); an empty cell is only a wider gap, and header cells
+are broken over several lines. The rest of the pipeline reads tables as the other readers write them — one
+tab-separated line per row, every column present, header rows above — so the text reader rebuilds them here.
+
+Page by page (form feeds separate pages, and each page has its own character grid), each line is cut into
+segments at runs of two or more spaces (a single space between two numbers or codes also parts them); positions
+are character columns. `pipeline.textgrid` finds the tables among these lines (runs of data rows holding an
+amount, their columns from the union of the data segments' extents, header lines and wrapped labels around
+them), as it does for a PDF page's unruled tables. A table whose rows do not sit in its columns — two segments
+of one row in one column — is left as it was: its cells are not aligned and guessing would misplace figures.
+The lines of each table found are replaced by its rows; every other line is kept as it is, so spans point into
+the rebuilt text, which the reader returns as the document's text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.textgrid import Seg, TextTable, find_tables, is_amount
+from schemas.layout import PageLayout, TableLayout
+
+_GAP = re.compile(r"\S+(?: \S+)*")  # runs of text separated by two or more spaces
+_NUMERIC = re.compile(r"^[-\d.,%]+$")
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """Text with its aligned tables written as tab-separated rows, and where those tables lie."""
+
+    text: str
+    tables: list[TableLayout]
+    pages: list[PageLayout]
+
+
+def rebuild_tables(text: str) -> Rebuilt | None:
+    """The text with its space-aligned tables as tab-separated rows; None when it holds none (or has tabs)."""
+    if "\t" in text:
+        return None  # already a tab-separated export
+    out: list[str] = []
+    tables: list[TableLayout] = []
+    pages: list[PageLayout] = []
+    pos = 0
+    for n, page in enumerate(text.split("\f")):
+        if n:
+            out.append("\f")
+            pos += 1
+        rebuilt, found = _rebuild_page(page, pos, n + 1)
+        pages.append(PageLayout(page=n + 1, span=(pos, pos + len(rebuilt))))
+        tables.extend(found)
+        out.append(rebuilt)
+        pos += len(rebuilt)
+    if not tables:
+        return None
+    return Rebuilt("".join(out), tables, pages if len(pages) > 1 else [])
+
+
+def segments(line: str, ref: int = 0) -> list[Seg[int]]:
+    """A line cut into runs of text at gaps of two or more spaces; numbers a single space apart are cut too.
+
+    Each segment's `ref` is `ref` (the caller's line number).
+    """
+    segs: list[Seg[int]] = []
+    for m in _GAP.finditer(line):
+        start = m.start()
+        for part in _split_numbers(m.group(0)):
+            segs.append(Seg(float(start), float(start + len(part)), part, ref))
+            start += len(part) + 1
+    return segs
+
+
+def _split_numbers(run: str) -> list[str]:
+    """`0 0` and `208 05 05` are separate cells; `2017 年度` and `PC 服务器` are one."""
+    words = run.split(" ")
+    parts = [words[0]]
+    for w in words[1:]:
+        if _NUMERIC.match(w) and _NUMERIC.match(parts[-1].split(" ")[-1]):
+            parts.append(w)
+        else:
+            parts[-1] += " " + w
+    return parts
+
+
+def _rebuild_page(page: str, pos: int, page_no: int) -> tuple[str, list[TableLayout]]:
+    lines = page.split("\n")
+    kept = [i for i, line in enumerate(lines) if line.strip()]
+    segs = [segments(lines[i], k) for k, i in enumerate(kept)]
+    found = [t for t in find_tables(segs, max_header=0) if _aligned(t)]
+    if not found:
+        return page, []
+    for k, t in enumerate(found):
+        _add_header(t, segs, found[k - 1].last_line + 1 if k else 0)
+    out: list[str] = []
+    layouts: list[TableLayout] = []
+    at = 0  # next line of the page to copy
+    offset = pos
+    for t in found:
+        first, last = kept[t.first_line], kept[t.last_line]
+        for line in lines[at:first]:
+            out.append(line)
+            offset += len(line) + 1
+        rows = ["\t".join(_cell_text(cell) for cell in row) for row in t.rows]
+        body = "\n".join(rows)
+        layouts.append(_layout(t, page_no, (offset, offset + len(body))))
+        out.append(body)
+        offset += len(body) + 1
+        at = last + 1
+    out.extend(lines[at:])
+    return "\n".join(out), layouts
+
+
+def _aligned(t: TextTable[int]) -> bool:
+    """No line puts two segments in one column (a table whose cells do sit in its columns)."""
+    if len(t.columns) < 2:
+        return False
+    for row in t.rows[t.header_rows :]:
+        for cell in row:
+            lines = [s.ref for s in cell]
+            if len(lines) != len(set(lines)):
+                return False
+    return True
+
+
+_STOP = re.compile(r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$|单\s*位\s*[：:]|编制(部门|单位)|部门名称|^\s*注[：:]|[，。；]")
+MAX_HEADER = 6
+
+
+def _add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> None:
+    """Header lines above the data: up to `MAX_HEADER` lines within the table's width, stopping at a title, a
+    单位 line, a sentence or the table above. Each header text goes to the first column it covers."""
+    left = min(a for a, _ in t.columns) - 2
+    right = max(b for _, b in t.columns) + 8
+    head = t.first_line
+    while head > floor and t.first_line - head < MAX_HEADER:
+        line = lines[head - 1]
+        text = " ".join(s.text for s in line)
+        if _STOP.search(text) or any(s.x0 < left or s.x1 > right for s in line) or any(is_amount(s.text) for s in line):
+            break
+        head -= 1
+    header = lines[head : t.first_line]
+    rows: list[list[list[Seg[int]]]] = []
+    for line in header:
+        cells: list[list[Seg[int]]] = [[] for _ in t.columns]
+        for seg in line:
+            cells[_covered(t.columns, seg)[0]].append(seg)
+        rows.append(cells)
+    t.rows[:0] = rows
+    t.header_rows = len(rows)
+    t.first_line = head
+    t.header_paths = _paths(header, t.columns)
+
+
+def _covered(columns: list[tuple[float, float]], seg: Seg[int]) -> list[int]:
+    """The columns a header text covers: those it overlaps, else the nearest one."""
+    hit = [k for k, (a, b) in enumerate(columns) if seg.x0 < b and a < seg.x1]
+    if hit:
+        return hit
+    centre = (seg.x0 + seg.x1) / 2
+    return [min(range(len(columns)), key=lambda k: abs((columns[k][0] + columns[k][1]) / 2 - centre))]
+
+
+def _paths(header: list[list[Seg[int]]], columns: list[tuple[float, float]]) -> list[list[str]]:
+    """Per column, its header texts outer → inner; a text broken over lines of one column is joined again."""
+    paths: list[list[tuple[str, tuple[int, ...]]]] = [[] for _ in columns]
+    for line in header:
+        for seg in line:
+            cover = tuple(_covered(columns, seg))
+            for k in cover:
+                if paths[k] and paths[k][-1][1] == cover and len(cover) == 1:
+                    paths[k][-1] = (_join(paths[k][-1][0], seg.text), cover)
+                else:
+                    paths[k].append((seg.text, cover))
+    return [[text for text, _ in path] for path in paths]
+
+
+def _join(a: str, b: str) -> str:
+    return a + b if a and b and _CJK.match(a[-1]) and _CJK.match(b[0]) else f"{a} {b}"
+
+
+def _cell_text(cell: list[Seg[int]]) -> str:
+    text = ""
+    for seg in cell:
+        text = _join(text, seg.text) if text else seg.text
+    return text
+
+
+def _layout(t: TextTable[int], page: int, span: tuple[int, int]) -> TableLayout:
+    return TableLayout(
+        page=page,
+        span=span,
+        rows=len(t.rows),
+        columns=len(t.columns),
+        header_rows=t.header_rows,
+        header_paths=t.header_paths,
+        method="text",
+    )
