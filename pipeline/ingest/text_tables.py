@@ -25,6 +25,8 @@ from schemas.layout import PageLayout, TableLayout
 
 _GAP = re.compile(r"\S+(?: \S+)*")  # runs of text separated by two or more spaces
 _NUMERIC = re.compile(r"^[-\d.,%]+$")
+_AMOUNT_WRITTEN = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$|^\d+\.\d+$")  # grouped or with decimals
+_UNIT = re.compile(r"^(万|亿|元|千|%|％|个|人|辆|台|项|家|次|平方|年|月|日)")
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 
@@ -74,11 +76,12 @@ def segments(line: str, ref: int = 0) -> list[Seg[int]]:
 
 
 def _split_numbers(run: str) -> list[str]:
-    """`0 0` and `208 05 05` are separate cells; `2017 年度` and `PC 服务器` are one."""
+    """`0 0`, `208 05 05` and `156,211,123 一、…` are separate cells; `2017 年度`, `304.4 万元`, `PC 服务器` are one."""
     words = run.split(" ")
     parts = [words[0]]
     for w in words[1:]:
-        if _NUMERIC.match(w) and _NUMERIC.match(parts[-1].split(" ")[-1]):
+        before = parts[-1].split(" ")[-1]
+        if _NUMERIC.match(before) and (_NUMERIC.match(w) or (_AMOUNT_WRITTEN.match(before) and not _UNIT.match(w))):
             parts.append(w)
         else:
             parts[-1] += " " + w
@@ -127,31 +130,49 @@ def _aligned(t: TextTable[int]) -> bool:
 
 _STOP = re.compile(r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$|单\s*位\s*[：:]|编制(部门|单位)|部门名称|^\s*注[：:]|[，。；]")
 MAX_HEADER = 6
+NEW_COLUMN_GAP = 3  # characters between a header text and the nearest column for it to head a new one
 
 
 def _add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> None:
-    """Header lines above the data: up to `MAX_HEADER` lines within the table's width, stopping at a title, a
-    单位 line, a sentence or the table above. Each header text goes to the first column it covers."""
+    """Header lines above the data: up to `MAX_HEADER` lines, stopping at a title, a 单位 line, a sentence, a line
+    with an amount or the table above. A header text over no column far from every column heads a column of its
+    own (one left empty in every data row); each header text is written in the first column it covers."""
     left = min(a for a, _ in t.columns) - 2
-    right = max(b for _, b in t.columns) + 8
     head = t.first_line
     while head > floor and t.first_line - head < MAX_HEADER:
         line = lines[head - 1]
         text = " ".join(s.text for s in line)
-        if _STOP.search(text) or any(s.x0 < left or s.x1 > right for s in line) or any(is_amount(s.text) for s in line):
+        if _STOP.search(text) or any(s.x0 < left for s in line) or any(is_amount(s.text) for s in line):
             break
         head -= 1
     header = lines[head : t.first_line]
+    added = _header_columns(t, header)
     rows: list[list[list[Seg[int]]]] = []
     for line in header:
         cells: list[list[Seg[int]]] = [[] for _ in t.columns]
         for seg in line:
             cells[_covered(t.columns, seg)[0]].append(seg)
         rows.append(cells)
+    for row in t.rows:
+        for k in added:
+            row.insert(k, [])
     t.rows[:0] = rows
     t.header_rows = len(rows)
     t.first_line = head
     t.header_paths = _paths(header, t.columns)
+
+
+def _header_columns(t: TextTable[int], header: list[list[Seg[int]]]) -> list[int]:
+    """Add the columns only a header names (no data row has a figure there); their indexes, ascending."""
+    new: list[tuple[float, float]] = []
+    for line in header:
+        for seg in line:
+            gap = min(max(a - seg.x1, seg.x0 - b) for a, b in [*t.columns, *new])
+            if gap > NEW_COLUMN_GAP:
+                new.append((seg.x0, seg.x1))
+    columns = sorted([*t.columns, *new])
+    t.columns[:] = columns
+    return sorted(columns.index(c) for c in new)
 
 
 def _covered(columns: list[tuple[float, float]], seg: Seg[int]) -> list[int]:
@@ -164,17 +185,13 @@ def _covered(columns: list[tuple[float, float]], seg: Seg[int]) -> list[int]:
 
 
 def _paths(header: list[list[Seg[int]]], columns: list[tuple[float, float]]) -> list[list[str]]:
-    """Per column, its header texts outer → inner; a text broken over lines of one column is joined again."""
-    paths: list[list[tuple[str, tuple[int, ...]]]] = [[] for _ in columns]
+    """Per column, the header texts above it, outer → inner (a text names every column it covers)."""
+    paths: list[list[str]] = [[] for _ in columns]
     for line in header:
         for seg in line:
-            cover = tuple(_covered(columns, seg))
-            for k in cover:
-                if paths[k] and paths[k][-1][1] == cover and len(cover) == 1:
-                    paths[k][-1] = (_join(paths[k][-1][0], seg.text), cover)
-                else:
-                    paths[k].append((seg.text, cover))
-    return [[text for text, _ in path] for path in paths]
+            for k in _covered(columns, seg):
+                paths[k].append(seg.text)
+    return paths
 
 
 def _join(a: str, b: str) -> str:
