@@ -96,6 +96,7 @@ def _rebuild_page(page: str, pos: int, page_no: int) -> tuple[str, list[TableLay
     if not found:
         return page, []
     for k, t in enumerate(found):
+        _merge_lone_columns(t)
         _add_header(t, segs, found[k - 1].last_line + 1 if k else 0)
     out: list[str] = []
     layouts: list[TableLayout] = []
@@ -126,6 +127,22 @@ def _aligned(t: TextTable[int]) -> bool:
             if len(lines) != len(set(lines)):
                 return False
     return True
+
+
+def _merge_lone_columns(t: TextTable[int]) -> None:
+    """A column only one row writes words in (a 合计 centred over the code and name cells) joins the one left of it."""
+    if len(t.rows) < 4:
+        return
+    k = 1
+    while k < len(t.columns):
+        texts = [s.text for row in t.rows for s in row[k]]
+        if len(texts) == 1 and not is_amount(texts[0]):
+            t.columns[k - 1] = (t.columns[k - 1][0], t.columns[k][1])
+            del t.columns[k]
+            for row in t.rows:
+                row[k - 1].extend(row.pop(k))
+        else:
+            k += 1
 
 
 _STOP = re.compile(r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$|单\s*位\s*[：:]|编制(部门|单位)|部门名称|^\s*注[：:]|[，。；]")
@@ -163,12 +180,16 @@ def _add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> N
 
 
 def _header_columns(t: TextTable[int], header: list[list[Seg[int]]]) -> list[int]:
-    """Add the columns only a header names (no data row has a figure there); their indexes, ascending."""
+    """Add the columns only a header names, right of every data column (no data row has a figure there).
+
+    Returns their indexes. A header text between data columns names one of them (headers are centred over
+    left-aligned labels), never a column of its own.
+    """
+    right = max(b for _, b in t.columns)
     new: list[tuple[float, float]] = []
     for line in header:
         for seg in line:
-            gap = min(max(a - seg.x1, seg.x0 - b) for a, b in [*t.columns, *new])
-            if gap > NEW_COLUMN_GAP:
+            if seg.x0 > right + NEW_COLUMN_GAP and all(not (seg.x0 < b and a < seg.x1) for a, b in new):
                 new.append((seg.x0, seg.x1))
     columns = sorted([*t.columns, *new])
     t.columns[:] = columns
