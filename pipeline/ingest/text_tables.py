@@ -47,10 +47,13 @@ def rebuild_tables(text: str) -> Rebuilt | None:
     tables: list[TableLayout] = []
     pages: list[PageLayout] = []
     pos = 0
-    for n, page in enumerate(text.split("\f")):
+    pages_text = text.split("\f")
+    for n, page in enumerate(pages_text):
         if n:
             out.append("\f")
             pos += 1
+        if n + 1 < len(pages_text):
+            page = page.rstrip(" \n")  # as the PDF reader writes a page: its last line touches the page break
         rebuilt, found = _rebuild_page(page, pos, n + 1)
         pages.append(PageLayout(page=n + 1, span=(pos, pos + len(rebuilt))))
         tables.extend(found)
