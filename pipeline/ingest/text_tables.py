@@ -209,12 +209,19 @@ def _covered(columns: list[tuple[float, float]], seg: Seg[int]) -> list[int]:
 
 
 def _paths(header: list[list[Seg[int]]], columns: list[tuple[float, float]]) -> list[list[str]]:
-    """Per column, the header texts above it, outer → inner (a text names every column it covers)."""
+    """Per column, the header texts above it, outer → inner (a text names every column it covers).
+
+    Texts of one line over the same columns are one header cell letter-spaced (`金  额`) and are joined.
+    """
     paths: list[list[str]] = [[] for _ in columns]
     for line in header:
+        cells: dict[tuple[int, ...], str] = {}
         for seg in line:
-            for k in _covered(columns, seg):
-                paths[k].append(seg.text)
+            cover = tuple(_covered(columns, seg))
+            cells[cover] = _join(cells[cover], seg.text) if cover in cells else seg.text
+        for cover, text in cells.items():
+            for k in cover:
+                paths[k].append(text)
     return paths
 
 
