@@ -99,6 +99,7 @@ def _rebuild_page(page: str, pos: int, page_no: int) -> tuple[str, list[TableLay
     if not found:
         return page, []
     for k, t in enumerate(found):
+        _extend(t, segs, found[k + 1].first_line if k + 1 < len(found) else len(segs))
         _merge_lone_columns(t)
         _add_header(t, segs, found[k - 1].last_line + 1 if k else 0)
     out: list[str] = []
@@ -132,6 +133,46 @@ def _aligned(t: TextTable[int]) -> bool:
     return True
 
 
+MAX_GAP_LINES = 4  # lines without a figure (labels of empty rows) between two rows of one table
+
+
+def _extend(t: TextTable[int], lines: list[list[Seg[int]]], limit: int) -> None:
+    """Rows after the table's last data row: label-only rows followed by a row that sits in its columns
+    (三、事业单位经营收入 … 收入总计 12,121,164 at the foot of a two-sided table)."""
+    j = t.last_line + 1
+    pending: list[int] = []
+    while j < limit and len(pending) <= MAX_GAP_LINES:
+        line = lines[j]
+        text = " ".join(s.text for s in line)
+        if not _fits(t, line) or _STOP.search(text):
+            break
+        pending.append(j)
+        if any(is_amount(s.text) for s in line):
+            for k in pending:
+                cells: list[list[Seg[int]]] = [[] for _ in t.columns]
+                for seg in lines[k]:
+                    cells[_overlapped(t.columns, seg)].append(seg)
+                t.rows.append(cells)
+            t.last_line = j
+            pending = []
+        j += 1
+
+
+def _overlapped(columns: list[tuple[float, float]], seg: Seg[int]) -> int:
+    return next(k for k, (a, b) in enumerate(columns) if seg.x0 < b and a < seg.x1)
+
+
+def _fits(t: TextTable[int], line: list[Seg[int]]) -> bool:
+    """Every segment of the line over one column of the table, no two over the same one."""
+    used = []
+    for seg in line:
+        hit = [k for k, (a, b) in enumerate(t.columns) if seg.x0 < b and a < seg.x1]
+        if len(hit) != 1:
+            return False
+        used.append(hit[0])
+    return len(used) == len(set(used))
+
+
 def _merge_lone_columns(t: TextTable[int]) -> None:
     """A column only one row writes words in (a 合计 centred over the code and name cells) joins the one left of it."""
     if len(t.rows) < 4:
@@ -150,13 +191,11 @@ def _merge_lone_columns(t: TextTable[int]) -> None:
 
 _STOP = re.compile(r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$|单\s*位\s*[：:]|编制(部门|单位)|部门名称|^\s*注[：:]|[，。；]")
 MAX_HEADER = 6
-NEW_COLUMN_GAP = 3  # characters between a header text and the nearest column for it to head a new one
 
 
 def _add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> None:
     """Header lines above the data: up to `MAX_HEADER` lines, stopping at a title, a 单位 line, a sentence, a line
-    with an amount or the table above. A header text over no column far from every column heads a column of its
-    own (one left empty in every data row); each header text is written in the first column it covers."""
+    with an amount or the table above. Each header text is written in the first column it covers."""
     left = min(a for a, _ in t.columns) - 2
     head = t.first_line
     while head > floor and t.first_line - head < MAX_HEADER:
@@ -167,19 +206,21 @@ def _add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> N
         head -= 1
     header = lines[head : t.first_line]
     added = _header_columns(t, header)
-    rows: list[list[list[Seg[int]]]] = []
-    for line in header:
-        cells: list[list[Seg[int]]] = [[] for _ in t.columns]
-        for seg in line:
-            cells[_covered(t.columns, seg)[0]].append(seg)
-        rows.append(cells)
     for row in t.rows:
         for k in added:
             row.insert(k, [])
+    cells = _Cells(t)
+    covers = [cells.line_cover(line, top=n == 0) for n, line in enumerate(header)]
+    rows: list[list[list[Seg[int]]]] = []
+    for line, cover in zip(header, covers, strict=True):
+        row: list[list[Seg[int]]] = [[] for _ in t.columns]
+        for seg, cols in zip(line, cover, strict=True):
+            row[cols[0]].append(seg)
+        rows.append(row)
     t.rows[:0] = rows
     t.header_rows = len(rows)
     t.first_line = head
-    t.header_paths = _paths(header, t.columns)
+    t.header_paths = _paths(header, covers, len(t.columns))
 
 
 def _header_columns(t: TextTable[int], header: list[list[Seg[int]]]) -> list[int]:
@@ -192,35 +233,73 @@ def _header_columns(t: TextTable[int], header: list[list[Seg[int]]]) -> list[int
     new: list[tuple[float, float]] = []
     for line in header:
         for seg in line:
-            if seg.x0 > right + NEW_COLUMN_GAP and all(not (seg.x0 < b and a < seg.x1) for a, b in new):
+            if seg.x0 >= right and all(not (seg.x0 < b and a < seg.x1) for a, b in new):
                 new.append((seg.x0, seg.x1))
     columns = sorted([*t.columns, *new])
     t.columns[:] = columns
     return sorted(columns.index(c) for c in new)
 
 
-def _covered(columns: list[tuple[float, float]], seg: Seg[int]) -> list[int]:
-    """The columns a header text covers: those it overlaps, else the nearest one."""
-    hit = [k for k, (a, b) in enumerate(columns) if seg.x0 < b and a < seg.x1]
-    if hit:
-        return hit
-    centre = (seg.x0 + seg.x1) / 2
-    return [min(range(len(columns)), key=lambda k: abs((columns[k][0] + columns[k][1]) / 2 - centre))]
+class _Cells:
+    """The horizontal extent of each column's cells, for placing header texts that overlap no data.
+
+    Amounts are right-aligned, so the gap left of an amount column belongs to it; labels are left-aligned, so the
+    gap right of a label column belongs to it; between a label and an amount column the gap is shared.
+    """
+
+    def __init__(self, t: TextTable[int]) -> None:
+        self.columns = t.columns
+        numeric = [_numeric(t, k) for k in range(len(t.columns))]
+        self.bounds: list[float] = []  # right end of each column's cell but the last
+        for k in range(len(t.columns) - 1):
+            (_, b), (a, _) = t.columns[k], t.columns[k + 1]
+            if numeric[k + 1]:
+                self.bounds.append(b if numeric[k] else (a + b) / 2)
+            else:
+                self.bounds.append(a if not numeric[k] else (a + b) / 2)
+
+    def covered(self, seg: Seg[int]) -> list[int]:
+        """The columns a header text overlaps, else the one whose cell holds its centre."""
+        hit = [k for k, (a, b) in enumerate(self.columns) if seg.x0 < b and a < seg.x1]
+        if hit:
+            return hit
+        centre = (seg.x0 + seg.x1) / 2
+        return [sum(1 for b in self.bounds if b < centre)]
+
+    def line_cover(self, line: list[Seg[int]], top: bool) -> list[list[int]]:
+        """The columns each header text of a line covers.
+
+        The top line of a header with two or more texts names the table's column groups (收入 | 支出, 项目 |
+        收入预算): there every column belongs to the nearest text, so each group spans its columns as a merged
+        cell does.
+        """
+        if not top or len(line) < 2:
+            return [self.covered(seg) for seg in line]
+        cover: list[list[int]] = [[] for _ in line]
+        for k, (a, b) in enumerate(self.columns):
+            distance = [max(seg.x0 - b, a - seg.x1, 0.0) for seg in line]
+            cover[distance.index(min(distance))].append(k)
+        return [c or self.covered(seg) for c, seg in zip(cover, line, strict=True)]
 
 
-def _paths(header: list[list[Seg[int]]], columns: list[tuple[float, float]]) -> list[list[str]]:
+def _numeric(t: TextTable[int], k: int) -> bool:
+    texts = [s.text for row in t.rows for s in row[k]]
+    return not texts or 2 * sum(1 for x in texts if is_amount(x)) > len(texts)
+
+
+def _paths(header: list[list[Seg[int]]], covers: list[list[list[int]]], width: int) -> list[list[str]]:
     """Per column, the header texts above it, outer → inner (a text names every column it covers).
 
     Texts of one line over the same columns are one header cell letter-spaced (`金  额`) and are joined.
     """
-    paths: list[list[str]] = [[] for _ in columns]
-    for line in header:
+    paths: list[list[str]] = [[] for _ in range(width)]
+    for line, cover in zip(header, covers, strict=True):
         cells: dict[tuple[int, ...], str] = {}
-        for seg in line:
-            cover = tuple(_covered(columns, seg))
-            cells[cover] = _join(cells[cover], seg.text) if cover in cells else seg.text
-        for cover, text in cells.items():
-            for k in cover:
+        for seg, cols in zip(line, cover, strict=True):
+            key = tuple(cols)
+            cells[key] = _join(cells[key], seg.text) if key in cells else seg.text
+        for key, text in cells.items():
+            for k in key:
                 paths[k].append(text)
     return paths
 
