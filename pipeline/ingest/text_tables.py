@@ -250,6 +250,8 @@ class _Cells:
     def __init__(self, t: TextTable[int]) -> None:
         self.columns = t.columns
         numeric = [_numeric(t, k) for k in range(len(t.columns))]
+        codes = [_codes(t, k) for k in range(len(t.columns))]
+        self.labels = [k for k in range(len(t.columns)) if not numeric[k] and not codes[k]]
         self.bounds: list[float] = []  # right end of each column's cell but the last
         for k in range(len(t.columns) - 1):
             (_, b), (a, _) = t.columns[k], t.columns[k + 1]
@@ -257,6 +259,16 @@ class _Cells:
                 self.bounds.append(b if numeric[k] else (a + b) / 2)
             else:
                 self.bounds.append(a if not numeric[k] else (a + b) / 2)
+
+    def _split(self, start: int, mid: float) -> int:
+        """Where a column group after `start` ends: before the next side's label column (two-sided tables), else
+        after its own label column (项目 | 收入预算), else at the cell boundary nearest to `mid`."""
+        sides = [k for k in self.labels if k > start]
+        if not sides:
+            sides = [k + 1 for k in self.labels if start <= k < len(self.bounds)]
+        if not sides:
+            sides = list(range(start + 1, len(self.columns)))
+        return min(sides, key=lambda k: abs(self.bounds[k - 1] - mid)) if sides else len(self.columns)
 
     def covered(self, seg: Seg[int]) -> list[int]:
         """The columns a header text overlaps, else the one whose cell holds its centre."""
@@ -270,16 +282,24 @@ class _Cells:
         """The columns each header text of a line covers.
 
         The top line of a header with two or more texts names the table's column groups (收入 | 支出, 项目 |
-        收入预算): there every column belongs to the nearest text, so each group spans its columns as a merged
-        cell does.
+        收入预算): each group spans its columns as a merged cell does, two groups parting where the next side's
+        label column starts (or, in a one-sided table, where its label column ends).
         """
-        if not top or len(line) < 2:
+        if not top or len(line) < 2 or not self.bounds:
             return [self.covered(seg) for seg in line]
-        cover: list[list[int]] = [[] for _ in line]
-        for k, (a, b) in enumerate(self.columns):
-            distance = [max(seg.x0 - b, a - seg.x1, 0.0) for seg in line]
-            cover[distance.index(min(distance))].append(k)
+        cover: list[list[int]] = []
+        start = 0
+        for a, b in zip(line, line[1:], strict=False):
+            split = min(max(self._split(start, (a.x1 + b.x0) / 2), start + 1), len(self.columns))
+            cover.append(list(range(start, split)))
+            start = split
+        cover.append(list(range(start, len(self.columns))))
         return [c or self.covered(seg) for c, seg in zip(cover, line, strict=True)]
+
+
+def _codes(t: TextTable[int], k: int) -> bool:
+    texts = [s.text for row in t.rows for s in row[k]]
+    return bool(texts) and all(x.isdigit() for x in texts)
 
 
 def _numeric(t: TextTable[int], k: int) -> bool:
