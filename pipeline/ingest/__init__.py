@@ -26,7 +26,16 @@ from pipeline.ingest.text_tables import rebuild_tables
 from pipeline.ingest.xlsx import read_xlsx
 from schemas.layout import Layout
 
-__all__ = ["READERS", "REFUSED", "SUPPORTED_SUFFIXES", "RawDocument", "Read", "decode_text", "read_document", "read_text_export"]
+__all__ = [
+    "READERS",
+    "REFUSED",
+    "SUPPORTED_SUFFIXES",
+    "RawDocument",
+    "Read",
+    "decode_text",
+    "read_document",
+    "read_text_export",
+]
 
 
 def _read_text(p: Path, data: bytes) -> Read:
@@ -46,7 +55,9 @@ def read_text_export(name: str, text: str) -> RawDocument:
     """The document a `.txt` file holding `text` (UTF-8) reads as: what the text reader makes of it."""
     read = _text_read(text, "txt", "utf-8")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return RawDocument(name, read.text, digest, read.format, read.encoding, read.pages, read.layout, tuple(read.warnings))
+    return RawDocument(
+        name, read.text, digest, read.format, read.encoding, read.pages, read.layout, tuple(read.warnings)
+    )
 
 
 def _read_docx(p: Path, data: bytes) -> Read:

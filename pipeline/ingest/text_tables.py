@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pipeline.textgrid import Seg, TextTable, find_tables, is_amount
 from schemas.layout import PageLayout, TableLayout
@@ -96,12 +97,15 @@ def _rebuild_page(page: str, pos: int, page_no: int) -> tuple[str, list[TableLay
     kept = [i for i, line in enumerate(lines) if line.strip()]
     segs = [segments(lines[i], k) for k, i in enumerate(kept)]
     found = [t for t in find_tables(segs, max_header=0) if _aligned(t)]
-    if not found:
-        return page, []
     for k, t in enumerate(found):
         _extend(t, segs, found[k + 1].first_line if k + 1 < len(found) else len(segs))
         _merge_lone_columns(t)
+    found = sorted([*found, *_figure_rows(segs, found)], key=lambda t: t.first_line)
+    for k, t in enumerate(found):
         _add_header(t, segs, found[k - 1].last_line + 1 if k else 0)
+    found = [t for t in found if len(t.rows) > 1]  # a lone row of figures is a table only under its header
+    if not found:
+        return page, []
     out: list[str] = []
     layouts: list[TableLayout] = []
     at = 0  # next line of the page to copy
@@ -121,6 +125,20 @@ def _rebuild_page(page: str, pos: int, page_no: int) -> tuple[str, list[TableLay
     return "\n".join(out), layouts
 
 
+MIN_FIGURES = 3
+
+
+def _figure_rows(lines: list[list[Seg[int]]], tables: list[TextTable[int]]) -> list[TextTable[int]]:
+    """Lone rows of figures outside the tables found (the one data row of a 三公 table under its header)."""
+    inside = {k for t in tables for k in range(t.first_line, t.last_line + 1)}
+    rows = []
+    for k, line in enumerate(lines):
+        amounts = sum(1 for s in line if is_amount(s.text))
+        if k not in inside and amounts >= MIN_FIGURES and amounts >= len(line) - 1:
+            rows.append(TextTable(k, k, [(s.x0, s.x1) for s in line], [[[s] for s in line]], 0))
+    return rows
+
+
 def _aligned(t: TextTable[int]) -> bool:
     """No line puts two segments in one column (a table whose cells do sit in its columns)."""
     if len(t.columns) < 2:
@@ -137,8 +155,10 @@ MAX_GAP_LINES = 4  # lines without a figure (labels of empty rows) between two r
 
 
 def _extend(t: TextTable[int], lines: list[list[Seg[int]]], limit: int) -> None:
-    """Rows after the table's last data row: label-only rows followed by a row that sits in its columns
-    (三、事业单位经营收入 … 收入总计 12,121,164 at the foot of a two-sided table)."""
+    """Rows after the table's last data row: label-only rows followed by a row that sits in its columns.
+
+    (三、事业单位经营收入 … 收入总计 12,121,164 at the foot of a two-sided table.)
+    """
     j = t.last_line + 1
     pending: list[int] = []
     while j < limit and len(pending) <= MAX_GAP_LINES:
@@ -189,14 +209,19 @@ def _merge_lone_columns(t: TextTable[int]) -> None:
             k += 1
 
 
-_STOP = re.compile(r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$|单\s*位\s*[：:]|编制(部门|单位)|部门名称|^\s*注[：:]|[，。；]")
+_STOP = re.compile(
+    r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$|单\s*位\s*[：:]|编制(部门|单位)|部门名称|^\s*注[：:]|[，。；]"
+)
 MAX_HEADER = 6
 
 
 def _add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> None:
-    """Header lines above the data: up to `MAX_HEADER` lines, stopping at a title, a 单位 line, a sentence, a line
-    with an amount or the table above. Each header text is written in the first column it covers."""
-    left = min(a for a, _ in t.columns) - 2
+    """Header lines above the data, each header text written in the first column it covers.
+
+    Up to `MAX_HEADER` lines, stopping at a title, a 单位 line, a sentence, a line with an amount or the table above.
+    """
+    first = t.columns[0]
+    left = first[0] - max(4.0, first[1] - first[0])  # a header centred over a right-aligned first column
     head = t.first_line
     while head > floor and t.first_line - head < MAX_HEADER:
         line = lines[head - 1]
@@ -210,7 +235,8 @@ def _add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> N
         for k in added:
             row.insert(k, [])
     cells = _Cells(t)
-    covers = [cells.line_cover(line, top=n == 0) for n, line in enumerate(header)]
+    # the top line of a header of several lines may name column groups
+    covers = [cells.line_cover(line, top=n == 0 and len(header) > 1) for n, line in enumerate(header)]
     rows: list[list[list[Seg[int]]]] = []
     for line, cover in zip(header, covers, strict=True):
         row: list[list[Seg[int]]] = [[] for _ in t.columns]
@@ -224,10 +250,12 @@ def _add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> N
 
 
 def _header_columns(t: TextTable[int], header: list[list[Seg[int]]]) -> list[int]:
-    """Add the columns only a header names, right of every data column (no data row has a figure there).
+    """Add the columns only a header names (no data row has a figure there); returns their indexes, ascending.
 
-    Returns their indexes. A header text between data columns names one of them (headers are centred over
-    left-aligned labels), never a column of its own.
+    A header text right of every data column heads a column of its own; so does a text of the innermost header
+    line that would share a column with another text of that line far from it (`功能科目名称      金额` over one
+    column of labels). Any other header text between data columns names one of them: headers are centred over
+    left-aligned labels and right-aligned amounts.
     """
     right = max(b for _, b in t.columns)
     new: list[tuple[float, float]] = []
@@ -235,9 +263,24 @@ def _header_columns(t: TextTable[int], header: list[list[Seg[int]]]) -> list[int
         for seg in line:
             if seg.x0 >= right and all(not (seg.x0 < b and a < seg.x1) for a, b in new):
                 new.append((seg.x0, seg.x1))
+    if header:
+        cells = _Cells(t)
+        by_column: dict[int, list[Seg[int]]] = {}
+        for seg in header[-1]:
+            by_column.setdefault(cells.covered(seg)[0], []).append(seg)
+        for k, segs in by_column.items():
+            a, b = t.columns[k]
+            for x, y in pairwise(segs):
+                if y.x0 - x.x1 > NEW_COLUMN_GAP and min(len(x.text), len(y.text)) >= 2:
+                    lone = y if not (y.x0 < b and a < y.x1) else x
+                    if not (lone.x0 < b and a < lone.x1) and (lone.x0, lone.x1) not in new:
+                        new.append((lone.x0, lone.x1))
     columns = sorted([*t.columns, *new])
     t.columns[:] = columns
     return sorted(columns.index(c) for c in new)
+
+
+NEW_COLUMN_GAP = 4  # spaces between two header texts over one column for them to be two cells
 
 
 class _Cells:
@@ -249,9 +292,12 @@ class _Cells:
 
     def __init__(self, t: TextTable[int]) -> None:
         self.columns = t.columns
-        numeric = [_numeric(t, k) for k in range(len(t.columns))]
+        words = [not _numeric(t, k) for k in range(len(t.columns))]
         codes = [_codes(t, k) for k in range(len(t.columns))]
-        self.labels = [k for k in range(len(t.columns)) if not numeric[k] and not codes[k]]
+        self.labels = [k for k in range(len(t.columns)) if words[k] and not codes[k]]
+        # codes (类 款 项) are left-aligned, like the label after them
+        before_label = range(self.labels[0]) if self.labels else range(0)
+        numeric = [not words[k] and not (codes[k] and k in before_label) for k in range(len(t.columns))]
         self.bounds: list[float] = []  # right end of each column's cell but the last
         for k in range(len(t.columns) - 1):
             (_, b), (a, _) = t.columns[k], t.columns[k + 1]
@@ -261,9 +307,13 @@ class _Cells:
                 self.bounds.append(a if not numeric[k] else (a + b) / 2)
 
     def _split(self, start: int, mid: float) -> int:
-        """Where a column group after `start` ends: before the next side's label column (two-sided tables), else
-        after its own label column (项目 | 收入预算), else at the cell boundary nearest to `mid`."""
-        sides = [k for k in self.labels if k > start]
+        """Where a column group after `start` ends (the first column of the next group).
+
+        Before the next side's label column (two-sided tables), else after its own label column (项目 | 收入预算),
+        else at the cell boundary nearest to `mid`.
+        """
+        own = next((k for k in self.labels if k >= start), None)
+        sides = [k for k in self.labels if own is not None and k > own]
         if not sides:
             sides = [k + 1 for k in self.labels if start <= k < len(self.bounds)]
         if not sides:
@@ -289,7 +339,7 @@ class _Cells:
             return [self.covered(seg) for seg in line]
         cover: list[list[int]] = []
         start = 0
-        for a, b in zip(line, line[1:], strict=False):
+        for a, b in pairwise(line):
             split = min(max(self._split(start, (a.x1 + b.x0) / 2), start + 1), len(self.columns))
             cover.append(list(range(start, split)))
             start = split
@@ -304,7 +354,7 @@ def _codes(t: TextTable[int], k: int) -> bool:
 
 def _numeric(t: TextTable[int], k: int) -> bool:
     texts = [s.text for row in t.rows for s in row[k]]
-    return not texts or 2 * sum(1 for x in texts if is_amount(x)) > len(texts)
+    return not texts or 2 * sum(1 for x in texts if _NUMERIC.match(x)) > len(texts)
 
 
 def _paths(header: list[list[Seg[int]]], covers: list[list[list[int]]], width: int) -> list[list[str]]:
