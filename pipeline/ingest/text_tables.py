@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
+from pipeline.ingest.text_rows import find_row_tables
 from pipeline.textgrid import Seg, TextTable, find_tables, is_amount
 from schemas.layout import PageLayout, TableLayout
 
@@ -92,8 +93,54 @@ def _split_numbers(run: str) -> list[str]:
     return parts
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """A table to write in place of lines [first, last] of a page: its rows of cells and header."""
+
+    first: int
+    last: int
+    rows: list[list[str]]
+    header_rows: int
+    header_paths: list[list[str]]
+
+
 def _rebuild_page(page: str, pos: int, page_no: int) -> tuple[str, list[TableLayout]]:
     lines = page.split("\n")
+    grids = _aligned_grids(lines)
+    inside = {k for g in grids for k in range(g.first, g.last + 1)}
+    for t in find_row_tables(lines, inside):
+        grids.append(_Grid(t.first, t.last, [t.header, *t.rows], 1, [[name] if name else [] for name in t.header]))
+    if not grids:
+        return page, []
+    out: list[str] = []
+    layouts: list[TableLayout] = []
+    at = 0  # next line of the page to copy
+    offset = pos
+    for g in sorted(grids, key=lambda g: g.first):
+        for line in lines[at : g.first]:
+            out.append(line)
+            offset += len(line) + 1
+        body = "\n".join("\t".join(row) for row in g.rows)
+        layouts.append(
+            TableLayout(
+                page=page_no,
+                span=(offset, offset + len(body)),
+                rows=len(g.rows),
+                columns=max(len(r) for r in g.rows),
+                header_rows=g.header_rows,
+                header_paths=g.header_paths,
+                method="text",
+            )
+        )
+        out.append(body)
+        offset += len(body) + 1
+        at = g.last + 1
+    out.extend(lines[at:])
+    return "\n".join(out), layouts
+
+
+def _aligned_grids(lines: list[str]) -> list[_Grid]:
+    """The space-aligned tables of a page's lines, with their headers."""
     kept = [i for i, line in enumerate(lines) if line.strip()]
     segs = [segments(lines[i], k) for k, i in enumerate(kept)]
     found = [t for t in find_tables(segs, max_header=0) if _aligned(t)]
@@ -103,26 +150,17 @@ def _rebuild_page(page: str, pos: int, page_no: int) -> tuple[str, list[TableLay
     found = sorted([*found, *_figure_rows(segs, found)], key=lambda t: t.first_line)
     for k, t in enumerate(found):
         _add_header(t, segs, found[k - 1].last_line + 1 if k else 0)
-    found = [t for t in found if len(t.rows) > 1]  # a lone row of figures is a table only under its header
-    if not found:
-        return page, []
-    out: list[str] = []
-    layouts: list[TableLayout] = []
-    at = 0  # next line of the page to copy
-    offset = pos
-    for t in found:
-        first, last = kept[t.first_line], kept[t.last_line]
-        for line in lines[at:first]:
-            out.append(line)
-            offset += len(line) + 1
-        rows = ["\t".join(_cell_text(cell) for cell in row) for row in t.rows]
-        body = "\n".join(rows)
-        layouts.append(_layout(t, page_no, (offset, offset + len(body))))
-        out.append(body)
-        offset += len(body) + 1
-        at = last + 1
-    out.extend(lines[at:])
-    return "\n".join(out), layouts
+    return [
+        _Grid(
+            kept[t.first_line],
+            kept[t.last_line],
+            [[_cell_text(cell) for cell in row] for row in t.rows],
+            t.header_rows,
+            t.header_paths,
+        )
+        for t in found
+        if len(t.rows) > 1  # a lone row of figures is a table only under its header
+    ]
 
 
 MIN_FIGURES = 3
@@ -383,15 +421,3 @@ def _cell_text(cell: list[Seg[int]]) -> str:
     for seg in cell:
         text = _join(text, seg.text) if text else seg.text
     return text
-
-
-def _layout(t: TextTable[int], page: int, span: tuple[int, int]) -> TableLayout:
-    return TableLayout(
-        page=page,
-        span=span,
-        rows=len(t.rows),
-        columns=len(t.columns),
-        header_rows=t.header_rows,
-        header_paths=t.header_paths,
-        method="text",
-    )
