@@ -69,9 +69,13 @@ def rebuild_tables(text: str) -> Rebuilt | None:
 def segments(line: str, ref: int = 0) -> list[Seg[int]]:
     """A line cut into runs of text at gaps of two or more spaces; numbers a single space apart are cut too.
 
-    Each segment's `ref` is `ref` (the caller's line number).
+    A line without such a gap is one segment. Each segment's `ref` is `ref` (the caller's line number).
     """
     segs: list[Seg[int]] = []
+    if "  " not in line.strip():  # no alignment gap: a sentence, or a row whose cells run together (text_rows)
+        text = line.strip()
+        start = len(line) - len(line.lstrip())
+        return [Seg(float(start), float(start + len(text)), text, ref)] if text else []
     for m in _GAP.finditer(line):
         start = m.start()
         for part in _split_numbers(m.group(0)):
