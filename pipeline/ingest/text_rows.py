@@ -7,7 +7,7 @@ number of figures (a run where some row has fewer is left as it is — which col
 told). The codes go to one column each (类, 款, 项), the label to the next, the figures to the columns after it.
 
 The column names come from the header lines above the run, whose cells arrive in the order the PDF drew them:
-after the label column's name (…名称, 项目), the words the lexicon knows as column names (合计, 基本支出, 财政拨款
+after the label column's name (the last …名称 or 项目), the words the lexicon knows as column names (合计, 基本支出, 财政拨款
 收入 …) name the figure columns when there are exactly as many of them as figures; otherwise the run is left
 as it is. Deterministic, no I/O.
 """
@@ -116,7 +116,7 @@ def _figure_names(lines: list[str], first: int, floor: int, skip: set[int]) -> t
             break
         head -= 1
     words = [w for line in lines[head:first] for w in line.split()]
-    at = next((n for n, w in enumerate(words) if _LABEL_HEAD.search(w)), None)
+    at = next((n for n in range(len(words) - 1, -1, -1) if _LABEL_HEAD.search(words[n])), None)
     if at is None:
         return None
     lex = lexicon()
