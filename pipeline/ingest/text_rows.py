@@ -47,6 +47,8 @@ class RowTable:
     last: int
     header: list[str]
     rows: list[list[str]]
+    codes: int
+    continued: bool = False  # the rows go on from the table at the foot of the page before (header not repeated)
 
 
 def parse_row(line: str) -> Row | None:
@@ -72,9 +74,13 @@ def parse_row(line: str) -> Row | None:
     return Row(codes, name, figures)
 
 
-def find_row_tables(lines: list[str], skip: set[int]) -> list[RowTable]:
-    """Runs of at least `MIN_ROWS` rows with the same number of figures, under a header naming them."""
+def find_row_tables(lines: list[str], skip: set[int], carry: RowTable | None = None) -> list[RowTable]:
+    """Runs of at least `MIN_ROWS` rows with the same number of figures, under a header naming them.
+
+    `carry` is the table that ended the page before: a run opening this page with as many figures continues it.
+    """
     found: list[RowTable] = []
+    top = next((n for n, line in enumerate(lines) if line.strip()), 0)
     k = 0
     while k < len(lines):
         run: list[tuple[int, Row]] = []
@@ -82,11 +88,16 @@ def find_row_tables(lines: list[str], skip: set[int]) -> list[RowTable]:
         while j < len(lines) and j not in skip and (row := parse_row(lines[j])) is not None:
             run.append((j, row))
             j += 1
-        if len(run) >= MIN_ROWS and len({len(r.figures) for _, r in run}) == 1:
-            floor = found[-1].last + 1 if found else 0
-            table = _table(lines, run, floor, skip)
-            if table is not None:
-                found.append(table)
+        if run and len({len(r.figures) for _, r in run}) == 1:
+            opens = (
+                carry is not None and run[0][0] == top and len(carry.header) - carry.codes - 1 == len(run[0][1].figures)
+            )
+            if opens and carry is not None and max(len(r.codes) for _, r in run) <= carry.codes:
+                found.append(_rows(run, carry.header, carry.codes, continued=True))
+            elif len(run) >= MIN_ROWS:
+                table = _table(lines, run, found[-1].last + 1 if found else 0, skip)
+                if table is not None:
+                    found.append(table)
         k = max(j, k + 1)
     return found
 
@@ -99,9 +110,12 @@ def _table(lines: list[str], run: list[tuple[int, Row]], floor: int, skip: set[i
         return None
     label_name, value_names = names
     code_names = ["类", "款", "项"][:n_codes] if n_codes > 1 else ["科目编码"] * n_codes
-    header = [*code_names, label_name, *value_names]
+    return _rows(run, [*code_names, label_name, *value_names], n_codes)
+
+
+def _rows(run: list[tuple[int, Row]], header: list[str], n_codes: int, continued: bool = False) -> RowTable:
     rows = [[*r.codes, *[""] * (n_codes - len(r.codes)), r.label, *r.figures] for _, r in run]
-    return RowTable(run[0][0], run[-1][0], header, rows)
+    return RowTable(run[0][0], run[-1][0], header, rows, n_codes, continued)
 
 
 def _figure_names(lines: list[str], first: int, floor: int, skip: set[int]) -> tuple[str, list[str]] | None:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from pipeline.ingest.text_rows import find_row_tables
+from pipeline.ingest.text_rows import RowTable, find_row_tables
 from pipeline.textgrid import Seg, TextTable, find_tables, is_amount
 from schemas.layout import PageLayout, TableLayout
 
@@ -50,13 +50,14 @@ def rebuild_tables(text: str) -> Rebuilt | None:
     pages: list[PageLayout] = []
     pos = 0
     pages_text = text.split("\f")
+    carry: RowTable | None = None  # a table of run-together rows at the foot of the page before
     for n, page in enumerate(pages_text):
         if n:
             out.append("\f")
             pos += 1
         if n + 1 < len(pages_text):
             page = page.rstrip(" \n")  # as the PDF reader writes a page: its last line touches the page break
-        rebuilt, found = _rebuild_page(page, pos, n + 1)
+        rebuilt, found, carry = _rebuild_page(page, pos, n + 1, carry)
         pages.append(PageLayout(page=n + 1, span=(pos, pos + len(rebuilt))))
         tables.extend(found)
         out.append(rebuilt)
@@ -108,14 +109,22 @@ class _Grid:
     header_paths: list[list[str]]
 
 
-def _rebuild_page(page: str, pos: int, page_no: int) -> tuple[str, list[TableLayout]]:
+def _rebuild_page(
+    page: str, pos: int, page_no: int, carry: RowTable | None
+) -> tuple[str, list[TableLayout], RowTable | None]:
     lines = page.split("\n")
     grids = _aligned_grids(lines)
     inside = {k for g in grids for k in range(g.first, g.last + 1)}
-    for t in find_row_tables(lines, inside):
-        grids.append(_Grid(t.first, t.last, [t.header, *t.rows], 1, [[name] if name else [] for name in t.header]))
+    row_tables = find_row_tables(lines, inside, carry)
+    for t in row_tables:
+        paths = [[name] if name else [] for name in t.header]
+        grids.append(
+            _Grid(t.first, t.last, t.rows if t.continued else [t.header, *t.rows], 0 if t.continued else 1, paths)
+        )
+    last = max((n for n, line in enumerate(lines) if line.strip()), default=-1)
+    carry = next((t for t in row_tables if t.last == last), None)
     if not grids:
-        return page, []
+        return page, [], carry
     out: list[str] = []
     layouts: list[TableLayout] = []
     at = 0  # next line of the page to copy
@@ -140,7 +149,7 @@ def _rebuild_page(page: str, pos: int, page_no: int) -> tuple[str, list[TableLay
         offset += len(body) + 1
         at = g.last + 1
     out.extend(lines[at:])
-    return "\n".join(out), layouts
+    return "\n".join(out), layouts, carry
 
 
 def _aligned_grids(lines: list[str]) -> list[_Grid]:
