@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pipeline.lexicon import lexicon
 from pipeline.textgrid import is_amount
 
-_CODE = re.compile(r"^\d{3}$|^\d{2}$|^\d{5}$|^\d{7}$")
+_CODE = re.compile(r"^\d{3}$|^\d{5}$|^\d{7}$")
+_SUBCODE = re.compile(r"^\d{1,2}$")  # 款 / 项 after a 类 code (some reports print 02 as 2)
 _FIGURE = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 _SENTENCE = re.compile(r"[，。；：:]|\s{2,}|\t")
 _STOP = re.compile(r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$|单\s*位\s*[：:]|编制(部门|单位)|部门名称|[，。；]")
@@ -57,8 +58,8 @@ def parse_row(line: str) -> Row | None:
     if not text or _SENTENCE.search(text):
         return None
     tokens = text.split(" ")
-    k = 0
-    while k < len(tokens) and k < 3 and _CODE.match(tokens[k]):
+    k = 1 if _CODE.match(tokens[0]) else 0
+    while k and k < len(tokens) - 1 and k < 3 and len(tokens[0]) == 3 and _SUBCODE.match(tokens[k]):
         k += 1
     codes = tokens[:k]
     label: list[str] = []
