@@ -107,11 +107,12 @@ def _table(lines: list[str], run: list[tuple[int, Row]], floor: int, skip: set[i
     figures = len(run[0][1].figures)
     n_codes = max(len(r.codes) for _, r in run)
     names = _figure_names(lines, run[0][0], floor, skip)
-    if names is None or len(names[1]) != figures:
+    if names is None or len(names[2]) != figures:
         return None
-    label_name, value_names = names
+    head, label_name, value_names = names
     code_names = ["类", "款", "项"][:n_codes] if n_codes > 1 else ["科目编码"] * n_codes
-    return _rows(run, [*code_names, label_name, *value_names], n_codes)
+    table = _rows(run, [*code_names, label_name, *value_names], n_codes)
+    return RowTable(head, table.last, table.header, table.rows, n_codes)  # the header lines become its header row
 
 
 def _rows(run: list[tuple[int, Row]], header: list[str], n_codes: int, continued: bool = False) -> RowTable:
@@ -119,8 +120,8 @@ def _rows(run: list[tuple[int, Row]], header: list[str], n_codes: int, continued
     return RowTable(run[0][0], run[-1][0], header, rows, n_codes, continued)
 
 
-def _figure_names(lines: list[str], first: int, floor: int, skip: set[int]) -> tuple[str, list[str]] | None:
-    """(label column name, figure column names) from the header lines above line `first`, or None."""
+def _figure_names(lines: list[str], first: int, floor: int, skip: set[int]) -> tuple[int, str, list[str]] | None:
+    """(first header line, label column name, figure column names) from the lines above line `first`, or None."""
     head = first
     while head > floor and first - head < MAX_HEADER and head - 1 not in skip:
         text = lines[head - 1].strip()
@@ -136,4 +137,6 @@ def _figure_names(lines: list[str], first: int, floor: int, skip: set[int]) -> t
         return None
     lex = lexicon()
     names = [w for w in words[at + 1 :] if lex.column_role([w]) not in (None, "code", "label")]
-    return words[at], names
+    while not lines[head].strip():
+        head += 1
+    return head, words[at], names
