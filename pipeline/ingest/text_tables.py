@@ -251,7 +251,7 @@ def _merge_lone_columns(t: TextTable[int]) -> None:
     k = 1
     while k < len(t.columns):
         texts = [s.text for row in t.rows for s in row[k]]
-        if len(texts) == 1 and not is_amount(texts[0]):
+        if len(texts) == 1 and not is_amount(texts[0]) and not texts[0].isdigit():  # a lone 项 code stays
             t.columns[k - 1] = (t.columns[k - 1][0], t.columns[k][1])
             del t.columns[k]
             for row in t.rows:
