@@ -282,9 +282,9 @@ def _add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> N
         head -= 1
     header = lines[head : t.first_line]
     added = _header_columns(t, header)
-    for row in t.rows:
+    for data_row in t.rows:
         for k in added:
-            row.insert(k, [])
+            data_row.insert(k, [])
     cells = _Cells(t)
     # the top line of a header of several lines may name column groups
     covers = [cells.line_cover(line, top=n == 0 and len(header) > 1) for n, line in enumerate(header)]
