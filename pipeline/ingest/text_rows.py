@@ -107,9 +107,15 @@ def _table(lines: list[str], run: list[tuple[int, Row]], floor: int, skip: set[i
     figures = len(run[0][1].figures)
     n_codes = max(len(r.codes) for _, r in run)
     names = _figure_names(lines, run[0][0], floor, skip)
-    if names is None or len(names[2]) != figures:
+    if names is None or len(names[2]) < figures:
         return None
     head, label_name, value_names = names
+    if len(value_names) > figures:
+        # fewer figures than named columns in every row: only the first, the row's total, is placed; the others
+        # stay in columns without a name (which columns they belong to cannot be told)
+        if lexicon().column_role(value_names[:1]) != "total":
+            return None
+        value_names = [value_names[0], *[""] * (figures - 1)]
     code_names = ["类", "款", "项"][:n_codes] if n_codes > 1 else ["科目编码"] * n_codes
     table = _rows(run, [*code_names, label_name, *value_names], n_codes)
     return RowTable(head, table.last, table.header, table.rows, n_codes)  # the header lines become its header row
