@@ -256,9 +256,26 @@ def test_raw_rows_with_every_figure_are_rebuilt_under_the_header_naming_them() -
     assert "项目 一般公共预算基本支出" not in rebuilt.text  # the header lines became the header row
 
 
-def test_raw_rows_missing_a_figure_are_left_as_they_are() -> None:
+def test_raw_rows_missing_a_figure_keep_only_their_total_under_a_name() -> None:
     text = RAW.replace("302 商品和服务支出 11,168,569 0 11,168,569", "302 商品和服务支出 11,168,569 11,168,569")
-    assert rebuild_tables(text) is None  # which column lost its figure cannot be told
+    rebuilt = rebuild_tables(text)
+    assert rebuilt is not None
+    t = rebuilt.tables[0]
+    # which column lost its figure cannot be told: the first figure is the row's total, the others stay unnamed
+    assert t.header_paths[3:] == [["合计"], [], []]
+    rows = [line.split("\t") for line in rebuilt.text[t.span[0] : t.span[1]].split("\n")]
+    assert rows[4] == ["302", "", "商品和服务支出", "11,168,569", "11,168,569", ""]
+    result = process_raw(read_text_export("raw.txt", text))
+    econ = {(f.concept, f.value) for f in result.tables if f.concept.startswith("econ:")}
+    assert ("econ:302", "11168569") in econ
+    assert {f.column for f in result.tables} == {"合计"}  # no 人员经费 / 公用经费 cell guessed
+    assert [n.reason for n in result.tables_not_understood] == ["columns not understood: column 5, column 6"]
+
+
+def test_raw_rows_under_a_header_that_names_no_total_are_left_as_they_are() -> None:
+    text = RAW.replace("合计 人员经费 公用经费", "人员经费 公用经费 其他收入")
+    text = text.replace("302 商品和服务支出 11,168,569 0 11,168,569", "302 商品和服务支出 11,168,569 11,168,569")
+    assert rebuild_tables(text) is None
 
 
 @pytest.mark.parametrize(

@@ -89,8 +89,8 @@ def find_row_tables(lines: list[str], skip: set[int], carry: RowTable | None = N
         while j < len(lines) and j not in skip and (row := parse_row(lines[j])) is not None:
             run.append((j, row))
             j += 1
-        if run and len({len(r.figures) for _, r in run}) == 1:
-            opens = (
+        if run:
+            opens = len({len(r.figures) for _, r in run}) == 1 and (
                 carry is not None and run[0][0] == top and len(carry.header) - carry.codes - 1 == len(run[0][1].figures)
             )
             if opens and carry is not None and max(len(r.codes) for _, r in run) <= carry.codes:
@@ -104,13 +104,14 @@ def find_row_tables(lines: list[str], skip: set[int], carry: RowTable | None = N
 
 
 def _table(lines: list[str], run: list[tuple[int, Row]], floor: int, skip: set[int]) -> RowTable | None:
-    figures = len(run[0][1].figures)
+    figures = max(len(r.figures) for _, r in run)
+    uneven = any(len(r.figures) != figures for _, r in run)
     n_codes = max(len(r.codes) for _, r in run)
     names = _figure_names(lines, run[0][0], floor, skip)
     if names is None or len(names[2]) < figures:
         return None
     head, label_name, value_names = names
-    if len(value_names) > figures:
+    if len(value_names) > figures or uneven:
         # fewer figures than named columns in every row: only the first, the row's total, is placed; the others
         # stay in columns without a name (which columns they belong to cannot be told)
         if lexicon().column_role(value_names[:1]) != "total":
@@ -122,7 +123,11 @@ def _table(lines: list[str], run: list[tuple[int, Row]], floor: int, skip: set[i
 
 
 def _rows(run: list[tuple[int, Row]], header: list[str], n_codes: int, continued: bool = False) -> RowTable:
-    rows = [[*r.codes, *[""] * (n_codes - len(r.codes)), r.label, *r.figures] for _, r in run]
+    width = len(header) - n_codes - 1
+    rows = [
+        [*r.codes, *[""] * (n_codes - len(r.codes)), r.label, *r.figures, *[""] * (width - len(r.figures))]
+        for _, r in run
+    ]
     return RowTable(run[0][0], run[-1][0], header, rows, n_codes, continued)
 
 
