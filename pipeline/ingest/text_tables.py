@@ -2,17 +2,19 @@
 
 A text export of a PDF writes a table row as one line whose cells sit at their horizontal place, padded with
 spaces (`208   05   05   缴费支出      160.75      160.75`); an empty cell is only a wider gap, and header cells
-are broken over several lines. The rest of the pipeline reads tables as the other readers write them — one
-tab-separated line per row, every column present, header rows above — so the text reader rebuilds them here.
+are centred and broken over several lines. The rest of the pipeline reads tables as the other readers write them
+— one tab-separated line per row, every column present, header rows above — so the text reader rebuilds them.
 
 Page by page (form feeds separate pages, and each page has its own character grid), each line is cut into
-segments at runs of two or more spaces (a single space between two numbers or codes also parts them); positions
-are character columns. `pipeline.textgrid` finds the tables among these lines (runs of data rows holding an
-amount, their columns from the union of the data segments' extents, header lines and wrapped labels around
-them), as it does for a PDF page's unruled tables. A table whose rows do not sit in its columns — two segments
-of one row in one column — is left as it was: its cells are not aligned and guessing would misplace figures.
-The lines of each table found are replaced by its rows; every other line is kept as it is, so spans point into
-the rebuilt text, which the reader returns as the document's text.
+segments at runs of two or more spaces (a single space between two numbers, or after a grouped amount, also
+parts them); positions are character columns. `pipeline.textgrid` finds the tables among these lines (runs of
+data rows holding an amount, their columns from the union of the data segments' extents, wrapped labels), as it
+does for a PDF page's unruled tables. A table where one line puts two segments in one column is left as it was:
+its cells are not aligned and guessing would misplace figures. Label-only rows followed by a row that fits the
+columns extend a table; header lines above it give each column its header path (`_add_header`); a lone row of
+figures under a header is a table too. Rows whose cells run together with single spaces (pdftotext -raw) are
+`pipeline.ingest.text_rows`' business. The lines of each table found are replaced by its rows; every other line
+is kept as it is, so spans point into the rebuilt text, which the reader returns as the document's text.
 """
 
 from __future__ import annotations
