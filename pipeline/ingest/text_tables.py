@@ -126,15 +126,15 @@ def _rebuild_page(
     last = max((n for n, line in enumerate(lines) if line.strip()), default=-1)
     carry = next((t for t in row_tables if t.last == last), None)
     if not grids:
-        return page, [], carry
+        return "\n".join(_prose(line) for line in lines), [], carry
     out: list[str] = []
     layouts: list[TableLayout] = []
     at = 0  # next line of the page to copy
     offset = pos
     for g in sorted(grids, key=lambda g: g.first):
         for line in lines[at : g.first]:
-            out.append(line)
-            offset += len(line) + 1
+            out.append(_prose(line))
+            offset += len(out[-1]) + 1
         body = "\n".join("\t".join(row) for row in g.rows)
         layouts.append(
             TableLayout(
@@ -150,8 +150,23 @@ def _rebuild_page(
         out.append(body)
         offset += len(body) + 1
         at = g.last + 1
-    out.extend(lines[at:])
+    out.extend(_prose(line) for line in lines[at:])
     return "\n".join(out), layouts, carry
+
+
+_SENTENCE_MARK = re.compile(r"[，。；]")
+
+
+def _prose(line: str) -> str:
+    """A line of text outside the tables as the PDF reader writes it: no indentation, no justification gaps.
+
+    Only a line that is one run of text, or holds sentence punctuation, is touched; any other line may be a row
+    of a table that was not rebuilt, whose gaps the text-table reader needs.
+    """
+    text = line.strip()
+    if "  " not in text:
+        return text
+    return re.sub(r" {2,}", " ", text) if _SENTENCE_MARK.search(text) else line
 
 
 def _aligned_grids(lines: list[str]) -> list[_Grid]:
