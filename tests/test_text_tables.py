@@ -173,7 +173,7 @@ def test_a_table_cut_by_a_page_break_reads_as_one() -> None:
     assert len(rebuilt.pages) == 2
     first = rebuilt.tables[0]
     assert first.header_paths == [["科目编码"], ["科目名称"], ["金额"]]  # a letter-spaced 金  额 is one cell
-    assert "30102\t津贴补贴\t300.25\n\n\n" + " " * 30 + "12\f30201\t办公费" in rebuilt.text  # the page's foot
+    assert "30102\t津贴补贴\t300.25\n\n\n12\f30201\t办公费" in rebuilt.text  # the page's foot touches the break
     result = process_raw(read_text_export("paged.txt", PAGED))
     econ = {f.concept: f.value for f in result.tables if f.concept.startswith("econ:")}
     assert econ["econ:30102"] == "300.25"
@@ -304,3 +304,13 @@ def test_a_txt_file_is_read_with_its_tables_rebuilt(tmp_path: Path) -> None:
     assert doc.encoding == "gb18030"
     assert "201\t05\t07\t专项普查活动\t257,700\t0\t257,700" in doc.text
     assert doc.layout is not None and doc.layout.tables[0].header_rows == 4
+
+
+def test_prose_of_an_aligned_export_is_written_without_indentation_or_justification_gaps() -> None:
+    prose = "     省某单位2017年一般公共预算支出17981.68万元，与上年相比\n增加1454.35万元，增长 8.8        %。主要原因是人员增加。\n"
+    rebuilt = rebuild_tables(prose + FUNCTION_TABLE)
+    assert rebuilt is not None
+    assert rebuilt.text.startswith(
+        "省某单位2017年一般公共预算支出17981.68万元，与上年相比\n增加1454.35万元，增长 8.8 %。"
+    )
+    assert rebuild_tables(prose) is None  # text without a table is read as it is, gaps and all
