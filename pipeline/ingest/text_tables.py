@@ -173,7 +173,13 @@ def _aligned_grids(lines: list[str]) -> list[_Grid]:
     """The space-aligned tables of a page's lines, with their headers."""
     kept = [i for i, line in enumerate(lines) if line.strip()]
     segs = [segments(lines[i], k) for k, i in enumerate(kept)]
-    found = [t for t in find_tables(segs, max_header=0) if _aligned(t)]
+    fragments = _fragment_lines(segs)
+    rest = [k for k in range(len(segs)) if k not in fragments]
+    found = []
+    for t in find_tables([segs[k] for k in rest], max_header=0):
+        t.first_line, t.last_line = rest[t.first_line], rest[t.last_line]
+        if _attach(t, segs, fragments) and _aligned(t):
+            found.append(t)
     for k, t in enumerate(found):
         _extend(t, segs, found[k + 1].first_line if k + 1 < len(found) else len(segs))
         _merge_lone_columns(t)
@@ -191,6 +197,50 @@ def _aligned_grids(lines: list[str]) -> list[_Grid]:
         for t in found
         if len(t.rows) > 1  # a lone row of figures is a table only under its header
     ]
+
+
+def _is_data(line: list[Seg[int]]) -> bool:
+    return len(line) >= 2 and any(is_amount(s.text) for s in line)
+
+
+def _fragment_lines(lines: list[list[Seg[int]]]) -> set[int]:
+    """Lines of wrapped cells between data rows: two or more texts, no figure, a data row just above and below.
+
+    (`1.一般公共预` above its row's figures, `预算      动经费` below them: the cells of a row band wrapped.)
+    """
+    data = [_is_data(line) for line in lines]
+    found = set()
+    for k, line in enumerate(lines):
+        text = " ".join(s.text for s in line)
+        near = range(max(0, k - 2), min(len(lines), k + 3))
+        if len(line) >= 2 and not data[k] and not _STOP.search(text):
+            if any(data[j] for j in near if j < k) and any(data[j] for j in near if j > k):
+                found.add(k)
+    return found
+
+
+def _attach(t: TextTable[int], lines: list[list[Seg[int]]], fragments: set[int]) -> bool:
+    """Put the wrapped-cell lines inside a table into the row band of the nearest data row.
+
+    A line between two rows belongs to the nearer, else to the one below (a row's figures sit in the middle of its
+    band). False when a text does not sit over exactly one column: the table is then not rebuilt.
+    """
+    rows_at = [k for k in range(t.first_line, t.last_line + 1) if k not in fragments and _is_data(lines[k])]
+    if len(rows_at) != len(t.rows):
+        return False
+    for k in sorted(f for f in fragments if t.first_line < f < t.last_line):
+        band = min(range(len(rows_at)), key=lambda n: (abs(rows_at[n] - k), rows_at[n] < k))
+        below = rows_at[band] > k
+        for seg in lines[k]:
+            hit = [c for c, (a, b) in enumerate(t.columns) if seg.x0 < b and a < seg.x1]
+            if len(hit) != 1:
+                return False
+            cell = t.rows[band][hit[0]]
+            if below:
+                cell.insert(0, seg)
+            else:
+                cell.append(seg)
+    return True
 
 
 MIN_FIGURES = 3
@@ -219,7 +269,7 @@ def _aligned(t: TextTable[int]) -> bool:
     return True
 
 
-MAX_GAP_LINES = 4  # lines without a figure (labels of empty rows) between two rows of one table
+MAX_GAP_LINES = 30  # lines without a figure (labels of empty rows) between two rows of one table
 
 
 def _extend(t: TextTable[int], lines: list[list[Seg[int]]], limit: int) -> None:
