@@ -178,7 +178,7 @@ def _aligned_grids(lines: list[str]) -> list[_Grid]:
     found = []
     for t in find_tables([segs[k] for k in rest], max_header=0):
         t.first_line, t.last_line = rest[t.first_line], rest[t.last_line]
-        if _attach(t, segs, fragments) and _aligned(t):
+        if _attach(t, segs, fragments, kept) and _aligned(t):
             found.append(t)
     for k, t in enumerate(found):
         _extend(t, segs, found[k + 1].first_line if k + 1 < len(found) else len(segs))
@@ -204,42 +204,42 @@ def _is_data(line: list[Seg[int]]) -> bool:
 
 
 def _fragment_lines(lines: list[list[Seg[int]]]) -> set[int]:
-    """Lines of wrapped cells between data rows: two or more texts, no figure, a data row just above and below.
+    """Lines of wrapped cells between data rows: no figure, a data row just above and below, two or more texts.
 
-    (`1.一般公共预` above its row's figures, `预算      动经费` below them: the cells of a row band wrapped.)
+    (`2.政府性基金      三、单位预留机` above its row's figures, `预算      动经费` below them: a row band wrapped.)
+    A one-text line next to such a line belongs to the band too; any other one-text line is a wrapped label that
+    `textgrid` places.
     """
     data = [_is_data(line) for line in lines]
-    found = set()
+    candidate = []
     for k, line in enumerate(lines):
         text = " ".join(s.text for s in line)
         near = range(max(0, k - 2), min(len(lines), k + 3))
-        if len(line) >= 2 and not data[k] and not _STOP.search(text):
-            if any(data[j] for j in near if j < k) and any(data[j] for j in near if j > k):
-                found.add(k)
-    return found
+        between = any(data[j] for j in near if j < k) and any(data[j] for j in near if j > k)
+        candidate.append(bool(line) and not data[k] and between and not _STOP.search(text))
+    found = {k for k, line in enumerate(lines) if candidate[k] and len(line) >= 2}
+    return found | {k for k in range(len(lines)) if candidate[k] and (k - 1 in found or k + 1 in found)}
 
 
-def _attach(t: TextTable[int], lines: list[list[Seg[int]]], fragments: set[int]) -> bool:
+def _attach(t: TextTable[int], lines: list[list[Seg[int]]], fragments: set[int], at: list[int]) -> bool:
     """Put the wrapped-cell lines inside a table into the row band of the nearest data row.
 
-    A line between two rows belongs to the nearer, else to the one below (a row's figures sit in the middle of its
-    band). False when a text does not sit over exactly one column: the table is then not rebuilt.
+    A line between two rows belongs to the nearer on the page (`at`: the lines' places, blank lines counted), else
+    to the one below (a row's figures sit in the middle of its band). False when a text does not sit over exactly
+    one column: the table is then not rebuilt.
     """
     rows_at = [k for k in range(t.first_line, t.last_line + 1) if k not in fragments and _is_data(lines[k])]
     if len(rows_at) != len(t.rows):
         return False
     for k in sorted(f for f in fragments if t.first_line < f < t.last_line):
-        band = min(range(len(rows_at)), key=lambda n: (abs(rows_at[n] - k), rows_at[n] < k))
-        below = rows_at[band] > k
+        band = min(range(len(rows_at)), key=lambda n: (abs(at[rows_at[n]] - at[k]), rows_at[n] < k))
         for seg in lines[k]:
             hit = [c for c, (a, b) in enumerate(t.columns) if seg.x0 < b and a < seg.x1]
             if len(hit) != 1:
                 return False
             cell = t.rows[band][hit[0]]
-            if below:
-                cell.insert(0, seg)
-            else:
-                cell.append(seg)
+            cell.append(seg)
+            cell.sort(key=lambda s: s.ref)  # the band's lines top to bottom
     return True
 
 
