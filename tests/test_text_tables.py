@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.document import process_raw
 from pipeline.ingest import read_document, read_text_export
-from pipeline.ingest.text_rows import parse_row
+from pipeline.ingest.text_rows import parse_row, place_by_sums
 from pipeline.ingest.text_tables import rebuild_tables, segments
 
 
@@ -256,8 +256,20 @@ def test_raw_rows_with_every_figure_are_rebuilt_under_the_header_naming_them() -
     assert "项目 一般公共预算基本支出" not in rebuilt.text  # the header lines became the header row
 
 
-def test_raw_rows_missing_a_figure_keep_only_their_total_under_a_name() -> None:
+def test_raw_rows_missing_a_figure_are_placed_by_the_tables_own_sums() -> None:
+    # 302 prints its total and one part: 合计 = 301 + 302 column by column says the part is 公用经费
     text = RAW.replace("302 商品和服务支出 11,168,569 0 11,168,569", "302 商品和服务支出 11,168,569 11,168,569")
+    rebuilt = rebuild_tables(text)
+    assert rebuilt is not None
+    t = rebuilt.tables[0]
+    assert t.header_paths[3:] == [["合计"], ["人员经费"], ["公用经费"]]
+    rows = [line.split("\t") for line in rebuilt.text[t.span[0] : t.span[1]].split("\n")]
+    assert rows[4] == ["302", "", "商品和服务支出", "11,168,569", "", "11,168,569"]
+
+
+def test_raw_rows_missing_a_figure_keep_only_their_total_when_the_sums_do_not_tell() -> None:
+    text = RAW.replace("302 商品和服务支出 11,168,569 0 11,168,569", "302 商品和服务支出 11,168,569 11,168,569")
+    text = text.replace("合计 99,451,080 88,282,511 11,168,569\n", "")  # no row above 302 to add up to
     rebuilt = rebuild_tables(text)
     assert rebuilt is not None
     t = rebuilt.tables[0]
@@ -270,6 +282,56 @@ def test_raw_rows_missing_a_figure_keep_only_their_total_under_a_name() -> None:
     assert ("econ:302", "11168569") in econ
     assert {f.column for f in result.tables} == {"合计"}  # no 人员经费 / 公用经费 cell guessed
     assert [n.reason for n in result.tables_not_understood] == ["columns not understood: column 5, column 6"]
+
+
+ZERO_SUPPRESSED = [
+    "201 一般公共服务支出 2,160.00 1,229.00 931.00",
+    "201 13 商贸事务 2,160.00 1,229.00 931.00",
+    "201 13 01 行政运行 939.00 939.00",
+    "201 13 02 一般行政管理事务 454.00 454.00",
+    "201 13 50 事业运行 290.00 290.00",
+    "201 13 99 其他商贸事务支出 477.00 477.00",
+]
+
+
+@pytest.mark.parametrize(
+    ("lines", "placed"),
+    [
+        pytest.param(
+            ZERO_SUPPRESSED,
+            [
+                None,
+                None,
+                ["939.00", "939.00", ""],
+                ["454.00", "", "454.00"],
+                ["290.00", "290.00", ""],
+                ["477.00", "", "477.00"],
+            ],
+            id="one-way-to-add-up",
+        ),
+        pytest.param(
+            [
+                "201 一般公共服务支出 2,160.00 1,080.00 1,080.00",
+                "201 13 商贸事务 2,160.00 1,080.00 1,080.00",
+                "201 13 01 行政运行 1,080.00 1,080.00",
+                "201 13 02 一般行政管理事务 1,080.00 1,080.00",
+            ],
+            None,
+            id="two-ways-to-add-up",
+        ),
+        pytest.param([*ZERO_SUPPRESSED[:3], "201 13 02 一般行政管理事务 100.00 100.00"], None, id="no-way-to-add-up"),
+        pytest.param([*ZERO_SUPPRESSED[:2], "201 13 01 行政运行 939.00 900.00"], None, id="part-is-not-the-total"),
+    ],
+)
+def test_place_by_sums(lines: list[str], placed: list[list[str] | None] | None) -> None:
+    rows = [parse_row(line) for line in lines]
+    assert all(rows)
+    got = place_by_sums([r for r in rows if r is not None], 3)
+    if placed is None:
+        assert got is None
+    else:
+        assert got is not None
+        assert [g if len(r.figures) < 3 else None for g, r in zip(got, rows, strict=True) if r] == placed
 
 
 def test_raw_rows_under_a_header_that_names_no_total_are_left_as_they_are() -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from itertools import product
 
 from pipeline.lexicon import lexicon
 from pipeline.textgrid import is_amount
@@ -75,11 +77,15 @@ def parse_row(line: str) -> Row | None:
     return Row(codes, name, figures)
 
 
-def find_row_tables(lines: list[str], skip: set[int], carry: RowTable | None = None) -> list[RowTable]:
-    """Runs of at least `MIN_ROWS` rows with the same number of figures, under a header naming them.
+def find_row_tables(
+    lines: list[str], skip: set[int], carry: RowTable | None = None, placed: dict[int, list[str]] | None = None
+) -> list[RowTable]:
+    """Runs of at least `MIN_ROWS` rows under a header naming their figure columns.
 
-    `carry` is the table that ended the page before: a run opening this page with as many figures continues it.
+    `carry` is the table that ended the page before: a run opening this page continues it. `placed` holds, per
+    line, the figure cells `placements` found for rows that do not print every figure.
     """
+    placed = placed or {}
     found: list[RowTable] = []
     top = next((n for n, line in enumerate(lines) if line.strip()), 0)
     k = 0
@@ -89,45 +95,59 @@ def find_row_tables(lines: list[str], skip: set[int], carry: RowTable | None = N
         while j < len(lines) and j not in skip and (row := parse_row(lines[j])) is not None:
             run.append((j, row))
             j += 1
-        if run:
-            opens = len({len(r.figures) for _, r in run}) == 1 and (
-                carry is not None and run[0][0] == top and len(carry.header) - carry.codes - 1 == len(run[0][1].figures)
-            )
-            if opens and carry is not None and max(len(r.codes) for _, r in run) <= carry.codes:
-                found.append(_rows(run, carry.header, carry.codes, continued=True))
-            elif len(run) >= MIN_ROWS:
-                table = _table(lines, run, found[-1].last + 1 if found else 0, skip)
-                if table is not None:
-                    found.append(table)
+        if run and carry is not None and run[0][0] == top and _continues(run, carry, placed):
+            found.append(_rows(run, carry.header, carry.codes, placed, continued=True))
+        elif len(run) >= MIN_ROWS:
+            table = _table(lines, run, found[-1].last + 1 if found else 0, skip, placed)
+            if table is not None:
+                found.append(table)
         k = max(j, k + 1)
     return found
 
 
-def _table(lines: list[str], run: list[tuple[int, Row]], floor: int, skip: set[int]) -> RowTable | None:
+def _continues(run: list[tuple[int, Row]], carry: RowTable, placed: dict[int, list[str]]) -> bool:
+    """A run opening a page goes on with the table before: same codes, and its figures fit that table's columns."""
+    width = len(carry.header) - carry.codes - 1
+    if max(len(r.codes) for _, r in run) > carry.codes or max(len(r.figures) for _, r in run) > width:
+        return False
+    first_only = not any(carry.header[carry.codes + 2 :])
+    total_first = lexicon().column_role(carry.header[carry.codes + 1 : carry.codes + 2]) == "total"
+    return first_only or all(len(r.figures) == width or (total_first and j in placed) for j, r in run)
+
+
+def _table(
+    lines: list[str], run: list[tuple[int, Row]], floor: int, skip: set[int], placed: dict[int, list[str]]
+) -> RowTable | None:
     figures = max(len(r.figures) for _, r in run)
-    uneven = any(len(r.figures) != figures for _, r in run)
     n_codes = max(len(r.codes) for _, r in run)
     names = _figure_names(lines, run[0][0], floor, skip)
     if names is None or len(names[2]) < figures:
         return None
     head, label_name, value_names = names
-    if len(value_names) > figures or uneven:
-        # fewer figures than named columns in every row: only the first, the row's total, is placed; the others
-        # stay in columns without a name (which columns they belong to cannot be told)
-        if lexicon().column_role(value_names[:1]) != "total":
+    total_first = lexicon().column_role(value_names[:1]) == "total"  # the sums that placed rows assume
+    if not all(len(r.figures) == len(value_names) or (total_first and j in placed) for j, r in run):
+        # rows missing figures that cannot be placed: only the first, the row's total, is placed; the others stay
+        # in columns without a name (which columns they belong to cannot be told)
+        if not total_first:
             return None
         value_names = [value_names[0], *[""] * (figures - 1)]
     code_names = ["类", "款", "项"][:n_codes] if n_codes > 1 else ["科目编码"] * n_codes
-    table = _rows(run, [*code_names, label_name, *value_names], n_codes)
+    table = _rows(run, [*code_names, label_name, *value_names], n_codes, placed)
     return RowTable(head, table.last, table.header, table.rows, n_codes)  # the header lines become its header row
 
 
-def _rows(run: list[tuple[int, Row]], header: list[str], n_codes: int, continued: bool = False) -> RowTable:
+def _rows(
+    run: list[tuple[int, Row]],
+    header: list[str],
+    n_codes: int,
+    placed: dict[int, list[str]],
+    continued: bool = False,
+) -> RowTable:
     width = len(header) - n_codes - 1
-    rows = [
-        [*r.codes, *[""] * (n_codes - len(r.codes)), r.label, *r.figures, *[""] * (width - len(r.figures))]
-        for _, r in run
-    ]
+    rows = []
+    for j, r in run:
+        cells = placed[j] if j in placed and len(placed[j]) == width else r.figures
+        rows.append([*r.codes, *[""] * (n_codes - len(r.codes)), r.label, *cells, *[""] * (width - len(cells))])
     return RowTable(run[0][0], run[-1][0], header, rows, n_codes, continued)
 
 
@@ -151,3 +171,151 @@ def _figure_names(lines: list[str], first: int, floor: int, skip: set[int]) -> t
     while not lines[head].strip():
         head += 1
     return head, words[at], names
+
+
+# ---------------------------------------------------------------- figures placed by the table's own sums
+
+MAX_TRIALS = 4096
+
+
+def placements(pages: list[list[str]]) -> list[dict[int, list[str]]]:
+    """Per page, line → figure cells of the rows `place_by_sums` places, runs followed across page breaks."""
+    found: list[dict[int, list[str]]] = [{} for _ in pages]
+    run: list[tuple[int, int, Row]] = []
+    for p, lines in enumerate(pages):
+        last = max((k for k, line in enumerate(lines) if line.strip()), default=-1)
+        for k, line in enumerate(lines):
+            row = parse_row(line)
+            if row is not None:
+                run.append((p, k, row))
+                continue
+            _place_run(run, found)
+            run = []
+        if run and (run[-1][0] != p or run[-1][1] != last):
+            _place_run(run, found)
+            run = []
+    _place_run(run, found)
+    return found
+
+
+def _place_run(run: list[tuple[int, int, Row]], found: list[dict[int, list[str]]]) -> None:
+    width = max((len(r.figures) for _, _, r in run), default=0)
+    if len(run) < MIN_ROWS or all(len(r.figures) == width for _, _, r in run):
+        return
+    cells = place_by_sums([r for _, _, r in run], width)
+    for (p, k, _), placed in zip(run, cells or [], strict=False):
+        found[p][k] = placed
+
+
+def place_by_sums(rows: list[Row], width: int) -> list[list[str]] | None:
+    """Each row's figures in their `width` columns — a total, then parts adding up to it — or None.
+
+    A row that prints its total and one figure equal to it (the other parts empty) is missing which part that
+    is. The table's own sums tell: the rows under a row (by their 类/款/项 codes; the 合计 row over the 类 rows)
+    add up to it column by column. Each such row is placed only when exactly one choice of parts fits every sum;
+    if one row stays undecided, or the printed figures do not add up, None (nothing is guessed).
+    """
+    parsed = [[_decimal(f) for f in r.figures] for r in rows]
+    values = [[v for v in row if v is not None] for row in parsed]
+    if any(len(v) != len(r.figures) for v, r in zip(values, rows, strict=True)):
+        return None
+    full = [k for k, r in enumerate(rows) if len(r.figures) == width]
+    if any(sum(values[k][1:], Decimal(0)) != values[k][0] for k in full):
+        return None  # the columns are not a total and its parts
+    side: dict[int, int] = {}  # row → the part column of its one figure
+    open_rows = {k for k, r in enumerate(rows) if 1 < len(r.figures) < width}
+    if any(len(rows[k].figures) != 2 or values[k][0] != values[k][1] for k in open_rows):
+        return None
+    children = _children(rows)
+    progress = True
+    while open_rows and progress:
+        progress = False
+        for parent, kids in children.items():
+            unknown = [k for k in kids if k in open_rows]
+            target = _parts(parent, rows, values, side, width)
+            if not unknown or target is None or (width - 1) ** len(unknown) > MAX_TRIALS:
+                continue
+            fits = [
+                c
+                for c in product(range(1, width), repeat=len(unknown))
+                if _adds_up(c, unknown, kids, target, rows, values, side, width)
+            ]
+            if len(fits) != 1:
+                if not fits:
+                    return None
+                continue
+            for k, choice in zip(unknown, fits[0], strict=True):
+                side[k] = choice
+                open_rows.discard(k)
+            progress = True
+    if open_rows:
+        return None
+    return [_cells(r, side.get(k), width) for k, r in enumerate(rows)]
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", "").rstrip("%"))
+    except InvalidOperation:
+        return None
+
+
+def _code(r: Row) -> str:
+    return r.codes[0] + "".join(c.zfill(2) for c in r.codes[1:]) if r.codes else ""
+
+
+def _children(rows: list[Row]) -> dict[int, list[int]]:
+    """Rows under each row: by code (201 → 20105 → 2010507), the 合计 row over the 类 rows."""
+    at = {_code(r): k for k, r in enumerate(rows) if r.codes}
+    total = next((k for k, r in enumerate(rows) if not r.codes and lexicon().total_rows.match(r.label)), None)
+    kids: dict[int, list[int]] = {}
+    for k, r in enumerate(rows):
+        code = _code(r)
+        if not code:
+            continue
+        parent = at.get(code[:-2]) if len(code) > 3 else total
+        if parent is not None:
+            kids.setdefault(parent, []).append(k)
+    return kids
+
+
+def _parts(
+    k: int, rows: list[Row], values: list[list[Decimal]], side: dict[int, int], width: int
+) -> list[Decimal] | None:
+    """The part columns of a row whose figures are all placed, else None."""
+    figures = values[k]
+    if len(figures) == width:
+        return figures[1:]
+    if len(figures) == 1:
+        return [Decimal(0)] * (width - 1)
+    if k in side:
+        return [figures[0] if j == side[k] else Decimal(0) for j in range(1, width)]
+    return None
+
+
+def _adds_up(
+    choice: tuple[int, ...],
+    unknown: list[int],
+    kids: list[int],
+    target: list[Decimal],
+    rows: list[Row],
+    values: list[list[Decimal]],
+    side: dict[int, int],
+    width: int,
+) -> bool:
+    trial = {**side, **dict(zip(unknown, choice, strict=True))}
+    sums = [Decimal(0)] * (width - 1)
+    for k in kids:
+        parts = _parts(k, rows, values, trial, width)
+        if parts is None:
+            return False
+        sums = [a + b for a, b in zip(sums, parts, strict=True)]
+    return sums == target
+
+
+def _cells(r: Row, part: int | None, width: int) -> list[str]:
+    if part is None:
+        return [*r.figures, *[""] * (width - len(r.figures))]
+    cells = [r.figures[0], *[""] * (width - 1)]
+    cells[part] = r.figures[1]
+    return cells

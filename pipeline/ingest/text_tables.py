@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from pipeline.ingest.text_rows import RowTable, find_row_tables
+from pipeline.ingest.text_rows import RowTable, find_row_tables, placements
 from pipeline.textgrid import Seg, TextTable, find_tables, is_amount
 from schemas.layout import PageLayout, TableLayout
 
@@ -53,13 +53,14 @@ def rebuild_tables(text: str) -> Rebuilt | None:
     pos = 0
     pages_text = text.split("\f")
     carry: RowTable | None = None  # a table of run-together rows at the foot of the page before
+    # as the PDF reader writes a page: its last line touches the page break
+    pages_text = [p.rstrip(" \n") if n + 1 < len(pages_text) else p for n, p in enumerate(pages_text)]
+    placed = placements([p.split("\n") for p in pages_text])
     for n, page in enumerate(pages_text):
         if n:
             out.append("\f")
             pos += 1
-        if n + 1 < len(pages_text):
-            page = page.rstrip(" \n")  # as the PDF reader writes a page: its last line touches the page break
-        rebuilt, found, carry = _rebuild_page(page, pos, n + 1, carry)
+        rebuilt, found, carry = _rebuild_page(page, pos, n + 1, carry, placed[n])
         pages.append(PageLayout(page=n + 1, span=(pos, pos + len(rebuilt))))
         tables.extend(found)
         out.append(rebuilt)
@@ -112,12 +113,12 @@ class _Grid:
 
 
 def _rebuild_page(
-    page: str, pos: int, page_no: int, carry: RowTable | None
+    page: str, pos: int, page_no: int, carry: RowTable | None, placed: dict[int, list[str]]
 ) -> tuple[str, list[TableLayout], RowTable | None]:
     lines = page.split("\n")
     grids = _aligned_grids(lines)
     inside = {k for g in grids for k in range(g.first, g.last + 1)}
-    row_tables = find_row_tables(lines, inside, carry)
+    row_tables = find_row_tables(lines, inside, carry, placed)
     for t in row_tables:
         paths = [[name] if name else [] for name in t.header]
         grids.append(
