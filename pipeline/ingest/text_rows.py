@@ -1,15 +1,17 @@
 """Table rows whose cells run together with single spaces (pdftotext -raw), rebuilt as tab-separated rows.
 
 Without layout a row is `201 05 07 专项普查活动 257,700 257,700 0 0 0`: its 类/款/项 codes, its label, then its
-figures, one space apart. An empty cell leaves no trace, so a row's figures can be put in their columns only
-when every row of the table prints all of them: a run of such rows is rebuilt only when each has the same
-number of figures (a run where some row has fewer is left as it is — which column lost its figure cannot be
-told). The codes go to one column each (类, 款, 项), the label to the next, the figures to the columns after it.
+figures, one space apart. The codes go to one column each (类, 款, 项), the label to the next, the figures to the
+columns after it. The column names come from the header lines above a run of such rows, whose cells arrive in the
+order the PDF drew them: after the last label column name (…名称, 项目), the words the lexicon knows as column names
+(合计, 基本支出, 财政拨款收入 …).
 
-The column names come from the header lines above the run, whose cells arrive in the order the PDF drew them:
-after the label column's name (the last …名称 or 项目), the words the lexicon knows as column names (合计, 基本支出, 财政拨款
-收入 …) name the figure columns when there are exactly as many of them as figures; otherwise the run is left
-as it is. Deterministic, no I/O.
+An empty cell leaves no trace, so a row that prints fewer figures than the header names does not say which columns
+they are in. When the columns are a total and its parts, the table's own sums may: the rows under a row (by code;
+the 合计 row over the 类 rows) add up to it column by column, and a row printing its total and one part is placed
+when exactly one choice of parts fits every sum (`place_by_sums`, runs followed across page breaks). When that
+does not settle every row, only the first figure, the row's total, is placed under its name and the others stay in
+columns without one, which no fact is read from. Deterministic, no I/O.
 """
 
 from __future__ import annotations
