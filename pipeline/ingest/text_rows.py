@@ -224,10 +224,16 @@ def place_by_sums(rows: list[Row], width: int) -> list[list[str]] | None:
     full = [k for k, r in enumerate(rows) if len(r.figures) == width]
     if any(sum(values[k][1:], Decimal(0)) != values[k][0] for k in full):
         return None  # the columns are not a total and its parts
-    side: dict[int, int] = {}  # row → the part column of its one figure
     open_rows = {k for k, r in enumerate(rows) if 1 < len(r.figures) < width}
     if any(len(rows[k].figures) != 2 or values[k][0] != values[k][1] for k in open_rows):
         return None
+    side = _settle(rows, values, width, open_rows)
+    return None if side is None else [_cells(r, side.get(k), width) for k, r in enumerate(rows)]
+
+
+def _settle(rows: list[Row], values: list[list[Decimal]], width: int, open_rows: set[int]) -> dict[int, int] | None:
+    """Row → the part column of its one figure, for every open row, or None when the sums do not settle them all."""
+    side: dict[int, int] = {}
     children = _children(rows)
     progress = True
     while open_rows and progress:
@@ -237,22 +243,15 @@ def place_by_sums(rows: list[Row], width: int) -> list[list[str]] | None:
             target = _parts(parent, rows, values, side, width)
             if not unknown or target is None or (width - 1) ** len(unknown) > MAX_TRIALS:
                 continue
-            fits = [
-                c
-                for c in product(range(1, width), repeat=len(unknown))
-                if _adds_up(c, unknown, kids, target, rows, values, side, width)
-            ]
-            if len(fits) != 1:
-                if not fits:
-                    return None
-                continue
-            for k, choice in zip(unknown, fits[0], strict=True):
-                side[k] = choice
-                open_rows.discard(k)
-            progress = True
-    if open_rows:
-        return None
-    return [_cells(r, side.get(k), width) for k, r in enumerate(rows)]
+            choices = product(range(1, width), repeat=len(unknown))
+            fits = [c for c in choices if _adds_up(c, unknown, kids, target, rows, values, side, width)]
+            if not fits:
+                return None  # the printed figures do not add up
+            if len(fits) == 1:
+                side.update(zip(unknown, fits[0], strict=True))
+                open_rows -= set(unknown)
+                progress = True
+    return None if open_rows else side
 
 
 def _decimal(text: str) -> Decimal | None:
