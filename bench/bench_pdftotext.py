@@ -15,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -32,7 +34,7 @@ def main() -> int:
     ap.add_argument("--modes", default="default,layout,raw")
     ap.add_argument("--dump", type=Path)
     args = ap.parse_args()
-    found = [c for c in cases(ROOT / "goldens", "corpus")]
+    found = cases(ROOT / "goldens", "corpus")
     totals: dict[str, Score] = {}
     alarms: dict[str, int] = {}
     for mode in args.modes.split(","):
@@ -40,13 +42,13 @@ def main() -> int:
         for case in found:
             text = pdftotext(case.path, mode)
             result = process_raw(read_text_export(f"{case.name}.pdftotext-{mode}.txt", text))
-            facts = GoldenFacts.model_validate_json(_yaml_json(case.gold / "facts.yaml"))
+            facts = GoldenFacts.model_validate(_yaml(case.gold / "facts.yaml"))
             gold = {golden_key(g) for g in facts.facts}
             pred = {result_key(f) for f in [*result.facts, *result.tables]}
             s, _ = score_facts(gold, pred)
             total.add(s)
             fd_path = case.gold / "findings.yaml"
-            fd = GoldenFindings.model_validate_json(_yaml_json(fd_path)) if fd_path.exists() else None
+            fd = GoldenFindings.model_validate(_yaml(fd_path)) if fd_path.exists() else None
             matched, missed, false = score_findings(fd, result) if fd else (0, [], [])
             n_alarms += len(false)
             print(
@@ -70,12 +72,8 @@ def main() -> int:
     return 0
 
 
-def _yaml_json(path: Path) -> str:
-    import json
-
-    import yaml
-
-    return json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")))
+def _yaml(path: Path) -> object:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":
