@@ -408,3 +408,12 @@ def test_wrapped_cells_go_to_the_row_band_they_belong_to() -> None:
     assert rows[3][:3] == ["1.一般公共预算", "1,800.00", "二、外交支出"]
     assert rows[4] == ["2.政府性基金预算", "", "三、国防支出", "900.00", "三、单位预留机动经费", "100.00"]
     assert rows[5][0] == "收入合计"
+
+
+def test_raw_rows_go_on_after_a_page_number_and_a_page_break() -> None:
+    page_two = "302 01 办公费 4,755,518 0 4,755,518\n302 04 手续费 30,000 0 30,000\n302 05 水费 277,500 0 277,500\n"
+    rebuilt = rebuild_tables(RAW.replace("合计 99,451,080 88,282,511 11,168,569\n", "- 12 -\n\f" + page_two))
+    assert rebuilt is not None
+    assert [(t.page, t.header_rows) for t in rebuilt.tables] == [(1, 1), (2, 0)]  # the second goes on with the first
+    assert rebuilt.tables[1].header_paths == rebuilt.tables[0].header_paths
+    assert "302\t05\t水费\t277,500\t0\t277,500" in rebuilt.text

@@ -79,6 +79,17 @@ def parse_row(line: str) -> Row | None:
     return Row(codes, name, figures)
 
 
+_PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,3}[-—–－\s]*$")
+
+
+def last_line(lines: list[str]) -> int:
+    """Index of a page's last line of content: a page number at its foot does not count (-1 for none)."""
+    content = [k for k, line in enumerate(lines) if line.strip()]
+    while content and _PAGE_NUMBER.match(lines[content[-1]]) and len(content) > 1:
+        content.pop()
+    return content[-1] if content else -1
+
+
 def find_row_tables(
     lines: list[str], skip: set[int], carry: RowTable | None = None, placed: dict[int, list[str]] | None = None
 ) -> list[RowTable]:
@@ -185,8 +196,8 @@ def placements(pages: list[list[str]]) -> list[dict[int, list[str]]]:
     found: list[dict[int, list[str]]] = [{} for _ in pages]
     run: list[tuple[int, int, Row]] = []
     for p, lines in enumerate(pages):
-        last = max((k for k, line in enumerate(lines) if line.strip()), default=-1)
-        for k, line in enumerate(lines):
+        last = last_line(lines)
+        for k, line in enumerate(lines[: last + 1]):  # a page number at the foot does not end a run
             row = parse_row(line)
             if row is not None:
                 run.append((p, k, row))

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.ingest.text_header import STOP, add_header, join_text
-from pipeline.ingest.text_rows import RowTable, find_row_tables, placements
+from pipeline.ingest.text_rows import RowTable, find_row_tables, last_line, placements
 from pipeline.textgrid import Seg, TextTable, find_tables, is_amount
 from schemas.layout import PageLayout, TableLayout
 
@@ -123,7 +123,7 @@ def _rebuild_page(
         grids.append(
             _Grid(t.first, t.last, t.rows if t.continued else [t.header, *t.rows], 0 if t.continued else 1, paths)
         )
-    last = max((n for n, line in enumerate(lines) if line.strip()), default=-1)
+    last = last_line(lines)
     carry = next((t for t in row_tables if t.last == last), None)
     if not grids:
         return "\n".join(_prose(line) for line in lines), [], carry
