@@ -417,3 +417,19 @@ def test_raw_rows_go_on_after_a_page_number_and_a_page_break() -> None:
     assert [(t.page, t.header_rows) for t in rebuilt.tables] == [(1, 1), (2, 0)]  # the second goes on with the first
     assert rebuilt.tables[1].header_paths == rebuilt.tables[0].header_paths
     assert "302\t05\t水费\t277,500\t0\t277,500" in rebuilt.text
+
+
+def _raw_page(title: str, first_code: str) -> str:
+    rows = [f"{first_code} 工资福利支出 700.25", f"{first_code}01 基本工资 400.00", f"{first_code}02 津贴补贴 300.25"]
+    return "\n".join(["单位：万元", "科目编码 科目名称 金额", *rows, title])
+
+
+def test_titles_a_raw_export_writes_after_their_tables_are_put_first() -> None:
+    two = _raw_page("财政拨款基本支出预算表", "301") + "\n\f" + _raw_page("一般公共预算基本支出预算表", "301") + "\n"
+    rebuilt = rebuild_tables(two)
+    assert rebuilt is not None
+    pages = rebuilt.text.split("\f")
+    assert pages[0].startswith("财政拨款基本支出预算表\n单位：万元\n")
+    assert pages[1].startswith("一般公共预算基本支出预算表\n单位：万元\n")
+    one = rebuild_tables(_raw_page("财政拨款基本支出预算表", "301") + "\n")
+    assert one is not None and one.text.endswith("\n财政拨款基本支出预算表\n")  # a lone page may end in the next title

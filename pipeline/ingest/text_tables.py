@@ -54,6 +54,7 @@ def rebuild_tables(text: str) -> Rebuilt | None:
     carry: RowTable | None = None  # a table of run-together rows at the foot of the page before
     # as the PDF reader writes a page: its last line touches the page break
     pages_text = [p.rstrip(" \n") if n + 1 < len(pages_text) else p for n, p in enumerate(pages_text)]
+    pages_text = _titles_first(pages_text)
     placed = placements([p.split("\n") for p in pages_text])
     for n, page in enumerate(pages_text):
         if n:
@@ -67,6 +68,42 @@ def rebuild_tables(text: str) -> Rebuilt | None:
     if not tables:
         return None
     return Rebuilt("".join(out), tables, pages if len(pages) > 1 else [])
+
+
+_PREAMBLE = re.compile(r"^\s*((部门|单位|编制部门|编制单位)\s*[：:]|表[一二三四五六七八九十\d]{1,3}\s*$)")
+_TITLE = re.compile(r"^\s*[^，。；：:\s]{2,40}表\s*$")
+TITLE_REACH = 4  # content lines at a page's end a trailing title may sit among
+
+
+def _titles_first(pages: list[str]) -> list[str]:
+    """Pages whose table title comes last (pdftotext -raw follows the PDF's drawing order) with the title first.
+
+    Only when two or more pages open with a table's preamble (部门：…, 单位：…, 表三) and no title, and end with a
+    table title among their last lines — the export's consistent order; a lone page like that may as well end in
+    the title of the next page's table, and is left as it is.
+    """
+    moves: dict[int, int] = {}
+    for n, page in enumerate(pages):
+        lines = page.split("\n")
+        content = [k for k, line in enumerate(lines) if line.strip()]
+        if len(content) < 3 or not _PREAMBLE.match(lines[content[0]]):
+            continue
+        if any(_TITLE.match(lines[k]) for k in content[:2]):
+            continue
+        tail = [k for k in content[-TITLE_REACH:] if _TITLE.match(lines[k])]
+        if tail:
+            moves[n] = tail[-1]
+    if len(moves) < 2:
+        return pages
+    out = []
+    for n, page in enumerate(pages):
+        if n not in moves:
+            out.append(page)
+            continue
+        lines = page.split("\n")
+        title = lines.pop(moves[n])
+        out.append("\n".join([title.strip(), *lines]))
+    return out
 
 
 def segments(line: str, ref: int = 0) -> list[Seg[int]]:
