@@ -13,8 +13,10 @@ does for a PDF page's unruled tables. A table where one line puts two segments i
 its cells are not aligned and guessing would misplace figures. Label-only rows followed by a row that fits the
 columns extend a table; header lines above it give each column its header path (`text_header`); a lone row of
 figures under a header is a table too. Rows whose cells run together with single spaces (pdftotext -raw) are
-`pipeline.ingest.text_rows`' business. The lines of each table found are replaced by its rows; every other line
-is kept as it is, so spans point into the rebuilt text, which the reader returns as the document's text.
+`pipeline.ingest.text_rows`' business. The lines of each table found are replaced by its rows; the other lines
+are kept, written as the PDF reader writes text (no indentation, a sentence's justification gaps as one space;
+a page's table title moved before its table when the export consistently writes titles last), so spans point
+into the rebuilt text, which the reader returns as the document's text.
 """
 
 from __future__ import annotations
