@@ -2,7 +2,8 @@
 
 The raw text is what every span in the output points into, so ingestion never normalises anything: it only
 decodes (text files) or serialises the document's content in reading order (DOCX paragraphs and tables, PDF
-pages separated by form feeds, HTML blocks, spreadsheet sheets, a table row as one tab-separated line). Each
+pages separated by form feeds, HTML blocks, spreadsheet sheets, a table row as one tab-separated line). A text
+file laid out as a PDF's text export (pdftotext) has its tables rebuilt the same way (`text_tables`). Each
 format has one reader module; the registry `READERS` maps a file suffix to it. Readers of paginated or tabular
 formats also return a `Layout` (pages, table grids, OCR'd pages) that goes into the document JSON. A suffix in
 `REFUSED` is recognised but not read (old binary .xls): its files fail with one line saying why.
