@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
-from pipeline.ingest import RawDocument, read_document
+from pipeline.ingest import RawDocument, read_document, read_text_export
 from pipeline.numbers import MONEY_UNITS, plain, to_wan
 from schemas.document import DocumentResult, Fact
 from schemas.golden import (
@@ -482,7 +482,7 @@ def _score_variants(
         total = Score()
         for case in samples:
             text = retype(case.path.read_text(encoding="utf-8"))
-            result = process(RawDocument(f"{case.name}.{name}", text, "0" * 64, "txt"))
+            result = process(read_text_export(f"{case.name}.{name}.txt", text))
             s, _ = score_facts(gold[case.name], {result_key(f) for f in [*result.facts, *result.tables]})
             total.add(s)
         out[name] = total.summary()
@@ -492,8 +492,8 @@ def _score_variants(
         for mode in ("default", "layout", "raw"):
             total = Score()
             for case in corpus:
-                text = pdftotext(case.path, mode)
-                result = process(RawDocument(f"{case.name}.pdftotext-{mode}", text, "0" * 64, "txt"))
+                text = pdftotext(case.path, mode)  # read as the .txt file a user would save it to
+                result = process(read_text_export(f"{case.name}.pdftotext-{mode}.txt", text))
                 s, _ = score_facts(gold[case.name], {result_key(f) for f in [*result.facts, *result.tables]})
                 total.add(s)
             out[f"pdftotext_{mode}"] = total.summary()

@@ -2,7 +2,8 @@
 
 The raw text is what every span in the output points into, so ingestion never normalises anything: it only
 decodes (text files) or serialises the document's content in reading order (DOCX paragraphs and tables, PDF
-pages separated by form feeds, HTML blocks, spreadsheet sheets, a table row as one tab-separated line). Each
+pages separated by form feeds, HTML blocks, spreadsheet sheets, a table row as one tab-separated line). A text
+file laid out as a PDF's text export (pdftotext) has its tables rebuilt the same way (`text_tables`). Each
 format has one reader module; the registry `READERS` maps a file suffix to it. Readers of paginated or tabular
 formats also return a `Layout` (pages, table grids, OCR'd pages) that goes into the document JSON. A suffix in
 `REFUSED` is recognised but not read (old binary .xls): its files fail with one line saying why.
@@ -22,14 +23,42 @@ from pipeline.ingest.image import SUFFIXES as IMAGE_SUFFIXES
 from pipeline.ingest.image import read_image
 from pipeline.ingest.pdf import read_pdf
 from pipeline.ingest.text import decode_text
+from pipeline.ingest.text_tables import rebuild_tables
 from pipeline.ingest.xlsx import read_xlsx
+from schemas.layout import Layout
 
-__all__ = ["READERS", "REFUSED", "SUPPORTED_SUFFIXES", "RawDocument", "Read", "decode_text", "read_document"]
+__all__ = [
+    "READERS",
+    "REFUSED",
+    "SUPPORTED_SUFFIXES",
+    "RawDocument",
+    "Read",
+    "decode_text",
+    "read_document",
+    "read_text_export",
+]
 
 
 def _read_text(p: Path, data: bytes) -> Read:
     text, encoding = decode_text(data, str(p))
-    return Read(text, "md" if p.suffix.lower() in {".md", ".markdown"} else "txt", encoding)
+    return _text_read(text, "md" if p.suffix.lower() in {".md", ".markdown"} else "txt", encoding)
+
+
+def _text_read(text: str, fmt: str, encoding: str | None) -> Read:
+    rebuilt = rebuild_tables(text)
+    if rebuilt is None:
+        return Read(text, fmt, encoding)
+    layout = Layout(pages=rebuilt.pages, tables=rebuilt.tables)
+    return Read(rebuilt.text, fmt, encoding, len(rebuilt.pages) or None, layout)
+
+
+def read_text_export(name: str, text: str) -> RawDocument:
+    """The document a `.txt` file holding `text` (UTF-8) reads as: what the text reader makes of it."""
+    read = _text_read(text, "txt", "utf-8")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return RawDocument(
+        name, read.text, digest, read.format, read.encoding, read.pages, read.layout, tuple(read.warnings)
+    )
 
 
 def _read_docx(p: Path, data: bytes) -> Read:
