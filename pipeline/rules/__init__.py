@@ -72,7 +72,7 @@ def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) ->
                 extract_cells(em, block, table_id, section)
             else:
                 last_unit = table_unit(section, block, text, last_unit)
-                if parsed.raw.layout is not None and parsed.raw.format == "pdf" and notes is not None:
+                if parsed.raw.layout is not None and parsed.raw.format in ("pdf", "txt") and notes is not None:
                     notes.append(
                         TableNote(
                             table=table_id,
