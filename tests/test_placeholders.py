@@ -292,5 +292,7 @@ def test_five_megabytes_scale_linearly() -> None:
 )
 def test_adversarial_runs_scale_linearly(unit: str) -> None:
     small, large = unit * (10_000 // len(unit)), unit * (100_000 // len(unit))
-    ratio = _best_time(find, large) / max(_best_time(find, small), 1e-4)
-    assert ratio < 40, ratio
+    # ten times the input: linear time gives a ratio near 10, quadratic near 100; 60 leaves room for a shared,
+    # noisy machine (best of 5 runs each)
+    ratio = _best_time(find, large, 5) / max(_best_time(find, small, 5), 1e-4)
+    assert ratio < 60, ratio
