@@ -9,9 +9,11 @@ statements are reported once, by `consistency.same_concept`, not again by every 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from pipeline.checker.interval import Q, measure, written_decimals
 from pipeline.checker.registry import rule
@@ -40,6 +42,7 @@ class Ctx:
 
     def __post_init__(self) -> None:
         self.statements: dict[Key, list[Q]] = defaultdict(list)
+        self._candidates: dict[Key, tuple[int, list[Q]]] = {}  # key -> (len(excluded) it was made with, candidates)
         rows: dict[tuple[str, int], int] = defaultdict(int)
         for f in self.facts:
             if f.table is not None and f.row is not None and f.unit in MONEY_UNITS:
@@ -54,8 +57,17 @@ class Ctx:
         return [q for q in self.statements.get((concept, period, measure, scope), []) if q.id not in self.excluded]
 
     def get(self, concept: str, period: str, measure: str = "amount", scope: str | None = None) -> list[Q]:
-        """Distinct candidates of a key, most precise first (see module docstring)."""
-        return candidates(self.all(concept, period, measure, scope), self.unsure)
+        """Distinct candidates of a key, most precise first (see module docstring).
+
+        Kept per key until a statement is excluded (`excluded` only grows): rules ask for the same keys again and
+        again, and a figure stated a thousand times must not cost a thousand sorts per question.
+        """
+        key = (concept, period, measure, scope)
+        made = self._candidates.get(key)
+        if made is None or made[0] != len(self.excluded):
+            made = (len(self.excluded), candidates(self.all(concept, period, measure, scope), self.unsure))
+            self._candidates[key] = made
+        return list(made[1])
 
     def keys(self) -> list[Key]:
         """Every key with at least one statement."""
@@ -95,9 +107,12 @@ def candidates(statements: list[Q], unsure: frozenset[str] = frozenset()) -> lis
     Of equally precise statements, one from prose or an understood table stands for the rest (`unsure` ids last).
     """
     kept: list[Q] = []
+    values: list[Decimal] = []  # the kept values, sorted: is one inside q's interval? one bisection
     for q in sorted(statements, key=lambda s: (s.iv.hi - s.iv.lo, s.id in unsure, s.fact.span)):
-        if not any(q.iv.lo <= k.value <= q.iv.hi for k in kept):
+        i = bisect_left(values, q.iv.lo)
+        if i == len(values) or values[i] > q.iv.hi:
             kept.append(q)
+            insort(values, q.value)
     return kept
 
 
