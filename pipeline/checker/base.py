@@ -8,6 +8,7 @@ statements are reported once, by `consistency.same_concept`, not again by every 
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_left, insort
 from collections import defaultdict
@@ -22,6 +23,20 @@ from schemas.document import Fact, Finding, Severity
 
 Key = tuple[str, str, str, str | None]
 _DECIMAL_NUMBER = re.compile(r"(?<![\d.])\d+\.(\d+)(?![\d.]*\s*[%％])")
+
+
+# A document stating one figure so often that trying every pairing of its statements would cost more than this
+# (a compilation of many reports in one file) pairs each statement with the NEAREST statements around it.
+MAX_PAIRS = 512
+NEAREST = 16
+
+
+def nearest(qs: list[Q], pos: int, limit: int = NEAREST) -> list[Q]:
+    """The `limit` statements written nearest to raw position `pos`, in their own order (all when few)."""
+    if len(qs) <= limit:
+        return qs
+    chosen = heapq.nsmallest(limit, range(len(qs)), key=lambda i: (abs(qs[i].fact.span[0] - pos), i))
+    return [qs[i] for i in sorted(chosen)]
 
 
 def key_of(f: Fact) -> Key:

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from pipeline.checker.base import Ctx
+from pipeline.checker.base import MAX_PAIRS, Ctx, nearest
 from pipeline.checker.identity import evaluate, name
 from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, half_ulp, tol, total
 from pipeline.checker.labels import label
@@ -128,6 +128,8 @@ def _whole_name(whole: Q) -> str:
 
 
 def _check_share(ctx: Ctx, share: Q, parts: list[Q], wholes: list[Q]) -> None:
+    if len(parts) * len(wholes) > MAX_PAIRS:
+        parts, wholes = nearest(parts, share.fact.span[0]), nearest(wholes, share.fact.span[0])
     best: tuple[Decimal, Q, Q, Interval] | None = None
     for part, whole in itertools.product(parts, wholes):
         r = ratio(part, whole)

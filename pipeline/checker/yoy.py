@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
-from pipeline.checker.base import Ctx
+from pipeline.checker.base import MAX_PAIRS, Ctx, nearest
 from pipeline.checker.identity import name
 from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, in_unit, measure, tol, written_decimals
 from pipeline.checker.textual import reason_word
@@ -76,13 +76,26 @@ def check_yoy(ctx: Ctx) -> None:
     for concept in concepts:
         for b in bases(ctx, concept):
             for ch in b.changes:
-                _check_amount(ctx, b, ch)
+                _check_amount(ctx, _near(b, ch), ch)
                 if not b.priors:
                     _check_negative_prior(ctx, b, ch)
-            options = _rate_options(b) if b.rates else []  # the same for every rate of the basis: made once
+            options = _rate_options(b) if b.rates and not _crowded(b) else []  # the same for every rate: made once
             for rt in b.rates:
-                _check_rate(ctx, b, rt, options)
+                _check_rate(ctx, _near(b, rt), rt, _rate_options(_near(b, rt)) if _crowded(b) else options)
             _check_directions(ctx, b)
+
+
+def _crowded(b: Basis) -> bool:
+    """More pairings than are worth trying: a file holding many reports (see `base.nearest`)."""
+    return max(len(b.currents), len(b.changes)) * max(len(b.priors), len(b.currents)) > MAX_PAIRS
+
+
+def _near(b: Basis, q: Q) -> Basis:
+    """The comparison as seen from one statement: all of it, or in a crowded file the statements near it."""
+    if not _crowded(b):
+        return b
+    pos = q.fact.span[0]
+    return Basis(nearest(b.currents, pos), nearest(b.priors, pos), nearest(b.changes, pos), b.rates)
 
 
 def _check_amount(ctx: Ctx, b: Basis, ch: Q) -> None:
@@ -233,7 +246,7 @@ def _as_written(b: Basis) -> Basis:
 def _check_directions(ctx: Ctx, b: Basis) -> None:
     words = [q for q in b.changes + b.rates if q.fact.direction in SIGN]
     for q in words:
-        if _against_amounts(ctx, b, q):
+        if _against_amounts(ctx, _near(b, q), q):
             return
     ups = [q for q in words if q.fact.direction == "up"]
     downs = [q for q in words if q.fact.direction == "down"]
