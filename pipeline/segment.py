@@ -79,7 +79,7 @@ SECTION_KINDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a 100,000-row table holds a million of them
 class Cell:
     """One table cell: its text and clean span."""
 
@@ -88,7 +88,7 @@ class Cell:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """A paragraph line, a table or a chart-data dump, with its clean span."""
 

@@ -58,6 +58,7 @@ class Ctx:
     def __post_init__(self) -> None:
         self.statements: dict[Key, list[Q]] = defaultdict(list)
         self._candidates: dict[Key, tuple[int, list[Q]]] = {}  # key -> (len(excluded) it was made with, candidates)
+        self._keys: tuple[int, list[Key]] | None = None
         rows: dict[tuple[str, int], int] = defaultdict(int)
         for f in self.facts:
             if f.table is not None and f.row is not None and f.unit in MONEY_UNITS:
@@ -78,15 +79,20 @@ class Ctx:
         again, and a figure stated a thousand times must not cost a thousand sorts per question.
         """
         key = (concept, period, measure, scope)
+        if len(self.statements.get(key, ())) < 2:
+            return self.all(*key)  # nothing to collapse, nothing worth keeping (most keys of a big table)
         made = self._candidates.get(key)
         if made is None or made[0] != len(self.excluded):
-            made = (len(self.excluded), candidates(self.all(concept, period, measure, scope), self.unsure))
+            made = (len(self.excluded), candidates(self.all(*key), self.unsure))
             self._candidates[key] = made
         return list(made[1])
 
     def keys(self) -> list[Key]:
-        """Every key with at least one statement."""
-        return [k for k, qs in self.statements.items() if any(q.id not in self.excluded for q in qs)]
+        """Every key with at least one statement (kept, like the candidates, until a statement is excluded)."""
+        if self._keys is None or self._keys[0] != len(self.excluded):
+            keys = [k for k, qs in self.statements.items() if any(q.id not in self.excluded for q in qs)]
+            self._keys = (len(self.excluded), keys)
+        return list(self._keys[1])
 
     def emit(
         self,
