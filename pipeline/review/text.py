@@ -127,8 +127,14 @@ def _highlight(raw: str, a: int, b: int, marks: Sequence[Mark]) -> str:
     cuts = sorted({a, b, *(max(a, m.start) for m in inside), *(min(b, m.end) for m in inside)})
     out: list[str] = []
     stack: list[Mark] = []
+    covering: list[Mark] = []  # the marks over [lo, hi), in `inside` order: one sweep, not a scan per cut
+    next_mark = 0
     for lo, hi in pairwise(cuts):
-        want = [m for m in inside if m.start <= lo and m.end >= hi]
+        while next_mark < len(inside) and inside[next_mark].start <= lo:
+            covering.append(inside[next_mark])
+            next_mark += 1
+        covering = [m for m in covering if m.end >= hi]
+        want = covering[:]
         keep = 0
         while keep < len(stack) and keep < len(want) and stack[keep] is want[keep]:
             keep += 1
