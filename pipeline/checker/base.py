@@ -8,7 +8,6 @@ statements are reported once, by `consistency.same_concept`, not again by every 
 
 from __future__ import annotations
 
-import heapq
 import re
 from bisect import bisect_left, insort
 from collections import defaultdict
@@ -31,12 +30,36 @@ MAX_PAIRS = 512
 NEAREST = 16
 
 
+class Nearby:
+    """Statements ordered by where they are written, to find the ones nearest a position by bisection."""
+
+    def __init__(self, qs: list[Q]) -> None:
+        """Index `qs` by the start of each statement's span."""
+        self.qs = qs
+        self.order = sorted(range(len(qs)), key=lambda i: (qs[i].fact.span[0], i))
+        self.starts = [qs[i].fact.span[0] for i in self.order]
+
+    def nearest(self, pos: int, limit: int = NEAREST) -> list[Q]:
+        """The `limit` statements written nearest to raw position `pos`, in their own order (all when few)."""
+        if len(self.qs) <= limit:
+            return self.qs
+        lo = hi = bisect_left(self.starts, pos)
+        chosen: list[int] = []
+        while len(chosen) < limit:  # widen the window [lo, hi) by the nearer of its two neighbours
+            left = pos - self.starts[lo - 1] if lo > 0 else None
+            right = self.starts[hi] - pos if hi < len(self.starts) else None
+            if right is None or (left is not None and left <= right):
+                lo -= 1
+                chosen.append(self.order[lo])
+            else:
+                chosen.append(self.order[hi])
+                hi += 1
+        return [self.qs[i] for i in sorted(chosen)]
+
+
 def nearest(qs: list[Q], pos: int, limit: int = NEAREST) -> list[Q]:
     """The `limit` statements written nearest to raw position `pos`, in their own order (all when few)."""
-    if len(qs) <= limit:
-        return qs
-    chosen = heapq.nsmallest(limit, range(len(qs)), key=lambda i: (abs(qs[i].fact.span[0] - pos), i))
-    return [qs[i] for i in sorted(chosen)]
+    return qs if len(qs) <= limit else Nearby(qs).nearest(pos, limit)
 
 
 def key_of(f: Fact) -> Key:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
-from pipeline.checker.base import MAX_PAIRS, Ctx, nearest
+from pipeline.checker.base import MAX_PAIRS, Ctx, Nearby
 from pipeline.checker.identity import name
 from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, in_unit, measure, tol, written_decimals
 from pipeline.checker.textual import reason_word
@@ -33,6 +33,7 @@ class Basis:
     priors: list[Q]
     changes: list[Q]
     rates: list[Q]
+    nearby: tuple[Nearby, Nearby, Nearby] | None = None  # currents, priors, changes by position (crowded files)
 
 
 def bases(ctx: Ctx, concept: str) -> list[Basis]:
@@ -94,8 +95,11 @@ def _near(b: Basis, q: Q) -> Basis:
     """The comparison as seen from one statement: all of it, or in a crowded file the statements near it."""
     if not _crowded(b):
         return b
+    if b.nearby is None:
+        b.nearby = (Nearby(b.currents), Nearby(b.priors), Nearby(b.changes))
     pos = q.fact.span[0]
-    return Basis(nearest(b.currents, pos), nearest(b.priors, pos), nearest(b.changes, pos), b.rates)
+    currents, priors, changes = b.nearby
+    return Basis(currents.nearest(pos), priors.nearest(pos), changes.nearest(pos), b.rates)
 
 
 def _check_amount(ctx: Ctx, b: Basis, ch: Q) -> None:
