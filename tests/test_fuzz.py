@@ -163,3 +163,20 @@ def test_random_text_gives_a_result_or_one_clear_error(tmp_path: Path) -> None:
     check()
     print(f"fuzz random text: {sum(seen.values())} inputs {seen}")
     assert sum(seen.values()) >= min(EXAMPLES, 10)
+
+
+def test_a_pdf_whose_page_does_not_load_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the fuzzer (a PDF cut short with one byte zeroed opened, then a page failed to load): the
+    reader's PdfiumError went up as a traceback. Any page pdfium cannot load makes the PDF one InputError."""
+    import pypdfium2
+
+    from pipeline.ingest import pdf
+
+    def page_fails(p: Path, document: object) -> None:
+        raise pypdfium2.PdfiumError("Failed to load page.")
+
+    path = tmp_path / "valid.pdf"
+    path.write_bytes(_valid(".pdf", str(tmp_path)))
+    monkeypatch.setattr(pdf, "_assemble", page_fails)
+    with pytest.raises(InputError, match=r"corrupt PDF \(Failed to load page.\)"):
+        process_file(path)
