@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-local browser demo test test-local lint bench bench-scale bench-llm bench-review bench-ocr schemas clean system-packages
+.PHONY: install install-local browser demo test test-local fuzz lint bench bench-scale bench-llm bench-review bench-ocr schemas clean system-packages
 
 install: system-packages $(VENV)/.installed
 
@@ -72,6 +72,11 @@ test: install browser
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest -q -m "not local_model"
+
+# tests/test_fuzz.py with many more inputs than the default run's 25 per case; prints the inputs executed per case
+FUZZ_EXAMPLES ?= 1000
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/test_fuzz.py
 
 test-local: install-local
 	$(BIN)/pytest -q -m local_model

@@ -4,12 +4,15 @@ Cleaning only ever deletes raw characters or folds one character into one other 
 is a monotonic array: clean position i came from raw position `offsets[i]`. What it removes:
 `[bookmark: …]` and `[image: …]` markers, markdown emphasis (`**`) and heading marks (`#`), carriage returns,
 page-number lines, table-of-contents blocks; form feeds become line breaks; PDF-style hard line breaks inside a
-sentence are joined. Counts of what was removed are kept in `artifacts`.
+sentence are joined. Compatibility forms of ideographs (Kangxi radicals and CJK compatibility ideographs, which PDFs
+printed from browsers or WPS carry in their text layer: `⼀⽀⼊⻔` for `一支入门`) fold to the ideograph, one character
+for one. Counts of what was removed or folded are kept in `artifacts`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from array import array
 from bisect import bisect_left
 from collections import Counter
@@ -38,6 +41,50 @@ _TOC_ENTRY = re.compile(
 )
 
 
+# Compatibility forms of ideographs → the unified ideograph: NFKC of every character of the Kangxi radicals, the CJK
+# radicals supplement and the two CJK compatibility ideograph blocks that NFKC maps to one other character.
+_COMPAT_BLOCKS = ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+_COMPAT_PAIRS = {
+    chr(c): unicodedata.normalize("NFKC", chr(c))
+    for a, b in _COMPAT_BLOCKS
+    for c in range(a, b + 1)
+    if len(unicodedata.normalize("NFKC", chr(c))) == 1 and unicodedata.normalize("NFKC", chr(c)) != chr(c)
+}
+# NFKC leaves the supplement's simplified radicals alone; these stand for a simplified character of their own
+# (Unicode's equivalent unified ideograph), which a simplified-Chinese font draws with the same glyph.
+_COMPAT_PAIRS.update(
+    {
+        "\u2ea0": "民",  # CJK RADICAL CIVILIAN
+        "\u2ec5": "见",  # CJK RADICAL C-SIMPLIFIED SEE
+        "\u2ec6": "角",  # CJK RADICAL SIMPLIFIED HORN
+        "\u2ec9": "贝",  # CJK RADICAL C-SIMPLIFIED SHELL
+        "\u2ecb": "车",  # CJK RADICAL C-SIMPLIFIED CART
+        "\u2ed3": "长",  # CJK RADICAL C-SIMPLIFIED LONG
+        "\u2ed4": "门",  # CJK RADICAL C-SIMPLIFIED GATE
+        "\u2ed8": "青",  # CJK RADICAL BLUE
+        "\u2ed9": "韦",  # CJK RADICAL C-SIMPLIFIED TANNED LEATHER
+        "\u2eda": "页",  # CJK RADICAL C-SIMPLIFIED LEAF
+        "\u2edb": "风",  # CJK RADICAL C-SIMPLIFIED WIND
+        "\u2edc": "飞",  # CJK RADICAL C-SIMPLIFIED FLY
+        "\u2edd": "食",  # CJK RADICAL EAT ONE
+        "\u2ee2": "马",  # CJK RADICAL C-SIMPLIFIED HORSE
+        "\u2ee4": "鬼",  # CJK RADICAL GHOST
+        "\u2ee5": "鱼",  # CJK RADICAL C-SIMPLIFIED FISH
+        "\u2ee6": "鸟",  # CJK RADICAL C-SIMPLIFIED BIRD
+        "\u2ee8": "麦",  # CJK RADICAL SIMPLIFIED WHEAT
+        "\u2eee": "齿",  # CJK RADICAL C-SIMPLIFIED TOOTH
+        "\u2ef0": "龙",  # CJK RADICAL C-SIMPLIFIED DRAGON
+    }
+)
+COMPAT_TABLE = str.maketrans(_COMPAT_PAIRS)
+_COMPAT_RE = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
+
+
+def fold_compat(text: str) -> str:
+    """Fold compatibility forms of ideographs (Kangxi radicals, compatibility ideographs) to the ideograph."""
+    return text.translate(COMPAT_TABLE) if _COMPAT_RE.search(text) else text
+
+
 @dataclass(frozen=True)
 class CleanText:
     """Clean text plus the map back to the raw text."""
@@ -62,8 +109,8 @@ class CleanText:
 
 def clean(raw: str) -> CleanText:
     """Run every cleaning pass over raw decoded text."""
-    text, offsets = raw, array("l", range(len(raw)))
     counts: Counter[str] = Counter()
+    text, offsets = _fold_compat(raw, counts), array("l", range(len(raw)))
     text, offsets = _delete(text, offsets, _inline_ranges(text, counts))
     md_raw: dict[int, int] = {}
     text, offsets = _delete(text, offsets, _markdown_heading_ranges(text, offsets, md_raw, counts))
@@ -76,6 +123,15 @@ def clean(raw: str) -> CleanText:
     ct = CleanText(text, offsets, raw, {k: v for k, v in counts.items()})
     md = {ct.clean_pos(pos): level for pos, level in md_raw.items()}
     return CleanText(text, offsets, raw, ct.artifacts, md)
+
+
+def _fold_compat(text: str, counts: Counter[str]) -> str:
+    """`fold_compat`, counting the folded characters (one for one, so the offset map is unchanged)."""
+    found = sum(1 for ch in _COMPAT_RE.findall(text) if ch in _COMPAT_PAIRS)
+    if not found:
+        return text
+    counts["compat_ideographs"] += found
+    return text.translate(COMPAT_TABLE)
 
 
 def _delete(text: str, offsets: array[int], ranges: Iterable[tuple[int, int]]) -> tuple[str, array[int]]:

@@ -8,7 +8,9 @@ type (`kind`) by the meaning of its title, never by its number.
 
 from __future__ import annotations
 
+import heapq
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from pipeline.clean import CleanText
@@ -77,7 +79,7 @@ SECTION_KINDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a 100,000-row table holds a million of them
 class Cell:
     """One table cell: its text and clean span."""
 
@@ -86,7 +88,7 @@ class Cell:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """A paragraph line, a table or a chart-data dump, with its clean span."""
 
@@ -121,14 +123,39 @@ class Segmented:
 
     sections: list[Section]
     preamble: list[Block]
+    _index: tuple[int, list[int], list[Section | None]] | None = field(default=None, init=False, repr=False)
 
     def section_at(self, pos: int) -> Section | None:
-        """The innermost section whose own body contains clean position `pos`."""
-        best = None
-        for s in self.sections:
-            if s.start <= pos < s.end and (best is None or s.start >= best.start):
-                best = s
-        return best
+        """The innermost section whose span contains clean position `pos` (the latest start; on a tie, the last).
+
+        A bisection over the sections' boundaries, so that locating every fact of a large document stays linear.
+        """
+        if self._index is None or self._index[0] != len(self.sections):
+            self._index = (len(self.sections), *_innermost_index(self.sections))
+        _, bounds, innermost = self._index
+        k = bisect_right(bounds, pos) - 1
+        return innermost[k] if k >= 0 else None
+
+
+def _innermost_index(sections: list[Section]) -> tuple[list[int], list[Section | None]]:
+    """Sorted boundaries (every start and end) and the innermost section from each boundary to the next.
+
+    A sweep over the boundaries with a heap of the sections open there, latest start (then last listed) on top;
+    a section whose end has been passed leaves the heap when it reaches the top.
+    """
+    bounds = sorted({p for s in sections for p in (s.start, s.end)})
+    by_start = sorted(range(len(sections)), key=lambda n: sections[n].start)
+    heap: list[tuple[int, int]] = []
+    innermost: list[Section | None] = []
+    i = 0
+    for b in bounds:
+        while i < len(by_start) and sections[by_start[i]].start <= b:
+            heapq.heappush(heap, (-sections[by_start[i]].start, -by_start[i]))
+            i += 1
+        while heap and sections[-heap[0][1]].end <= b:
+            heapq.heappop(heap)
+        innermost.append(sections[-heap[0][1]] if heap else None)
+    return bounds, innermost
 
 
 def classify(title: str) -> str:
@@ -146,13 +173,21 @@ def segment(ct: CleanText) -> Segmented:
     lines = _line_spans(text)
     heads = _find_headings(text, lines, ct.md_headings)
     sections = _build_tree(heads, len(text))
-    bounds = [s.body_start for s in sections]
     preamble_end = sections[0].start if sections else len(text)
-    preamble = _blocks(text, lines, 0, preamble_end)
+    starts, ends = [s for s, _ in lines], [e for _, e in lines]
+    preamble = _blocks(text, _lines_within(lines, starts, ends, 0, preamble_end))
     for i, s in enumerate(sections):
         own_end = sections[i + 1].start if i + 1 < len(sections) else len(text)
-        s.blocks = _blocks(text, lines, bounds[i], own_end)
+        s.blocks = _blocks(text, _lines_within(lines, starts, ends, s.body_start, own_end))
     return Segmented(sections, preamble)
+
+
+def _lines_within(
+    lines: list[tuple[int, int]], starts: list[int], ends: list[int], start: int, end: int
+) -> list[tuple[int, int]]:
+    """The lines lying inside [start, end): starts and ends both ascend, so they are one slice, found by bisection."""
+    lo, hi = bisect_left(starts, start), bisect_right(ends, end)
+    return lines[lo:hi] if lo < hi else []
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
@@ -205,7 +240,8 @@ def _list_item(h: _Head, text: str, lines: list[tuple[int, int]]) -> bool:
     """A numbered sentence directly followed by another item of the same numbering style is a list, not a heading."""
     if not h.heading.endswith(("。", "；", ";")) or _style(h.heading) < 0:
         return False
-    for s, e in lines[h.line + 1 :]:
+    for n in range(h.line + 1, len(lines)):  # an index, not a slice: a copy of the rest per heading is quadratic
+        s, e = lines[n]
         nxt = text[s:e].strip()
         if nxt:
             return _style(nxt) == _style(h.heading)
@@ -323,9 +359,8 @@ _PIPE_RULE = re.compile(r"^\s*\|(\s*:?-{2,}:?\s*\|)+\s*$")
 _EMPTY_MARKS = {"-", "—", "－", "/", "--"}
 
 
-def _blocks(text: str, lines: list[tuple[int, int]], start: int, end: int) -> list[Block]:
-    """Group the lines of [start, end) into paragraph, table and chart blocks."""
-    own = [(s, e) for s, e in lines if s >= start and e <= end]
+def _blocks(text: str, own: list[tuple[int, int]]) -> list[Block]:
+    """Group a section's own lines into paragraph, table and chart blocks."""
     blocks: list[Block] = []
     i = 0
     while i < len(own):

@@ -3,6 +3,7 @@ five sample reports, the pipeline stage, and the mutation harness."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from decimal import Decimal
@@ -11,11 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import EXPECTED, ROOT, STEMS, read_report
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.checker import RULES, check
 from pipeline.checker.completeness import DOCUMENT_RULES
+from pipeline.checker.consistency import _slipped, _support, _Supports, slip_pairs
 from pipeline.checker.goldens import golden_facts
-from pipeline.checker.interval import Interval, measure
+from pipeline.checker.interval import Interval, Q, measure
 from pipeline.document import process_raw
 from pipeline.ingest import RawDocument
 from pipeline.meta import fiscal_year
@@ -1113,3 +1117,30 @@ def test_mutation_harness_detects_identity_breaking_digit_changes() -> None:
 
 def test_golden_stems_present() -> None:
     assert [p.name for p in sorted(Path(EXPECTED).iterdir())] == STEMS
+
+
+def _slip_q(n: int, value: str, unit: str) -> Q:
+    fact = Fact(
+        id=f"f{n}", concept="income_total", period="current", value=value, unit=unit, decimals=0,
+        text=value, span=(n, n + 1), section=None, extractor="rules",
+    )  # fmt: skip
+    q = measure(fact)
+    assert q is not None
+    return q
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["0", "1", "5", "47", "2875", "28751", "287512", "10000"]),
+                          st.sampled_from(["元", "万元", "亿元", "%"])), max_size=12))  # fmt: skip
+def test_slip_pairs_by_bisection_equal_every_pairing(statements: list[tuple[str, str]]) -> None:
+    qs = [_slip_q(n, value, unit) for n, (value, unit) in enumerate(statements)]
+    expected = [(a, b) for a, b in itertools.combinations(qs, 2) if _slipped(a, b)]
+    assert slip_pairs(qs) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["1", "1.0", "1.05", "2", "10000"]), st.sampled_from(["元", "万元"])), min_size=1, max_size=10))  # fmt: skip
+def test_reference_support_by_bisection_equals_the_count(statements: list[tuple[str, str]]) -> None:
+    qs = [_slip_q(n, value, unit) for n, (value, unit) in enumerate(statements)]
+    supports = _Supports(qs)
+    assert [supports.of(q) for q in qs] == [_support(q, qs) for q in qs]

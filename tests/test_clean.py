@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from conftest import STEMS, read_report
@@ -10,7 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import clean
+from pipeline.document import process_raw
+from pipeline.ingest import RawDocument
 from pipeline.textutil import fold
+from schemas.document import DocumentResult
 
 MARKERS = re.compile(r"\[bookmark: [^\]\n]*\]|\[image: [^\]\n]*\]")
 
@@ -129,3 +133,61 @@ def test_a_full_line_ending_in_a_closing_quote_is_joined() -> None:
 def test_headings_are_not_joined_to_paragraphs() -> None:
     raw = "（一）机关运行经费支出情况\n2020年，机关运行经费支出381.13万元。\n"
     assert clean(raw).text == raw
+
+
+# Compatibility forms of ideographs (Kangxi radicals, compatibility ideographs), built here from unicodedata alone.
+COMPAT_BLOCKS = ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+
+
+def _compat_forms() -> dict[str, str]:
+    """Ideograph → one compatibility form of it (the first in code order), over the four blocks."""
+    forms: dict[str, str] = {}
+    for first, last in COMPAT_BLOCKS:
+        for code in range(first, last + 1):
+            target = unicodedata.normalize("NFKC", chr(code))
+            if len(target) == 1 and target != chr(code):
+                forms.setdefault(target, chr(code))
+    return forms
+
+
+def _as_compat(raw: str) -> tuple[str, int]:
+    """The text with every ideograph that has a compatibility form written in it, and how many were replaced."""
+    forms = _compat_forms()
+    out = "".join(forms.get(ch, ch) for ch in raw)
+    return out, sum(1 for a, b in zip(raw, out, strict=True) if a != b)
+
+
+def _facts(result: DocumentResult) -> list[tuple[object, ...]]:
+    return [(f.concept, f.period, f.value, f.unit, tuple(f.span), f.text) for f in [*result.facts, *result.tables]]
+
+
+def test_kangxi_radicals_and_compat_ideographs_fold_to_the_ideographs(stem: str) -> None:
+    raw = read_report(stem)
+    assert not any(first <= ord(ch) <= last for ch in raw for first, last in COMPAT_BLOCKS)
+    radical_raw, replaced = _as_compat(raw)
+    assert replaced > 500  # 一 人 入 大 支 用 年 金 … all written as their radicals / compatibility forms
+    original = process_raw(RawDocument(stem, raw, "0" * 64, "txt"))
+    folded = process_raw(RawDocument(stem, radical_raw, "0" * 64, "txt"))
+    assert folded.artifacts["compat_ideographs"] == replaced
+    assert _facts(folded) == _facts(original)
+    assert [(f.rule, f.severity, f.span) for f in folded.findings] == [
+        (f.rule, f.severity, f.span) for f in original.findings
+    ]
+    assert folded.meta == original.meta
+    assert [(p.kind, p.span) for p in folded.placeholders] == [(p.kind, p.span) for p in original.placeholders]
+    ct, radical_ct = clean(raw), clean(radical_raw)
+    assert radical_ct.text == ct.text
+    assert radical_ct.offsets == ct.offsets  # clean → raw points at the radical characters themselves
+    on_radicals = [i for i, pos in enumerate(radical_ct.offsets) if radical_raw[pos] != raw[pos]]
+    assert len(on_radicals) == replaced
+    headings = [s.span[0] for s in folded.sections if radical_raw[s.span[0]] != raw[s.span[0]]]
+    assert headings  # 一、… headings start at a radical in the raw text
+
+
+def test_the_compat_fold_keeps_the_offset_map() -> None:
+    raw = "⼀般公共预算财政拨款⽀出\n⽬录中的⻔户：\U0002f800"
+    ct = clean(raw)
+    assert ct.text == "一般公共预算财政拨款支出\n目录中的门户：丽"
+    assert list(ct.offsets) == list(range(len(raw)))
+    assert ct.artifacts["compat_ideographs"] == 5
+    assert ct.raw_span(10, 12) == (10, 12) and raw[10:12] == "⽀出"

@@ -67,6 +67,21 @@ def test_fifos_links_and_unsupported_files_are_listed_not_hung_on(tmp_path: Path
         assert sum(path in line for line in lines) == 1, path
 
 
+@pytest.mark.parametrize("spelling", ["./in/", "in/../in", "link", "{abs}/in//"])
+def test_the_same_folder_under_another_spelling_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    make_inputs(tmp_path / "in", 2)
+    (tmp_path / "link").symlink_to(tmp_path / "in", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "in", "--out", "out", "--quiet"]) == 0
+    before = rows(tmp_path / "out", "facts")
+    assert main(["run", spelling.format(abs=tmp_path), "--out", "out", "--quiet"]) == 0
+    summary = summary_of(tmp_path / "out")
+    assert (summary["processed"], summary["skipped"], summary["documents"]) == (0, 2, 2)
+    assert rows(tmp_path / "out", "facts") == before  # not doubled
+
+
 def test_the_output_folder_inside_an_input_folder_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_inputs(tmp_path, 1)
     monkeypatch.chdir(tmp_path)

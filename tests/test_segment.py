@@ -7,12 +7,31 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import read_report
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests_support import write_docx, write_pdf
 
 from pipeline.clean import clean
 from pipeline.document import parse, process_raw
 from pipeline.ingest import read_document
-from pipeline.segment import classify, segment
+from pipeline.segment import (
+    ATTACHMENT,
+    CHAPTER,
+    ITEM,
+    PART,
+    REPORT_TITLE,
+    SUB,
+    SUBITEM,
+    TABLE,
+    Section,
+    Segmented,
+    _build_tree,
+    _Head,
+    _line_spans,
+    _lines_within,
+    classify,
+    segment,
+)
 from pipeline.textutil import display_width, fold
 
 TREES = yaml.safe_load((Path(__file__).parent / "data" / "section_trees.yaml").read_text(encoding="utf-8"))
@@ -143,3 +162,50 @@ def test_docx_of_a_report_gives_the_same_sections(tmp_path: Path) -> None:
     write_docx(docx_path, read_report(stem).split("\n"))
     parsed = parse(read_document(docx_path))
     assert [f"{s.depth}|{s.kind}|{s.heading}" for s in parsed.seg.sections] == TREES[stem]
+
+
+def _section_at_by_scan(sections: list[Section], pos: int) -> Section | None:
+    """The definition: the innermost section (latest start, the last listed on a tie) whose span holds `pos`."""
+    best = None
+    for s in sections:
+        if s.start <= pos < s.end and (best is None or s.start >= best.start):
+            best = s
+    return best
+
+
+def _section(n: int, start: int, end: int) -> Section:
+    return Section(f"s{n}", "t", "t", "unknown", 20, start, start, end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 30)), max_size=25), st.lists(st.integers(-5, 100)))
+def test_section_at_equals_the_scan_on_any_layout(spans: list[tuple[int, int]], probes: list[int]) -> None:
+    sections = [_section(n, start, start + length) for n, (start, length) in enumerate(spans)]
+    seg = Segmented(sections, [])
+    for pos in [*probes, *(p for s in sections for p in (s.start - 1, s.start, s.end - 1, s.end))]:
+        assert seg.section_at(pos) is _section_at_by_scan(sections, pos)
+
+
+RANKS = [PART, ATTACHMENT, REPORT_TITLE, CHAPTER, SUB, ITEM, SUBITEM, TABLE]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 40), st.sampled_from(RANKS)), max_size=30), st.integers(0, 50))
+def test_section_at_equals_the_scan_on_heading_trees(heads: list[tuple[int, int]], tail: int) -> None:
+    found, pos = [], 0
+    for n, (gap, rank) in enumerate(heads):
+        pos += gap
+        found.append(_Head(n, pos, pos + 1, "t", "t", rank, "unknown"))
+    sections = _build_tree(found, pos + tail + 1)
+    seg = Segmented(sections, [])
+    for probe in range(-1, pos + tail + 3):
+        assert seg.section_at(probe) is _section_at_by_scan(sections, probe)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab\n", max_size=80), st.integers(0, 90), st.integers(0, 90))
+def test_lines_within_equals_the_filter(text: str, start: int, end: int) -> None:
+    lines = _line_spans(text)
+    starts, ends = [s for s, _ in lines], [e for _, e in lines]
+    expected = [(s, e) for s, e in lines if s >= start and e <= end]
+    assert _lines_within(lines, starts, ends, start, end) == expected

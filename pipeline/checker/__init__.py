@@ -16,6 +16,7 @@ from pipeline.checker import breakdowns, completeness, completion, consistency, 
 from pipeline.checker.base import Ctx
 from pipeline.checker.funds import partitions
 from pipeline.checker.registry import RULES, Rule
+from pipeline.clean import fold_compat
 from schemas.document import Fact, Finding
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def stage(parsed: Parsed, result: DocumentResult) -> None:
     """
     found = check(
         [*result.facts, *result.tables],
-        text=parsed.raw.text,
+        text=fold_compat(parsed.raw.text),  # the raw text's words as the rules read them (same length: spans hold)
         fiscal_year=result.meta.fiscal_year,
         unsure_tables={n.table for n in result.tables_not_understood},
     )

@@ -9,9 +9,11 @@ statements are reported once, by `consistency.same_concept`, not again by every 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pipeline.checker.interval import Q, measure, written_decimals
@@ -21,6 +23,44 @@ from schemas.document import Fact, Finding, Severity
 
 Key = tuple[str, str, str, str | None]
 _DECIMAL_NUMBER = re.compile(r"(?<![\d.])\d+\.(\d+)(?![\d.]*\s*[%％])")
+
+
+# A document stating one figure so often that trying every pairing of its statements would cost more than this
+# (a compilation of many reports in one file) pairs each statement with the NEAREST statements around it.
+MAX_PAIRS = 512
+NEAREST = 16
+
+
+class Nearby:
+    """Statements ordered by where they are written, to find the ones nearest a position by bisection."""
+
+    def __init__(self, qs: list[Q]) -> None:
+        """Index `qs` by the start of each statement's span."""
+        self.qs = qs
+        self.order = sorted(range(len(qs)), key=lambda i: (qs[i].fact.span[0], i))
+        self.starts = [qs[i].fact.span[0] for i in self.order]
+
+    def nearest(self, pos: int, limit: int = NEAREST) -> list[Q]:
+        """The `limit` statements written nearest to raw position `pos`, in their own order (all when few)."""
+        if len(self.qs) <= limit:
+            return self.qs
+        lo = hi = bisect_left(self.starts, pos)
+        chosen: list[int] = []
+        while len(chosen) < limit:  # widen the window [lo, hi) by the nearer of its two neighbours
+            left = pos - self.starts[lo - 1] if lo > 0 else None
+            right = self.starts[hi] - pos if hi < len(self.starts) else None
+            if right is None or (left is not None and left <= right):
+                lo -= 1
+                chosen.append(self.order[lo])
+            else:
+                chosen.append(self.order[hi])
+                hi += 1
+        return [self.qs[i] for i in sorted(chosen)]
+
+
+def nearest(qs: list[Q], pos: int, limit: int = NEAREST) -> list[Q]:
+    """The `limit` statements written nearest to raw position `pos`, in their own order (all when few)."""
+    return qs if len(qs) <= limit else Nearby(qs).nearest(pos, limit)
 
 
 def key_of(f: Fact) -> Key:
@@ -41,7 +81,8 @@ class Ctx:
 
     def __post_init__(self) -> None:
         self.statements: dict[Key, list[Q]] = defaultdict(list)
-        self._keys: tuple[int, list[Key]] | None = None  # (facts excluded when computed, keys): excluded only grows
+        self._candidates: dict[Key, tuple[int, list[Q]]] = {}  # key -> (len(excluded) it was made with, candidates)
+        self._keys: tuple[int, list[Key]] | None = None
         self.memo: dict[str, Any] = {}  # indexes rules build once per context (keyed like _keys)
         rows: dict[tuple[str, int], int] = defaultdict(int)
         for f in self.facts:
@@ -57,14 +98,25 @@ class Ctx:
         return [q for q in self.statements.get((concept, period, measure, scope), []) if q.id not in self.excluded]
 
     def get(self, concept: str, period: str, measure: str = "amount", scope: str | None = None) -> list[Q]:
-        """Distinct candidates of a key, most precise first (see module docstring)."""
-        return candidates(self.all(concept, period, measure, scope), self.unsure)
+        """Distinct candidates of a key, most precise first (see module docstring).
+
+        Kept per key until a statement is excluded (`excluded` only grows): rules ask for the same keys again and
+        again, and a figure stated a thousand times must not cost a thousand sorts per question.
+        """
+        key = (concept, period, measure, scope)
+        if len(self.statements.get(key, ())) < 2:
+            return self.all(*key)  # nothing to collapse, nothing worth keeping (most keys of a big table)
+        made = self._candidates.get(key)
+        if made is None or made[0] != len(self.excluded):
+            made = (len(self.excluded), candidates(self.all(*key), self.unsure))
+            self._candidates[key] = made
+        return list(made[1])
 
     def keys(self) -> list[Key]:
-        """Every key with at least one statement (computed again only after more facts were excluded)."""
+        """Every key with at least one statement (kept, like the candidates, until a statement is excluded)."""
         if self._keys is None or self._keys[0] != len(self.excluded):
-            live = [k for k, qs in self.statements.items() if any(q.id not in self.excluded for q in qs)]
-            self._keys = (len(self.excluded), live)
+            keys = [k for k, qs in self.statements.items() if any(q.id not in self.excluded for q in qs)]
+            self._keys = (len(self.excluded), keys)
         return list(self._keys[1])
 
     def emit(
@@ -101,9 +153,12 @@ def candidates(statements: list[Q], unsure: frozenset[str] = frozenset()) -> lis
     Of equally precise statements, one from prose or an understood table stands for the rest (`unsure` ids last).
     """
     kept: list[Q] = []
+    values: list[Decimal] = []  # the kept values, sorted: is one inside q's interval? one bisection
     for q in sorted(statements, key=lambda s: (s.iv.hi - s.iv.lo, s.id in unsure, s.fact.span)):
-        if not any(q.iv.lo <= k.value <= q.iv.hi for k in kept):
+        i = bisect_left(values, q.iv.lo)
+        if i == len(values) or values[i] > q.iv.hi:
             kept.append(q)
+            insort(values, q.value)
     return kept
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left, bisect_right
 from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.checker.base import Ctx, candidates
@@ -27,25 +28,65 @@ def _support(q: Q, statements: list[Q]) -> int:
     return sum(1 for s in statements if s.iv.intersects(q.iv))
 
 
+class _Supports:
+    """How many statements intersect an interval, by bisection: all, less those entirely above or below it."""
+
+    def __init__(self, statements: list[Q]) -> None:
+        self.los = sorted(s.iv.lo for s in statements)
+        self.his = sorted(s.iv.hi for s in statements)
+
+    def of(self, q: Q) -> int:
+        above = len(self.los) - bisect_right(self.los, q.iv.hi)
+        below = bisect_left(self.his, q.iv.lo)
+        return len(self.los) - above - below
+
+
 def _reference(statements: list[Q]) -> Q:
     """The statement most others agree with (ties: the most precise)."""
     cands = candidates(statements)
-    return max(cands, key=lambda c: (_support(c, statements), -(c.iv.hi - c.iv.lo)))
+    supports = _Supports(statements)
+    return max(cands, key=lambda c: (supports.of(c), -(c.iv.hi - c.iv.lo)))
+
+
+def _slipped(a: Q, b: Q) -> bool:
+    """Two statements differing by 10⁴ or 10⁸ (a zero is no slipped figure: 0 and 47.91 are two statements)."""
+    if a.iv.intersects(b.iv) or not a.money or a.value == 0 or b.value == 0:
+        return False
+    return any(a.iv.scale(k).intersects(b.iv) for k in SLIP_FACTORS)
+
+
+def slip_pairs(cands: list[Q]) -> list[tuple[Q, Q]]:
+    """The pairs of `cands` (in `itertools.combinations` order) that `_slipped`, found by bisection over values.
+
+    A statement b meets a·k only if b's value lies within the widest interval's width of a·k.
+    """
+    if not cands:
+        return []
+    order = sorted(range(len(cands)), key=lambda i: cands[i].value)
+    values = [cands[i].value for i in order]
+    reach = max(q.iv.hi - q.iv.lo for q in cands)
+    found: set[tuple[int, int]] = set()
+    for i, a in enumerate(cands):
+        if not a.money or a.value == 0:
+            continue
+        for k in SLIP_FACTORS:
+            s = a.iv.scale(k)
+            for j in order[bisect_left(values, s.lo - reach) : bisect_right(values, s.hi + reach)]:
+                if j > i and _slipped(a, cands[j]):
+                    found.add((i, j))
+    return [(cands[i], cands[j]) for i, j in sorted(found)]
 
 
 def find_unit_slips(ctx: Ctx) -> None:
     """Two statements of one amount differing by 10⁴ or 10⁸: report, and leave the slipped one out of all checks."""
     for key in ctx.keys():
         statements = ctx.all(*key)
-        for a, b in itertools.combinations(candidates(statements, ctx.unsure), 2):
-            if a.iv.intersects(b.iv) or not a.money or a.value == 0 or b.value == 0:
-                continue  # a zero is no slipped figure: 0 and 47.91 are two different statements
-            if any(a.iv.scale(k).intersects(b.iv) for k in SLIP_FACTORS):
-                slipped, kept = _culprit(ctx, a, b, statements)
-                ctx.excluded.update(s.id for s in statements if s.iv.intersects(slipped.iv))
-                should = plain(kept.value / slipped.scale)
-                msg = f"{name(slipped)}与{name(kept)}相差10⁴或10⁸倍：元/万元/亿元单位混用，应为{should}{slipped.unit}"
-                ctx.emit("unit.slip", "error", msg, [slipped, kept], expected=should, actual=slipped.fact.value)
+        for a, b in slip_pairs(candidates(statements, ctx.unsure)):
+            slipped, kept = _culprit(ctx, a, b, statements)
+            ctx.excluded.update(s.id for s in statements if s.iv.intersects(slipped.iv))
+            should = plain(kept.value / slipped.scale)
+            msg = f"{name(slipped)}与{name(kept)}相差10⁴或10⁸倍：元/万元/亿元单位混用，应为{should}{slipped.unit}"
+            ctx.emit("unit.slip", "error", msg, [slipped, kept], expected=should, actual=slipped.fact.value)
 
 
 def _culprit(ctx: Ctx, a: Q, b: Q, statements: list[Q]) -> tuple[Q, Q]:

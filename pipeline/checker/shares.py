@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from pipeline.checker.base import Ctx
+from pipeline.checker.base import MAX_PAIRS, Ctx, Nearby
 from pipeline.checker.identity import evaluate, name
 from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, half_ulp, tol, total
 from pipeline.checker.labels import label
@@ -92,8 +92,9 @@ def check_shares(ctx: Ctx) -> None:
             ctx, concept, period, scope
         )
         parts = ctx.get(concept, period, "amount", scope)
+        near = (Nearby(parts), Nearby(wholes)) if len(parts) * len(wholes) > MAX_PAIRS else None
         for share in ctx.get(concept, period, "share", scope):
-            _check_share(ctx, share, parts, wholes)
+            _check_share(ctx, share, parts, wholes, near)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,9 @@ def _whole_name(whole: Q) -> str:
     return name(whole)
 
 
-def _check_share(ctx: Ctx, share: Q, parts: list[Q], wholes: list[Q]) -> None:
+def _check_share(ctx: Ctx, share: Q, parts: list[Q], wholes: list[Q], near: tuple[Nearby, Nearby] | None) -> None:
+    if near is not None:  # too many pairings (a file of many reports): the statements around the share
+        parts, wholes = near[0].nearest(share.fact.span[0]), near[1].nearest(share.fact.span[0])
     best: tuple[Decimal, Q, Q, Interval] | None = None
     for part, whole in itertools.product(parts, wholes):
         r = ratio(part, whole)

@@ -10,10 +10,12 @@ unresolved) are tested on magnitudes only.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
-from pipeline.checker.base import Ctx
+from pipeline.checker.base import MAX_PAIRS, Ctx, Nearby
 from pipeline.checker.identity import name
 from pipeline.checker.interval import HUNDRED, Interval, Q, fmt, in_unit, measure, tol, written_decimals
 from pipeline.checker.textual import reason_word
@@ -31,6 +33,7 @@ class Basis:
     priors: list[Q]
     changes: list[Q]
     rates: list[Q]
+    nearby: tuple[Nearby, Nearby, Nearby] | None = None  # currents, priors, changes by position (crowded files)
 
 
 def bases(ctx: Ctx, concept: str) -> list[Basis]:
@@ -74,12 +77,29 @@ def check_yoy(ctx: Ctx) -> None:
     for concept in concepts:
         for b in bases(ctx, concept):
             for ch in b.changes:
-                _check_amount(ctx, b, ch)
+                _check_amount(ctx, _near(b, ch), ch)
                 if not b.priors:
                     _check_negative_prior(ctx, b, ch)
+            options = _rate_options(b) if b.rates and not _crowded(b) else []  # the same for every rate: made once
             for rt in b.rates:
-                _check_rate(ctx, b, rt)
+                _check_rate(ctx, _near(b, rt), rt, _rate_options(_near(b, rt)) if _crowded(b) else options)
             _check_directions(ctx, b)
+
+
+def _crowded(b: Basis) -> bool:
+    """More pairings than are worth trying: a file holding many reports (see `base.nearest`)."""
+    return max(len(b.currents), len(b.changes)) * max(len(b.priors), len(b.currents)) > MAX_PAIRS
+
+
+def _near(b: Basis, q: Q) -> Basis:
+    """The comparison as seen from one statement: all of it, or in a crowded file the statements near it."""
+    if not _crowded(b):
+        return b
+    if b.nearby is None:
+        b.nearby = (Nearby(b.currents), Nearby(b.priors), Nearby(b.changes))
+    pos = q.fact.span[0]
+    currents, priors, changes = b.nearby
+    return Basis(currents.nearest(pos), priors.nearest(pos), changes.nearest(pos), b.rates)
 
 
 def _check_amount(ctx: Ctx, b: Basis, ch: Q) -> None:
@@ -108,23 +128,28 @@ def _check_amount(ctx: Ctx, b: Basis, ch: Q) -> None:
     )
 
 
-def _rate_options(b: Basis) -> list[tuple[list[Q], Interval, Decimal, str]]:
-    """(facts used, signed rate interval, point value, formula) for every way the rate can be computed."""
-    out = []
+RateOption = tuple[list[Q], Interval, Decimal, Callable[[], str]]
+
+
+def _rate_options(b: Basis) -> list[RateOption]:
+    """(facts used, signed rate interval, point value, formula) for every way the rate can be computed.
+
+    The formula is written only for the option a finding reports (a function: the names cost more than the sums).
+    """
+    out: list[RateOption] = []
     for cur, prior in itertools.product(b.currents, b.priors):
         r = (cur.iv - prior.iv).div(prior.iv)
         if r is not None:
             point = (cur.value - prior.value) / prior.value * HUNDRED
-            out.append(([cur, prior], r.scale(HUNDRED), point, f"({name(cur)} − {name(prior)}) / {name(prior)}"))
+            out.append(([cur, prior], r.scale(HUNDRED), point, partial(_difference_formula, cur, prior)))
     if out:
         return out
     for ch, prior in itertools.product(b.changes, b.priors):
         for s in signs(ch):
             r = ch.iv.scale(Decimal(s)).div(prior.iv)
             if r is not None:
-                out.append(
-                    ([ch, prior], r.scale(HUNDRED), s * ch.value / prior.value * HUNDRED, f"{name(ch)} / {name(prior)}")
-                )
+                point = s * ch.value / prior.value * HUNDRED
+                out.append(([ch, prior], r.scale(HUNDRED), point, partial(_change_formula, ch, prior)))
     if out:
         return out
     for ch, cur in itertools.product(b.changes, b.currents):
@@ -133,16 +158,21 @@ def _rate_options(b: Basis) -> list[tuple[list[Q], Interval, Decimal, str]]:
             prior_value = cur.value - s * ch.value
             r = signed.div(cur.iv - signed)
             if r is not None and prior_value:
-                out.append(
-                    (
-                        [ch, cur],
-                        r.scale(HUNDRED),
-                        s * ch.value / prior_value * HUNDRED,
-                        f"{name(ch)} / 上年{in_unit(prior_value, cur)}{cur.unit}"
-                        f"（{name(cur)} {'+' if s < 0 else '−'} 变动额）",
-                    )
-                )
+                point = s * ch.value / prior_value * HUNDRED
+                out.append(([ch, cur], r.scale(HUNDRED), point, partial(_derived_formula, ch, cur, s, prior_value)))
     return out
+
+
+def _difference_formula(cur: Q, prior: Q) -> str:
+    return f"({name(cur)} − {name(prior)}) / {name(prior)}"
+
+
+def _change_formula(ch: Q, prior: Q) -> str:
+    return f"{name(ch)} / {name(prior)}"
+
+
+def _derived_formula(ch: Q, cur: Q, s: int, prior_value: Decimal) -> str:
+    return f"{name(ch)} / 上年{in_unit(prior_value, cur)}{cur.unit}（{name(cur)} {'+' if s < 0 else '−'} 变动额）"
 
 
 def truncated(stated: Q, computed: Interval) -> bool:
@@ -166,8 +196,7 @@ def _check_negative_prior(ctx: Ctx, b: Basis, ch: Q) -> None:
     ctx.emit("yoy.amount", "error", msg, [ch, cur], expected=None, actual=ch.fact.value)
 
 
-def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
-    options = _rate_options(b)
+def _check_rate(ctx: Ctx, b: Basis, rt: Q, options: list[RateOption]) -> None:
     if not options:
         return
     best = None
@@ -180,7 +209,7 @@ def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
                 best = (gap, used, r, point, formula)
     assert best is not None
     _, used, r, point, formula = best
-    msg = f"{name(rt)} ≠ {formula} = {fmt(abs(point))}%"
+    msg = f"{name(rt)} ≠ {formula()} = {fmt(abs(point))}%"
     severity: Severity = "error"
     if truncated(rt, r):
         severity, msg = "warning", msg + "（所列增幅为截尾而非四舍五入）"
@@ -197,7 +226,7 @@ def _check_rate(ctx: Ctx, b: Basis, rt: Q) -> None:
     )
 
 
-def _holds(rt: Q, options: list[tuple[list[Q], Interval, Decimal, str]]) -> bool:
+def _holds(rt: Q, options: list[RateOption]) -> bool:
     return any(rt.iv.scale(Decimal(s)).gap(r) == 0 for _, r, _, _ in options for s in signs(rt))
 
 
@@ -221,7 +250,7 @@ def _as_written(b: Basis) -> Basis:
 def _check_directions(ctx: Ctx, b: Basis) -> None:
     words = [q for q in b.changes + b.rates if q.fact.direction in SIGN]
     for q in words:
-        if _against_amounts(ctx, b, q):
+        if _against_amounts(ctx, _near(b, q), q):
             return
     ups = [q for q in words if q.fact.direction == "up"]
     downs = [q for q in words if q.fact.direction == "down"]

@@ -468,6 +468,8 @@ def read_pdf(p: Path) -> Read:
         if len(pdf) == 0:
             raise InputError(str(p), "PDF has no pages")
         return _assemble(p, pdf)
+    except pdfium.PdfiumError as e:  # a page that does not load (found by tests/test_fuzz.py)
+        raise InputError(str(p), f"corrupt PDF ({e})") from e
     finally:
         pdf.close()
 

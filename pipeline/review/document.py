@@ -10,7 +10,7 @@ taken from the document is escaped.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -54,25 +54,34 @@ class _Doc:
 
 def render_document(doc: DocumentResult, raw: str | None, not_understood: Sequence[object], links: Links) -> str:
     """The whole page of one document as a string."""
+    return "".join(render_document_parts(doc, raw, not_understood, links))
+
+
+def render_document_parts(
+    doc: DocumentResult, raw: str | None, not_understood: Sequence[object], links: Links
+) -> Iterator[str]:
+    """The page of one document in pieces, fact row by fact row (`render_document` joins them).
+
+    Written as it is made, a page of 100,000 facts is never one string in memory.
+    """
     facts = [*doc.facts, *doc.tables, *doc.indicators]
     d = _Doc(doc, raw, Pages(doc.layout), links, {f.id: f for f in facts})
     title = escape(doc.meta.unit_name or doc.source.path.rsplit("/", 1)[-1])
-    body = [
-        _header(d, title, len(facts), len(not_understood)),
-        _findings(d),
-        _placeholders(d),
-        _not_understood(d, not_understood),
-        _facts(d, facts),
-        _problems(doc),
-    ]
     assets = escape(links.assets)
     css = "doc" if d.pages else "doc no-pages"
-    return (
+    yield (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<title>{title} · 审阅</title><link rel="stylesheet" href="{assets}/site.css"></head>'
-        f'<body class="{css}">\n{"".join(body)}\n<script src="{assets}/doc.js"></script></body></html>\n'
+        f'<body class="{css}">\n'
     )
+    yield _header(d, title, len(facts), len(not_understood))
+    yield _findings(d)
+    yield _placeholders(d)
+    yield _not_understood(d, not_understood)
+    yield from _facts(d, facts)
+    yield _problems(doc)
+    yield f'\n<script src="{assets}/doc.js"></script></body></html>\n'
 
 
 def _header(d: _Doc, title: str, n_facts: int, n_tables: int) -> str:
@@ -199,16 +208,15 @@ def _table_item(d: _Doc, item: object) -> str:
 FACT_HEAD = ("id", "概念", "期间", "度量", "口径", "行 / 栏", "数值", "单位", "万元", "来源", "页", "原文")
 
 
-def _facts(d: _Doc, facts: list[Fact]) -> str:
-    parts = [f'<section id="facts"><h2>提取的数字（{len(facts)}）</h2>']
+def _facts(d: _Doc, facts: list[Fact]) -> Iterator[str]:
+    yield f'<section id="facts"><h2>提取的数字（{len(facts)}）</h2>'
     if facts:
-        parts.append('<input class="filter" type="search" placeholder="筛选事实（概念、数值、原文…）">')
+        yield '<input class="filter" type="search" placeholder="筛选事实（概念、数值、原文…）">'
     for title, group in _by_section(facts):
-        rows = "".join(_fact(d, f) for f in group)
-        parts.append(
-            f'<div class="group"><h3>{escape(title)}（{len(group)}）</h3>{_table(FACT_HEAD, rows, "facts")}</div>'
-        )
-    return "".join(parts) + "</section>"
+        yield f'<div class="group"><h3>{escape(title)}（{len(group)}）</h3>{_table_open(FACT_HEAD, "facts")}'
+        yield from (_fact(d, f) for f in group)
+        yield "</tbody></table></div>"
+    yield "</section>"
 
 
 def _by_section(facts: Iterable[Fact]) -> list[tuple[str, list[Fact]]]:
@@ -244,5 +252,9 @@ def _problems(doc: DocumentResult) -> str:
 
 
 def _table(labels: Sequence[str], rows: str, css: str) -> str:
+    return f"{_table_open(labels, css)}{rows}</tbody></table>"
+
+
+def _table_open(labels: Sequence[str], css: str) -> str:
     head = "".join(f"<th{PAGE_CLASS if x == '页' else ''}>{escape(x)}</th>" for x in labels)
-    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>'

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from pipeline.review.document import Links, render_document
+from pipeline.review.document import Links, render_document_parts
 from pipeline.review.index import IndexRow, IndexWriter, write_atomic
 from pipeline.review.source import raw_text
 from schemas.document import DocumentResult
@@ -126,10 +126,18 @@ def _page(site: Path, item: _Item, old: list[Any] | None, report: SiteReport) ->
     doc, not_understood = item.load()
     raw = raw_text(doc)
     links = Links(source=_href(Path(doc.source.path), page.parent) if raw is not None else None)
-    write_atomic(page, render_document(doc, raw, not_understood, links))
+    _write_parts(page, render_document_parts(doc, raw, not_understood, links))
     report.rendered += 1
     row = IndexRow.of(item.stem, doc, len(not_understood))
     return row, [item.stem, doc_stat, [doc.source.path, _stat(Path(doc.source.path))], row.as_list()]
+
+
+def _write_parts(path: Path, parts: Iterable[str]) -> None:
+    """Write a page piece by piece through a temporary file (see `write_atomic`), never holding it whole."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        f.writelines(parts)
+    os.replace(tmp, path)
 
 
 class _OldState:

@@ -37,11 +37,20 @@ def excerpt(raw: str, marks: Sequence[Mark]) -> str:
     marks = [Mark(max(0, min(m.start, n)), max(0, min(m.end, n)), m.css, m.ref, m.anchor) for m in marks]
     windows = _merge(w for m in marks if m.anchor for w in _windows(raw, m))
     parts = ["…" if windows and windows[0][0] > 0 else ""]
+    # windows ascend: sweep the marks once (a finding over a 100,000-row table has that many), each window
+    # getting the marks that reach into it
+    order = sorted(marks, key=lambda m: (m.start, -m.end))
+    reaching: list[Mark] = []
+    next_mark = 0
     for i, (a, b) in enumerate(windows):
         if i:
             skipped = a - windows[i - 1][1]
             parts.append(f'<span class="gap">〔中略 {skipped} 字〕</span>')
-        parts.append(_highlight(raw, a, b, marks))
+        while next_mark < len(order) and order[next_mark].start < b:
+            reaching.append(order[next_mark])
+            next_mark += 1
+        reaching = [m for m in reaching if m.end > a]
+        parts.append(_highlight(raw, a, b, reaching))
     parts.append("…" if windows and windows[-1][1] < n else "")
     return "".join(parts)
 
@@ -118,8 +127,14 @@ def _highlight(raw: str, a: int, b: int, marks: Sequence[Mark]) -> str:
     cuts = sorted({a, b, *(max(a, m.start) for m in inside), *(min(b, m.end) for m in inside)})
     out: list[str] = []
     stack: list[Mark] = []
+    covering: list[Mark] = []  # the marks over [lo, hi), in `inside` order: one sweep, not a scan per cut
+    next_mark = 0
     for lo, hi in pairwise(cuts):
-        want = [m for m in inside if m.start <= lo and m.end >= hi]
+        while next_mark < len(inside) and inside[next_mark].start <= lo:
+            covering.append(inside[next_mark])
+            next_mark += 1
+        covering = [m for m in covering if m.end >= hi]
+        want = covering[:]
         keep = 0
         while keep < len(stack) and keep < len(want) and stack[keep] is want[keep]:
             keep += 1
