@@ -3,6 +3,7 @@
     python bench/bench_ocr.py                      # corpus pages at 200 dpi + the two sample reports
     python bench/bench_ocr.py --dpi 150 200 300    # the resolution comparison of the README
     python bench/bench_ocr.py --skip-reports       # pages only
+    python bench/bench_ocr.py --scanned            # + whole corpus PDFs as scans (image-only PDFs), facts F1
 
 Corpus pages: each page of a corpus PDF that has a text layer is rendered to an image and OCR'd; every number of
 the text layer must be found, exactly, among the numbers of the OCR'd lines (multiset). Numbers read wrongly or
@@ -10,6 +11,9 @@ misread are listed with the confidence of their OCR cell, which is how the warni
 print: the same check on the typeset sample report 003's pages whose tables are set in 7.5 pt and 5.5 pt.
 Sample reports: the report's text is typeset to PDF (tables as ruled grids), rendered to a multi-page TIFF, read
 back through the image reader and processed; its facts are scored against the facts of the text run.
+Scanned corpus PDFs (`--scanned`): every page of three corpus PDFs rendered with pdftoppm and saved as an
+image-only PDF (what a scanner gives), read back by the PDF reader (which OCRs pages without a text layer) and
+scored against the facts of the original PDF's text-layer run.
 """
 
 from __future__ import annotations
@@ -164,6 +168,51 @@ def bench_reports(dpi: int) -> None:
                 print("   only text:", key)
 
 
+SCANNED = (
+    "jiangsu-zhengxie-bangongting-2019-yusuan-biao.pdf",  # Jiangsu, tables only, 12 pages
+    "jiangsu-shengwei-bangongting-2018-bumen-yusuan-biao.pdf",  # Jiangsu, tables only, 15 pages
+    "putuo-shangwuwei-2025-danwei-yusuan.pdf",  # Shanghai, tables and narrative, 22 pages
+)
+
+
+def scan_of(pdf: Path, out: Path, dpi: int) -> Path:
+    """An image-only PDF of `pdf`: each page rendered by pdftoppm, the images saved as one PDF."""
+    import subprocess
+
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(out / "p")], check=True)
+    pages = [Image.open(p) for p in sorted(out.glob("p-*.png"))]
+    target = out / f"{pdf.stem}-scan.pdf"
+    pages[0].save(target, save_all=True, append_images=pages[1:], resolution=dpi)
+    return target
+
+
+def bench_scanned(dpi: int) -> None:
+    print(f"\n## corpus PDFs as scans (image-only PDF at {dpi} dpi), OCR'd, facts vs the text-layer run")
+    for name in SCANNED:
+        pdf = CORPUS / name
+        text_facts = {result_key(f) for f in _facts(process_file(pdf))}
+        with tempfile.TemporaryDirectory() as tmp:
+            scan = scan_of(pdf, Path(tmp), dpi)
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = process_file(scan)
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        ocr_facts = {result_key(f) for f in _facts(result)}
+        score, _ = score_facts(text_facts, ocr_facts)
+        pages = len(result.layout.pages) if result.layout else 0
+        print(
+            f"{name}: {pages} pages OCR'd, wall {seconds:.0f} s, cpu {cpu:.0f} s ({cpu / max(pages, 1):.1f} s/page); "
+            f"facts vs text run P {score.precision:.3f} R {score.recall:.3f} F1 {score.f1:.3f} "
+            f"({score.tp}/{score.fp}/{score.fn}); warnings {len(result.warnings)}",
+            flush=True,
+        )
+        for key in sorted(ocr_facts - text_facts)[:8]:
+            print("   only OCR:", key)
+        for key in sorted(text_facts - ocr_facts)[:8]:
+            print("   only text:", key)
+
+
 def _facts(result: DocumentResult) -> list[Fact]:
     return [*result.facts, *result.tables]
 
@@ -174,6 +223,7 @@ def main() -> None:
     ap.add_argument("--skip-reports", action="store_true")
     ap.add_argument("--skip-corpus", action="store_true")
     ap.add_argument("--skip-small-print", action="store_true")
+    ap.add_argument("--scanned", action="store_true", help="also OCR three whole corpus PDFs rendered as scans")
     args = ap.parse_args()
     if not args.skip_corpus:
         bench_corpus(args.dpi)
@@ -181,6 +231,8 @@ def main() -> None:
         bench_small_print(args.dpi)
     if not args.skip_reports:
         bench_reports(args.dpi[-1] if len(args.dpi) == 1 else 200)
+    if args.scanned:
+        bench_scanned(args.dpi[-1] if len(args.dpi) == 1 else 200)
 
 
 if __name__ == "__main__":
