@@ -24,7 +24,7 @@ class LabelRow:
 
     label: str
     where: str
-    concepts: Counter[str] = field(default_factory=Counter)
+    decisions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (decided_by, concept or '') per document
     deciders: Counter[str] = field(default_factory=Counter)
     documents: int = 0
     uses: int = 0
@@ -32,8 +32,13 @@ class LabelRow:
 
     @property
     def concept(self) -> str:
-        """The concept it was read as most often ('' for none)."""
-        return self.concepts.most_common(1)[0][0] if self.concepts else ""
+        """The concept its most frequent decider read it as most often ('' for none).
+
+        A label nobody knows in most documents shows no concept, even where a table's own lines read it in a few.
+        """
+        by = self.decided_by
+        read = Counter({c: n for (who, c), n in self.decisions.items() if who == by and c})
+        return read.most_common(1)[0][0] if read else ""
 
     @property
     def decided_by(self) -> str:
@@ -84,8 +89,7 @@ def label_report(out: str | Path) -> LabelReport:
             row.documents += 1
             row.uses += use["count"]
             row.deciders[use["decided_by"]] += 1
-            if use.get("concept"):
-                row.concepts[use["concept"]] += 1
+            row.decisions[use["decided_by"], use.get("concept") or ""] += 1
             if use.get("table_kind"):
                 row.table_kinds[use["table_kind"]] += 1
     ordered = sorted(rows.values(), key=lambda r: (r.decided_by != "none", -r.documents, -r.uses, r.label))

@@ -11,6 +11,7 @@ from pipeline.cli import main
 from pipeline.document import process_raw
 from pipeline.errors import InputError
 from pipeline.ingest import RawDocument
+from pipeline.labels_report import label_report
 from pipeline.rules.labels import label_key, load_overrides
 
 TEXT = (
@@ -128,3 +129,18 @@ def test_lexicon_command_on_a_folder_that_is_no_run_is_one_line(
     assert main(["lexicon", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not the output folder of a run" in err[0]
+
+
+def test_a_label_unknown_in_most_documents_shows_no_concept(tmp_path: Path) -> None:
+    docs = tmp_path / "run" / "docs"
+    docs.mkdir(parents=True)
+    use = {"label": "一般公共预算资金", "where": "row", "count": 1, "table_kind": "收入表"}
+    decided = [("none", None), ("none", None), ("lexicon", "inc_general_budget")]
+    for n, (by, concept) in enumerate(decided):
+        doc = {"labels": [{**use, "decided_by": by, "concept": concept}]}
+        (docs / f"d{n}.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    report = label_report(tmp_path / "run")
+    assert [(r.label, r.decided_by, r.concept, r.documents) for r in report.rows] == [
+        ("一般公共预算资金", "none", "", 3)
+    ]
+    assert '# "一般公共预算资金":' in report.unknown_path.read_text("utf-8")
