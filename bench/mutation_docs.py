@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.checker.goldens import golden_facts  # noqa: E402
+from pipeline.checker.goldens import golden_facts, to_fact  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
 from pipeline.evaluate import cases  # noqa: E402
 from pipeline.ingest import RawDocument, read_document  # noqa: E402
 from pipeline.meta import fiscal_year  # noqa: E402
-from pipeline.numbers import NUMBER, parse_number, to_wan  # noqa: E402
+from pipeline.numbers import NUMBER, parse_number  # noqa: E402
 from schemas.document import Fact, Span  # noqa: E402
 from schemas.golden import GoldenFact, GoldenFacts  # noqa: E402
 
@@ -65,7 +65,7 @@ def corpus_facts(folder: Path, raw: RawDocument) -> tuple[list[Fact], list[str]]
             continue
         placed.append((n, g, quote, hits))
     spans = _spread(placed)
-    return [_golden_fact(g, f"g{n}", spans[n]) for n, g, _, _ in placed], unlocated
+    return [to_fact(g, "", f"g{n}", spans[n]) for n, g, _, _ in placed], unlocated
 
 
 def _quote_span(g: GoldenFact, text: str, keep: list[int], squeezed: str, page: Span | None) -> tuple[int, int] | None:
@@ -126,24 +126,6 @@ def _spread(placed: list[tuple[int, GoldenFact, Span, list[Span]]]) -> dict[int,
             for k, (n, _) in enumerate(sorted(members, key=lambda x: (x[1].scope is not None, x[0]))):
                 chosen[n] = equal[min(k, len(equal) - 1)]
     return chosen
-
-
-def _golden_fact(g: GoldenFact, fact_id: str, span: Span) -> Fact:
-    wan = to_wan(Decimal(g.value), g.unit)
-    return Fact(
-        id=fact_id,
-        concept=g.concept,
-        period=g.period,
-        value=g.value,
-        unit=g.unit,
-        value_wan=None if wan is None else format(wan, "f"),
-        decimals=len(g.value.split(".", 1)[1]) if "." in g.value else 0,
-        text=g.quote,
-        span=span,
-        measure=g.measure,
-        scope=g.scope,
-        direction=g.direction,
-    )
 
 
 # ---------------------------------------------------------------- documents

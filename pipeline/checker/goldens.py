@@ -50,8 +50,8 @@ def locate(g: GoldenFact, raw: str) -> Span:
     return (base + m.start(), base + m.end())
 
 
-def to_fact(g: GoldenFact, raw: str, fact_id: str) -> Fact:
-    """One golden fact as a checker `Fact`."""
+def to_fact(g: GoldenFact, raw: str, fact_id: str, span: Span | None = None) -> Fact:
+    """One golden fact as a checker `Fact` (at `span` when the caller located it, else where its quote is)."""
     decimals = len(g.value.split(".", 1)[1]) if "." in g.value else 0
     wan = to_wan(Decimal(g.value), g.unit)
     return Fact(
@@ -63,7 +63,7 @@ def to_fact(g: GoldenFact, raw: str, fact_id: str) -> Fact:
         value_wan=None if wan is None else format(wan, "f"),
         decimals=decimals,
         text=g.quote,
-        span=locate(g, raw),
+        span=span if span is not None else locate(g, raw),
         measure=g.measure,
         scope=g.scope,
         direction=g.direction,
