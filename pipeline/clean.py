@@ -33,6 +33,7 @@ _PAGE_LINE = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4}|(?:Page|页码)\s*[:：]?\s*\d{1,4})[ \t\u3000]*$"
 )
 _BARE_NUMBER_LINE = re.compile(r"^[ \t\u3000]*\d{1,3}[ \t\u3000]*$")
+_PAGE_BREAK_AFTER = re.compile(r"(?:\n[ \t\u3000]*){0,2}\f")  # pdftotext's default mode: `24\n\n\f`
 _SPACED_CELLS = re.compile(r"\S(?: {2,}|\u3000{2,})\S")
 _WORD_GAP = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
 _TOC_HEAD = re.compile(r"^[ \t\u3000\f]*目[ \t\u3000]*录[ \t\u3000]*$")
@@ -200,9 +201,10 @@ def _page_number_ranges(text: str, counts: Counter[str]) -> list[tuple[int, int]
     ranges = []
     for start, end in _lines(text):
         line = text[start:end]
-        at_page_edge = (start > 0 and text[start - 1] == "\f") or (end < len(text) and text[end] == "\f")
+        after = _PAGE_BREAK_AFTER.match(text, end)  # the page's last line, blank lines before its page break
+        at_page_edge = (start > 0 and text[start - 1] == "\f") or after is not None
         if _PAGE_LINE.match(line) or (at_page_edge and _BARE_NUMBER_LINE.match(line)):
-            stop = end
+            stop = after.end() if after is not None else end
             while stop < len(text) and stop - end < 2 and text[stop] in "\n\f":
                 stop += 1  # the line break and the page break after it: the sentence continues on the next page
             ranges.append((start, stop))
@@ -298,6 +300,7 @@ def _line_join_ranges(text: str, counts: Counter[str], md_lines: set[int]) -> li
     return ranges
 
 
+_LEVEL_MARK = re.compile(r"^[（(][类款项][）)]")
 _AMOUNT_START = re.compile(r"^[\d,]+(\.\d+)?\s*(万元|亿元|元|%)")
 _UNIT_OR_ISSUER = re.compile(r"^\s*(单\s*位|金额单位|编制部门|部门名称|预算单位|预算主管部门|填报单位)\s*[：:]")
 
@@ -316,6 +319,8 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
         return full and body[-1] in "”）)" and is_cjk(nxt[0]) and not _UNIT_OR_ISSUER.match(nxt)
     if body.endswith("表") or _UNIT_OR_ISSUER.match(nxt):
         return False  # a table title, its 单位 / 编制部门 line: not one sentence
+    if _LEVEL_MARK.match(nxt) and is_cjk(body[-1]) and blank_lines == 0:
+        return True  # `…基本养老保险缴费支出` / `（项）支出 1384.7万元`: a 类/款/项 mark closes the name before it
     first = nxt[0]
     if width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - max(8, width // 6):
         return is_cjk(first) or first.isdigit() or first in "（(“，、%）)”。；：:,.;"

@@ -693,6 +693,28 @@ SHARES = [
         [("share.stated", "warning")],
         id="vehicle-operation-share-completes-the-group",
     ),
+    pytest.param(
+        [
+            F("sg_overseas", "160", period="budget"),
+            P("sg_overseas", "31.14", period="budget", measure="share", text="占“三公”经费的31.14%"),
+            F("sg_vehicle", "266.8", period="budget"),
+            F("sg_vehicle_operation", "266.8", period="budget"),
+            P("sg_vehicle_operation", "51.93", period="budget", measure="share", text="占“三公”经费的51.93%"),
+            F("sg_reception", "86.95", period="budget"),
+            P("sg_reception", "16.93", period="budget", measure="share", text="占“三公”经费的16.93%"),
+        ],
+        [("share.stated", "warning")],  # 16.93 (16.92 computed) nudged so the three sum to 100
+        id="vehicle-share-named-of-sangong-is-not-taken-of-the-vehicle-total",
+    ),
+    pytest.param(
+        [
+            F("sg_vehicle", "266.8", period="budget"),
+            F("sg_vehicle_operation", "200", period="budget"),
+            P("sg_vehicle_operation", "70.00", period="budget", measure="share", text="占公务用车购置及运行费的70.00%"),
+        ],
+        [("share.stated", "error")],
+        id="vehicle-share-of-the-vehicle-total-still-checked",
+    ),
 ]
 
 

@@ -97,6 +97,16 @@ def test_spans_survive_injected_noise(insertions: list[tuple[int, str]], start: 
         pytest.param("占**%；其他", "占**%；其他", id="masked-number-kept"),
         pytest.param("第一页正文。\n- 3 -\n\f第二页正文。", "第一页正文。\n第二页正文。", id="page-number-line"),
         pytest.param("正文\n第 2 页 共 9 页\n续", "正文\n续", id="page-x-of-y"),
+        pytest.param(
+            "其中拟采购货物\n24\n\n\f支出1637.72万元。",
+            "其中拟采购货物\n支出1637.72万元。",
+            id="page-number-blank-lines-page-break",
+        ),
+        pytest.param(
+            "2．行政事业单位离退休（款）机关事业单位基本养老保险缴费支出\n（项）支出 1384.7 万元。",
+            "2.行政事业单位离退休（款）机关事业单位基本养老保险缴费支出（项）支出 1384.7 万元。",
+            id="level-mark-continues-the-name",
+        ),
         pytest.param("目录\n一、概况......1\n二、收入......3\n一、概况\n正文", "一、概况\n正文", id="toc-block"),
         pytest.param(
             "社会保障和就业支出287.51\n\n万元，医疗卫生10.35万元。",

@@ -155,6 +155,16 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
             id="a-class-name-with-a-bracketed-word",
         ),
         pytest.param(
+            "（一）公共安全（类）\n2．法院（款）一般行政事务管理（项）支出5804.83万元，与上年相比减少245.14万元。",
+            {("func:2040502", "current", "amount", "5804.83", ""), ("func:2040502", "change", "amount", "245.14", "")},
+            id="a-misspelt-item-name-resolves-to-its-one-close-sibling",
+        ),
+        pytest.param(
+            "（一）公共安全（类）\n2．法院（款）信息化建设（项）支出5804.83万元，与上年相比减少245.14万元。",
+            set(),
+            id="an-item-name-close-to-no-sibling-stays-unknown",
+        ),
+        pytest.param(
             "科技创新专项经费情况说明\n一、项目概述\n加快推动企业创新。\n六、年度预算安排\n"
             "2025年度项目总预算1720.00万，其中各级企业技术中心认定1720.00万。",
             {("project:科技创新专项经费", "budget", "amount", "1720.00", "")},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -88,13 +89,26 @@ def check_shares(ctx: Ctx) -> None:
     for concept, period, measure, scope in ctx.keys():
         if measure != "share":
             continue
-        wholes = [w for b in basis(concept) for w in ctx.get(b, period, "amount", scope)] or _sangong_sum(
-            ctx, concept, period, scope
-        )
         parts = ctx.get(concept, period, "amount", scope)
-        near = (Nearby(parts), Nearby(wholes)) if len(parts) * len(wholes) > MAX_PAIRS else None
-        for share in ctx.get(concept, period, "share", scope):
-            _check_share(ctx, share, parts, wholes, near)
+        for named in (False, True):
+            shares = [s for s in ctx.get(concept, period, "share", scope) if _names_sangong(s) == named]
+            if not shares:
+                continue
+            bases = [b for b in basis(concept) if not (named and b == "sg_vehicle")]
+            wholes = [w for b in bases for w in ctx.get(b, period, "amount", scope)] or _sangong_sum(
+                ctx, concept, period, scope
+            )
+            near = (Nearby(parts), Nearby(wholes)) if len(parts) * len(wholes) > MAX_PAIRS else None
+            for share in shares:
+                _check_share(ctx, share, parts, wholes, near)
+
+
+_OF_SANGONG = re.compile(r"占[^，,。；;%\d]{0,12}三公")
+
+
+def _names_sangong(share: Q) -> bool:
+    """A 公务用车 share its sentence says is taken of the 三公 total (占“三公”经费的51.93%), not of 公务用车购置及运行费."""
+    return share.fact.concept in VEHICLE and _OF_SANGONG.search(share.fact.text or "") is not None
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ under its parent, from the report's own tables first and the lexicon's classific
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cache
 
+from pipeline.rules.vocab import FUNC_CODES
 from pipeline.segment import Segmented
 
 _DIGITS = re.compile(r"^\d+$")
@@ -31,6 +34,25 @@ def dice(a: str, b: str) -> Fraction:
     return Fraction(2 * len(ga & gb), len(ga) + len(gb))
 
 
+def closest(names: Mapping[str, str], want: str) -> str | None:
+    """The code of the one name close to `want` (Dice >= 0.7, no tie): a report's typo (一般行政事务管理)."""
+    scored = sorted(((dice(want, n), c) for n, c in names.items()), reverse=True)
+    if scored and scored[0][0] >= Fraction(7, 10) and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][1]
+    return None
+
+
+@cache
+def lexicon_children(parent: str) -> dict[str, str]:
+    """The lexicon's classes right under `parent` (a 类 or 款 code), by compared name."""
+    return {
+        compact_name(alias): code
+        for code, aliases in FUNC_CODES.items()
+        if code.startswith(parent) and len(code) == len(parent) + 2
+        for alias in aliases
+    }
+
+
 @dataclass
 class DocCodes:
     """Codes by parent code and name, as the report's tables print them."""
@@ -46,12 +68,7 @@ class DocCodes:
         """The code of `name` under `parent` ('' or None: a 类), exactly or by a close name (a report's typo)."""
         names = self.children.get(parent or "", {})
         want = compact_name(name)
-        if want in names:
-            return names[want]
-        scored = sorted(((dice(want, n), c) for n, c in names.items()), reverse=True)
-        if scored and scored[0][0] >= Fraction(7, 10) and (len(scored) == 1 or scored[1][0] < scored[0][0]):
-            return scored[0][1]
-        return None
+        return names[want] if want in names else closest(names, want)
 
     def __bool__(self) -> bool:
         return bool(self.children)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.lexicon import lexicon
 from pipeline.numbers import NUMBER
+from pipeline.rules.codes import closest, compact_name, lexicon_children
 from pipeline.rules.emit import Emitter
 from pipeline.rules.labels import resolve
 from pipeline.rules.vocab import FUNC_CODES, func_code_by_name, last_concept
@@ -205,7 +206,11 @@ def _resolve_path(m: re.Match[str], em: Emitter | None = None) -> str | None:
         name = m.group(level)
         if not name:
             break
-        child = (codes.child(code, name) if codes else None) or func_code_by_name(name, parent=code)
+        child = (
+            (codes.child(code, name) if codes else None)
+            or func_code_by_name(name, parent=code)
+            or closest(lexicon_children(code), compact_name(name))
+        )
         if child is None:
             return None  # a name not under its parent: no guess at a level above
         code = child
