@@ -307,7 +307,11 @@ _UNIT_OR_ISSUER = re.compile(r"^\s*(单\s*位|金额单位|编制部门|部门�
 
 def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bool:
     body = line.strip()
-    if not body or not nxt.strip() or "\t" in line or "\t" in nxt or nxt[:1].isspace():
+    if not body or not nxt.strip() or "\t" in line or "\t" in nxt:
+        return False
+    if _LEVEL_MARK.match(nxt.lstrip()) and is_cjk(body[-1]) and blank_lines == 0:
+        return True  # `…基本养老保险缴费支出` / `（项）支出 1384.7万元`: a 类/款/项 mark closes the name before it
+    if nxt[:1].isspace():
         return False
     if _SPACED_CELLS.search(body) or _SPACED_CELLS.search(nxt):
         return False  # rows of a space-aligned table
@@ -319,8 +323,6 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
         return full and body[-1] in "”）)" and is_cjk(nxt[0]) and not _UNIT_OR_ISSUER.match(nxt)
     if body.endswith("表") or _UNIT_OR_ISSUER.match(nxt):
         return False  # a table title, its 单位 / 编制部门 line: not one sentence
-    if _LEVEL_MARK.match(nxt) and is_cjk(body[-1]) and blank_lines == 0:
-        return True  # `…基本养老保险缴费支出` / `（项）支出 1384.7万元`: a 类/款/项 mark closes the name before it
     first = nxt[0]
     if width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - max(8, width // 6):
         return is_cjk(first) or first.isdigit() or first in "（(“，、%）)”。；：:,.;"

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.ingest import RawDocument, read_document, read_text_export
 from pipeline.numbers import MONEY_UNITS, plain, to_wan
-from schemas.document import DocumentResult, Fact
+from schemas.document import DocumentResult, Fact, Finding
 from schemas.golden import (
     GoldenFact,
     GoldenFacts,
@@ -225,18 +225,31 @@ def score_placeholders(gold: GoldenPlaceholders, pred: DocumentResult, raw: str 
 def score_findings(gold: GoldenFindings, pred: DocumentResult) -> tuple[int, list[str], list[str]]:
     """Matched expected findings, the expected ones missed, and `error` findings matching nothing."""
     concepts = {f.id: f.concept for f in [*pred.facts, *pred.tables, *pred.indicators]}
-    predicted = [(f, frozenset(concepts.get(i, i) for i in f.facts)) for f in pred.findings]
+    predicted = [(f, _concept_sets(f, concepts)) for f in pred.findings]
     used: set[int] = set()
     missed = []
     for g in gold.findings:
         want = frozenset(g.concepts)
-        hit = next((n for n, (f, c) in enumerate(predicted) if n not in used and f.rule == g.rule and c == want), None)
+        hit = next((n for n, (f, c) in enumerate(predicted) if n not in used and f.rule == g.rule and want in c), None)
         if hit is None:
             missed.append(f"{g.rule} {sorted(want)}")
         else:
             used.add(hit)
     alarms = [f"{f.rule}: {f.message}" for n, (f, _) in enumerate(predicted) if n not in used and f.severity == "error"]
     return len(gold.findings) - len(missed), missed, alarms
+
+
+def _concept_sets(finding: Finding, concepts: dict[str, str]) -> tuple[frozenset[str], ...]:
+    """The concepts a finding names, as sets a golden finding may equal.
+
+    A share of the 三公 total the report does not state is checked against the sum of its three parts (出国 + 公车 +
+    接待); the golden writes it as the share's concept and sangong_total.
+    """
+    named = frozenset(concepts.get(i, i) for i in finding.facts)
+    parts = {"sg_overseas", "sg_reception"} <= named and bool({"sg_vehicle", "sg_vehicle_operation"} & named)
+    if finding.rule == "share.stated" and parts and "sangong_total" not in named:
+        return named, frozenset({concepts.get(finding.facts[0], ""), "sangong_total"})
+    return (named,)
 
 
 def _load(model: type[BaseModel], path: Path) -> BaseModel | None:

@@ -107,6 +107,11 @@ def test_spans_survive_injected_noise(insertions: list[tuple[int, str]], start: 
             "2.行政事业单位离退休（款）机关事业单位基本养老保险缴费支出（项）支出 1384.7 万元。",
             id="level-mark-continues-the-name",
         ),
+        pytest.param(
+            "机关事业单位基本养老保险缴费支出\n  （项）415.33 万元，",
+            "机关事业单位基本养老保险缴费支出  （项）415.33 万元，",
+            id="indented-level-mark",
+        ),
         pytest.param("目录\n一、概况......1\n二、收入......3\n一、概况\n正文", "一、概况\n正文", id="toc-block"),
         pytest.param(
             "社会保障和就业支出287.51\n\n万元，医疗卫生10.35万元。",

@@ -165,6 +165,21 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
             id="an-item-name-close-to-no-sibling-stays-unknown",
         ),
         pytest.param(
+            "截至2023年12月31日，本单位共有车辆2辆，其中：部级领导干部用车0辆、主要领导干部用车0辆、机要通信用车\n\n"
+            "0辆、其他用车2辆。",
+            {("vehicles_count", "current", "count", "2", "")},
+            id="a-category-list-cut-by-a-paragraph-break-gives-no-items",
+        ),
+        pytest.param(
+            "截至2023年12月31日，本单位共有车辆2辆，其中：一般公务用车0辆、其他用车2辆。",
+            {
+                ("vehicles_count", "current", "count", "2", ""),
+                ("vehicles_count", "current", "count", "0", "一般公务用车"),
+                ("vehicles_count", "current", "count", "2", "其他用车"),
+            },
+            id="a-closed-category-list-gives-its-items",
+        ),
+        pytest.param(
             "科技创新专项经费情况说明\n一、项目概述\n加快推动企业创新。\n六、年度预算安排\n"
             "2025年度项目总预算1720.00万，其中各级企业技术中心认定1720.00万。",
             {("project:科技创新专项经费", "budget", "amount", "1720.00", "")},
@@ -207,6 +222,12 @@ def test_narrative_cases(text: str, expected: set[tuple[str, str, str, str, str]
                 ("project:业务运行费", "current", "amount", "15", ""),
             },
             id="project-table-cells",
+        ),
+        pytest.param(
+            "一般公共预算财政拨款基本支出决算表\n单位：万元\n科目编码\t科目名称\t决算数\t科目编码\t科目名称\t决算数\n"
+            "303\t对个人和家庭的补助\t\t30215\t会议费\t\n30301\t离休费\t\t30216\t培训费\t\n",
+            set(),
+            id="a-blank-two-sided-code-list-has-no-figures",
         ),
     ],
 )

@@ -436,6 +436,8 @@ def _count_list(
     if head is None:
         return None
     stop = min((p for p in (text.find("；", start, end), text.find("。", start, end)) if p >= 0), default=end)
+    if stop == end and not text[start:end].rstrip().endswith(("；", "。", ";", "…", "...")):
+        return start, stop  # the list goes on past a line break the text did not join: its items are not all here
     for m in category.finditer(text, start + head.end(), stop):
         em.add(
             concept,

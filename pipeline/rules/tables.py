@@ -26,6 +26,7 @@ from schemas.document import Measure, Period
 _NUM = re.compile(rf"^(?:{NUMBER})$")
 _UNIT_LINE = re.compile(r"单[位元]\s*[：:]\s*(万元|亿元|元)")
 _CODE = re.compile(r"^\d{2,3}$")
+_CLASS_CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")  # 303, 30301, 2040501
 _SCOPE_COLUMNS = {"基本支出": "basic", "项目支出": "project"}
 _TOTAL_COLUMNS = {
     "人员经费": "gb_personnel",
@@ -212,13 +213,18 @@ def _loose_header(texts: list[str], label_col: int, value_names: list[str]) -> _
     first number keeps a name, and `partial` marks that the rest are unknown.
     """
     header = _Header(label_col=label_col, data_label_col=label_col)
-    numbers = [j for j, t in enumerate(texts) if j > label_col and is_number(t)]
+    numbers = [j for j, t in enumerate(texts) if j > label_col and is_number(t) and not _next_code(texts, j)]
     if numbers and len(numbers) == len(value_names):
         header.names = {j: [name] for j, name in zip(numbers, value_names, strict=True)}
     elif numbers and value_names:
         header.names = {numbers[0]: [value_names[0]]}
         header.partial = True
     return header
+
+
+def _next_code(texts: list[str], j: int) -> bool:
+    """A code with a name after it (`30301 离休费 30216 培训费`: two code lists side by side), not a figure."""
+    return bool(_CLASS_CODE.match(texts[j])) and j + 1 < len(texts) and not is_number(texts[j + 1])
 
 
 def _loose_label(texts: list[str], label_col: int) -> str:
@@ -316,7 +322,8 @@ def _emit_row(
     # two-sided tables (收入 | 支出): a later label cell starts a second pair
     later_label = next((j for j, c in enumerate(row) if j > label_col and c.text and not is_number(c.text)), None)
     if later_label is not None:
-        numbers = [(j, c) for j, c in numbers if j < later_label]
+        # the cell right before the second label may be its code (30301 离休费 | 30216 培训费), not a figure
+        numbers = [(j, c) for j, c in numbers if j < later_label and not _next_code([c.text for c in row], j)]
         _emit_row(
             em,
             row,
