@@ -300,6 +300,7 @@ def _line_join_ranges(text: str, counts: Counter[str], md_lines: set[int]) -> li
     return ranges
 
 
+_SUBJECTLESS_START = re.compile(r"^(?:\d{4}\s*年|与上年|比上年|较上年|同比)")
 _LEVEL_MARK = re.compile(r"^[（(][类款项][）)]")
 _AMOUNT_START = re.compile(r"^[\d,]+(\.\d+)?\s*(万元|亿元|元|%)")
 _UNIT_OR_ISSUER = re.compile(r"^\s*(单\s*位|金额单位|编制部门|部门名称|预算单位|预算主管部门|填报单位)\s*[：:]")
@@ -320,6 +321,8 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
     if body[-1] in TERMINAL_PUNCT:
         # a closing quote or bracket that fills the line (占“三公” / 经费的31.14%) wraps a sentence; others end one
         full = width is not None and blank_lines == 0 and display_width(line.rstrip()) >= width - max(4, width // 10)
+        if full and body[-1] == "。" and _SUBJECTLESS_START.match(nxt):
+            return True  # a full line closing a sentence; the next one speaks of the same subject (2023年当年预算执行数为…)
         return full and body[-1] in "”）)" and is_cjk(nxt[0]) and not _UNIT_OR_ISSUER.match(nxt)
     if body.endswith("表") or _UNIT_OR_ISSUER.match(nxt):
         return False  # a table title, its 单位 / 编制部门 line: not one sentence

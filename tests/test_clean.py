@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pipeline.clean import clean
 from pipeline.document import process_raw
 from pipeline.ingest import RawDocument
-from pipeline.textutil import fold
+from pipeline.textutil import display_width, fold
 from schemas.document import DocumentResult
 
 MARKERS = re.compile(r"\[bookmark: [^\]\n]*\]|\[image: [^\]\n]*\]")
@@ -206,3 +206,12 @@ def test_the_compat_fold_keeps_the_offset_map() -> None:
     assert list(ct.offsets) == list(range(len(raw)))
     assert ct.artifacts["compat_ideographs"] == 5
     assert ct.raw_span(10, 12) == (10, 12) and raw[10:12] == "⽀出"
+
+
+def test_a_full_line_ending_a_sentence_joins_a_subjectless_next_sentence() -> None:
+    filler = "\n".join(["这是一个用于测试折行检测的较长段落文字内容这是一个用于测试折行检测的"] * 10)
+    full = "行政单位离退休（项）经费主要用于行政单位离退休人员的各项补贴离退休。"
+    assert display_width(full) == display_width(filler.split("\n")[0])
+    ct = clean(filler + "\n" + full + "\n2023年当年预算执行数为20.30万元。\n" + full + "\n主要原因是经费增加。\n")
+    assert "离退休。2023年当年预算执行数为20.30万元" in ct.text
+    assert "离退休。\n主要原因是经费增加" in ct.text  # a sentence with a subject of its own stays a paragraph
