@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import EXPECTED, REPORTS, ROOT, STEMS, read_report
 
-from pipeline.document import parse
+from pipeline.corpus_goldens import corpus_dir
+from pipeline.document import parse, process_raw
 from pipeline.evaluate import _load, golden_key, result_key, score_facts
-from pipeline.ingest import RawDocument
+from pipeline.ingest import RawDocument, read_document
 from pipeline.meta import detect_meta
 from pipeline.rules import extract
 from pipeline.variants import VARIANTS
@@ -383,3 +384,11 @@ def test_small_integers_in_an_amount_column_are_figures_not_codes(tmp_path: Path
         ("func:20406", None, "775"),
         ("func:20406", "project", "775"),
     }
+
+
+@pytest.mark.skipif(not corpus_dir().exists(), reason="corpus PDFs not beside the checkout")
+def test_a_fiscal_expenditure_table_total_is_the_unscoped_fiscal_expenditure() -> None:
+    """财政拨款支出预算表's 合计 is 财政拨款支出 itself (scope none, as the prose states it), not a fiscal part of it."""
+    result = process_raw(read_document(corpus_dir() / "jiangsu-gaoyuan-2019-bumen-yusuan.pdf"))
+    totals = [f for f in result.facts if f.table_kind == "财政拨款支出表" and f.concept == "fiscal_expenditure"]
+    assert [(f.value, f.scope) for f in totals] == [("37188.34", None)]

@@ -340,7 +340,7 @@ def _emit_row(
             name = kind.total.get(col.role or "")
             if name is None:
                 continue
-            target, scope = name, kind.total_scope if prior_scope is None else prior_scope
+            target, scope = name, _total_scope(kind, name) if prior_scope is None else prior_scope
         elif concept.startswith("func:"):
             if col.role in ("basic", "project") and kind.scope is None:
                 scope = col.role
@@ -432,7 +432,17 @@ def _read_totals_only(em: Emitter, grid: Grid, columns: list[Column]) -> None:
             period, scope = _period_of(col, grid.period)
             if concept is None or period is None:
                 continue
-            _add(em, grid, r, concept, period, scope or kind.total_scope, row[col.index], col, None, "合计")
+            _add(em, grid, r, concept, period, scope or _total_scope(kind, concept), row[col.index], col, None, "合计")
+
+
+def _total_scope(kind: TableKind, concept: str) -> str | None:
+    """The scope of a total the kind's 合计 row gives.
+
+    None for a concept that is that fund's own total already (财政拨款支出 of the 财政拨款支出表), else the kind's
+    `total_scope` (the same table's 基本支出 is the fiscal part of 基本支出).
+    """
+    found = lexicon().concepts.get(concept)
+    return None if found is not None and found.fund == kind.total_scope else kind.total_scope
 
 
 def _read_single(em: Emitter, grid: Grid, columns: list[Column]) -> None:
