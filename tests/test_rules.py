@@ -181,6 +181,17 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
             id="a-closed-category-list-gives-its-items",
         ),
         pytest.param(
+            "截止2022年12月31日，本部门固定资产3149.52万元，其中：房屋14609.83平方米；车辆7辆（一般公务用车3辆，"
+            "执法执勤用车4辆）；单价50万元以上通用设备0台/套。",
+            {
+                ("vehicles_count", "current", "count", "7", ""),
+                ("vehicles_count", "current", "count", "3", "一般公务用车"),
+                ("vehicles_count", "current", "count", "4", "执法执勤用车"),
+                ("equipment_general", "current", "count", "0", ""),
+            },
+            id="vehicles-in-a-fixed-asset-list-with-their-categories-in-brackets",
+        ),
+        pytest.param(
             "科技创新专项经费情况说明\n一、项目概述\n加快推动企业创新。\n六、年度预算安排\n"
             "2025年度项目总预算1720.00万，其中各级企业技术中心认定1720.00万。",
             {("project:科技创新专项经费", "budget", "amount", "1720.00", "")},

@@ -433,9 +433,13 @@ def _count_list(
     """
     text = em.ct.text
     head = re.match(r"\s*[，,]?\s*其中\s*[：:，,]?|\s*[（(]其中", text[start:end])
+    bracket = re.match(r"\s*[（(]", text[start:end]) if head is None else None
+    if bracket is not None and category.match(text, start + bracket.end()):
+        head = bracket  # 车辆7辆（一般公务用车3辆，执法执勤用车4辆…）
     if head is None:
         return None
-    stop = min((p for p in (text.find("；", start, end), text.find("。", start, end)) if p >= 0), default=end)
+    ends = ("）", ")") if bracket is not None else ("；", "。")
+    stop = min((p for p in (text.find(ends[0], start, end), text.find(ends[1], start, end)) if p >= 0), default=end)
     if stop == end and not text[start:end].rstrip().endswith(("；", "。", ";", "…", "...")):
         return start, stop  # the list goes on past a line break the text did not join: its items are not all here
     for m in category.finditer(text, start + head.end(), stop):
