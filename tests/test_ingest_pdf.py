@@ -171,6 +171,46 @@ def test_a_table_cut_by_a_page_break_continues_on_the_next_page(tmp_path: Path) 
     assert read.layout.tables[1].header_paths == read.layout.tables[0].header_paths
 
 
+def test_a_total_row_alone_on_the_next_page_is_the_tables_last_row(tmp_path: Path) -> None:
+    f = tmp_path / "t.pdf"
+    c = _canvas(f)
+    x, y = [50.0, 200, 300, 400], [700.0, 680, 660, 640]
+    _grid(c, x, y)
+    for r, (label, a, b) in enumerate(
+        (("项目", "合计", "基本支出"), ("一般公共服务支出", "10.00", "8.00"), ("教育支出", "5.00", "5.00"))
+    ):
+        _text(c, 55, y[r] - 14, label)
+        _text(c, 205, y[r] - 14, a)
+        _text(c, 305, y[r] - 14, b)
+    c.showPage()
+    _text(c, 55, 686, "合计")  # no rulings, no header: one row under the columns of the page before
+    _text(c, 205, 686, "15.00")
+    _text(c, 305, 686, "13.00")
+    _text(c, 55, 600, "本表反映部门支出预算情况，数据以万元为单位，按功能分类科目列示。")  # prose below it stays prose
+    c.showPage()
+    c.save()
+    read = read_pdf(f)
+    assert read.layout is not None and [t.continues for t in read.layout.tables] == [None, 0]
+    assert "\f合计\t15.00\t13.00\n本表反映" in read.text
+
+
+def test_a_prose_line_opening_a_page_after_a_table_stays_prose(tmp_path: Path) -> None:
+    f = tmp_path / "p.pdf"
+    c = _canvas(f)
+    x, y = [50.0, 200, 300], [700.0, 680, 660]
+    _grid(c, x, y)
+    for r, (label, a) in enumerate((("项目", "金额"), ("一般公共服务支出", "10.00"))):
+        _text(c, 55, y[r] - 14, label)
+        _text(c, 205, y[r] - 14, a)
+    c.showPage()
+    _text(c, 55, 686, "二、支出预算情况说明 2025年支出预算10.00万元")
+    c.showPage()
+    c.save()
+    read = read_pdf(f)
+    assert read.layout is not None and len(read.layout.tables) == 1
+    assert "\f二、支出预算情况说明" in read.text
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [

@@ -418,8 +418,12 @@ def _cell_text(chars: list[_Char]) -> str:
 # ---------------------------------------------------------------- pages and the document
 
 
-def _read_page(page: Any) -> tuple[list[tuple[float, _Line | _Table]], int]:
-    """A page's text lines and tables by their top, and its number of characters."""
+def _read_page(page: Any, carry: _Table | None = None) -> tuple[list[tuple[float, _Line | _Table]], int]:
+    """A page's text lines and tables by their top, and its number of characters.
+
+    `carry` is the table that closed the page before: lines opening this page that fall into its columns are its
+    last rows (a 合计 row alone on the next page), read as a table with the same columns.
+    """
     rotation = page.get_rotation() % 360
     textpage = page.get_textpage()
     chars = _page_chars(page, textpage, rotation)
@@ -443,11 +447,57 @@ def _read_page(page: Any) -> tuple[list[tuple[float, _Line | _Table]], int]:
     for top, found, used in _text_tables(lines):
         items.append((top, found))
         taken.update(used)
+    if carry is not None and len(carry.xs) > 2:
+        items.extend(_carried_rows(lines, taken, carry, min((top for top, _ in items), default=float("inf"))))
     for k, line in enumerate(lines):
         if k not in taken:
             items.append((min(c.top for c in line), _Line(_line_text(line), line[0].top)))
     items.sort(key=lambda it: it[0])
     return items, len(chars)
+
+
+def _carried_rows(
+    lines: list[list[_Char]], taken: set[int], carry: _Table, below: float
+) -> list[tuple[float, _Table]]:
+    """The page's opening lines that are rows of `carry` (each text in one of its columns, figures among them)."""
+    rows: list[list[str]] = []
+    used: list[int] = []
+    for k, line in enumerate(lines):
+        if k in taken or line[0].top >= below:
+            break
+        cells = _row_in_columns(line, carry.xs)
+        if cells is None:
+            break
+        rows.append(cells)
+        used.append(k)
+    if not rows:
+        return []
+    taken.update(used)
+    chars = [c for k in used for c in lines[k]]
+    top = min(c.top for c in chars)
+    bbox = (carry.xs[0], top, carry.xs[-1], max(c.bottom for c in chars))
+    return [(top, _Table(rows, top, bbox, 0, [], carry.method, carry.xs))]
+
+
+def _row_in_columns(line: list[_Char], xs: list[float]) -> list[str] | None:
+    """A line's segments placed in the columns bounded by `xs`, or None when it is no row of them."""
+    words: list[list[_Char]] = []  # runs of characters less than half a character apart
+    for ch in line:
+        if ch.ch == " ":
+            words.append([])
+        elif words and words[-1] and ch.x0 - words[-1][-1].x1 < 0.5 * max(ch.h, words[-1][-1].h):
+            words[-1].append(ch)
+        else:
+            words.append([ch])
+    members: list[list[_Char]] = [[] for _ in range(len(xs) - 1)]
+    for word in filter(None, words):
+        bands = {_band(xs, c.cx) for c in word}
+        if word[0].x0 < xs[0] - 2 * _TOL or word[-1].x1 > xs[-1] + 2 * _TOL or len(bands) != 1:
+            return None  # a word across a column boundary: not a row of these columns
+        members[bands.pop()].extend(word)
+    cells = [_cell_text(m) if m else "" for m in members]
+    filled = [c for c in cells if c]
+    return cells if len(filled) >= 2 and _is_data_row(cells) else None
 
 
 def read_pdf(p: Path) -> Read:
@@ -500,7 +550,7 @@ def _assemble(p: Path, pdf: Any) -> Read:
             warnings.extend(read.warnings)
             last_table = None
             continue
-        items, _ = _read_page(page)
+        items, _ = _read_page(page, last_table[1] if last_table is not None else None)
         start = pos
         for k, (_, item) in enumerate(items):
             if k:
