@@ -403,3 +403,11 @@ def test_a_fiscal_expenditure_table_total_is_the_unscoped_fiscal_expenditure() -
     result = process_raw(read_document(corpus_dir() / "jiangsu-gaoyuan-2019-bumen-yusuan.pdf"))
     totals = [f for f in result.facts if f.table_kind == "财政拨款支出表" and f.concept == "fiscal_expenditure"]
     assert [(f.value, f.scope) for f in totals] == [("37188.34", None)]
+
+
+@pytest.mark.skipif(not corpus_dir().exists(), reason="corpus PDFs not beside the checkout")
+def test_a_procurement_table_with_several_name_columns_is_read_by_its_first_label_and_total() -> None:
+    """Jiangsu's 政府采购预算表: 采购品目大类 | 专项名称 | 经济科目 | 采购物品名称 | 采购组织形式 | 总计."""
+    result = process_raw(read_document(corpus_dir() / "jiangsu-shengwei-bangongting-2018-bumen-yusuan-biao.pdf"))
+    found = {(f.concept, f.value) for f in result.facts if f.table_kind == "政府采购表"}
+    assert found == {("procurement_total", "1449.50"), ("proc_goods", "90.00"), ("proc_services", "1359.50")}

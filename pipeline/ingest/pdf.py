@@ -456,9 +456,7 @@ def _read_page(page: Any, carry: _Table | None = None) -> tuple[list[tuple[float
     return items, len(chars)
 
 
-def _carried_rows(
-    lines: list[list[_Char]], taken: set[int], carry: _Table, below: float
-) -> list[tuple[float, _Table]]:
+def _carried_rows(lines: list[list[_Char]], taken: set[int], carry: _Table, below: float) -> list[tuple[float, _Table]]:
     """The page's opening lines that are rows of `carry` (each text in one of its columns, figures among them)."""
     rows: list[list[str]] = []
     used: list[int] = []

@@ -272,7 +272,7 @@ def _line_concept(compact: str, side: Side, kind: TableKind | None) -> str | Non
 def read_grid(em: Emitter, grid: Grid) -> None:
     """Emit every identified cell of a grid; record what was not understood in `grid.problems`."""
     columns = columns_of(grid)
-    sides = sides_of(columns, grid.rows[grid.header_rows :])
+    sides = _one_side(grid, sides_of(columns, grid.rows[grid.header_rows :]))
     if grid.kind is None:
         grid.problems.append(f"table kind not recognised from its title {grid.title!r}")
         return
@@ -320,6 +320,18 @@ def read_grid(em: Emitter, grid: Grid) -> None:
             _emit_row(em, grid, r, concept, code, label, amounts)
     if uncoded:
         grid.problems.append(f"rows not identified: {len(uncoded)} (e.g. {uncoded[0]!r})")
+
+
+def _one_side(grid: Grid, sides: list[Side]) -> list[Side]:
+    """A procurement table's name columns as one side (采购品目大类 | 专项名称 | 经济科目 | 采购物品名称 | … | 总计).
+
+    The name columns describe one row, read by its first label (一、货物 / 合计) and its total; the text columns
+    between them hold no figures.
+    """
+    if grid.kind is None or grid.kind.rows != "procurement" or len(sides) < 2:
+        return sides
+    amounts = [c for side in sides for c in side.amounts if c.role is not None]
+    return [Side(sides[0].label, sides[0].codes, amounts, sides[0].name)]
 
 
 def _has_amounts(grid: Grid, j: int) -> bool:
