@@ -192,6 +192,11 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
             id="vehicles-in-a-fixed-asset-list-with-their-categories-in-brackets",
         ),
         pytest.param(
+            "（四）“三公”经费情况\n无因公出国（境）费支出预算与决算；",
+            {("sg_overseas", "budget", "amount", "0", ""), ("sg_overseas", "current", "amount", "0", "")},
+            id="nothing-budgeted-nor-spent-is-two-stated-zeros",
+        ),
+        pytest.param(
             "科技创新专项经费情况说明\n一、项目概述\n加快推动企业创新。\n六、年度预算安排\n"
             "2025年度项目总预算1720.00万，其中各级企业技术中心认定1720.00万。",
             {("project:科技创新专项经费", "budget", "amount", "1720.00", "")},

@@ -419,8 +419,10 @@ def _nothing(em: Emitter, start: int, end: int, doc_type: str | None) -> None:
             if _CONDITIONAL.search(clause) or re.search(r"XX|××|\*\*", compact):
                 continue  # a template's instruction (无…的部门，作下述说明) or a statement with the name left blank
             s0, s1 = start + keep[m.start()], start + keep[m.end() - 1] + 1
+            both = re.search(r"预算与决算|预算和决算|预决算", clause) is not None  # 无…支出预算与决算: neither
             for concept in concepts:
-                em.add_zero(concept, period, s0, s1)
+                for each in ("budget", "current") if both else (period,):
+                    em.add_zero(concept, each, s0, s1)
             return
 
 
