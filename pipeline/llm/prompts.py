@@ -19,7 +19,7 @@ VERSIONS: dict[str, str] = {
     "staff": "v2",
     "projects": "v2",
     "scores": "v2",
-    "indicators": "v3",
+    "indicators": "v4",
     "labels": "v1",
 }
 
