@@ -46,7 +46,7 @@ from pipeline.llm.stage import LLMStage  # noqa: E402
 from pipeline.numbers import parse_number  # noqa: E402
 from pipeline.stages import Stage  # noqa: E402
 from schemas.document import DocumentResult  # noqa: E402
-from schemas.llm import IndicatorNames  # noqa: E402
+from schemas.llm import FigureName, IndicatorNames  # noqa: E402
 
 CORPUS_PDFS = (
     "jiangsu-gaoyuan-2019-bumen-yusuan",
@@ -170,10 +170,10 @@ def hint_names(request: Request) -> Answer:
     # the figure list's heading: "Figures (number. figure — ...)" since money.v2 / indicators.v3, before that
     # "Figures found in the text (...)"
     block = re.split(r"\nFigures (?:\(|found in the text)", request.user, maxsplit=1)[1].split("\n\n", 1)[0]
-    labels = {}
+    labels = []
     for line in block.split("\n")[1:]:
-        number, _, rest = line.partition(". ")
-        labels[number] = rest.partition(" — ")[2]
+        figure, _, hint = line.split(". ", 1)[1].partition(" — ")
+        labels.append(FigureName(figure=figure, label=hint))
     return Answer(IndicatorNames(labels=labels), 0, 0, 0)
 
 

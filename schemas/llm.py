@@ -96,14 +96,21 @@ class ScoreTable(_Answer):
     rows: list[ScoreRow] = Field(default_factory=list, description="Every scored row, in table order.")
 
 
-class IndicatorNames(_Answer):
-    """Names for the numbered figures of a narrative or indicator table (参保人数, 征缴金额, 满意度...)."""
+class FigureName(_Answer):
+    """The name of one numbered figure of the list the code found in the text."""
 
-    labels: dict[str, str] = Field(
-        default_factory=dict,
-        description="By the figure's number in the list: what it counts or measures, in the words of the text. "
-        "A number that is no measured figure is left out.",
+    figure: str = Field(description="The listed figure, copied as it is listed (e.g. '34736人', '100%').")
+    label: str = Field(
+        description="What the figure counts or measures, copied from the words of the text around it, with the "
+        "subject it is about (e.g. '城镇企业职工基本养老保险参保人数', '征收工伤保险基金', '离退休费社会化发放率'). "
+        "Empty when the number is not a measured figure (a date, an item number, part of a name)."
     )
+
+
+class IndicatorNames(_Answer):
+    """Names for the figures of a narrative or indicator table (参保人数, 征缴金额, 满意度...)."""
+
+    labels: list[FigureName] = Field(default_factory=list, description="One entry per listed figure, in list order.")
 
 
 ANSWER_MODELS: dict[str, type[BaseModel]] = {

@@ -15,7 +15,7 @@ from pipeline.llm.chunks import cell_figure, lead_in
 from pipeline.llm.prompts import render
 from pipeline.llm.stage import FIGURES_PER_CALL
 from schemas.document import Fact
-from schemas.llm import IndicatorNames
+from schemas.llm import FigureName, IndicatorNames
 
 TEXT = (
     "一、部门概况\n"
@@ -37,18 +37,11 @@ def names(request: Request) -> Answer:
         "25条": "撰写信息",
         "100%": "离退休费社会化发放率",
     }
-    labels = {}
+    labels = []
     for line in listed(request):
-        number, _, rest = line.partition(". ")
-        figure = rest.split(" — ")[0]
-        if figure in wanted:
-            labels[number] = wanted[figure]
+        figure = line.split(". ", 1)[1].split(" — ")[0]
+        labels.append(FigureName(figure=figure, label=wanted.get(figure, "")))
     return Answer(IndicatorNames(labels=labels), 100, 40)
-
-
-def number_of(request: Request, figure: str) -> str:
-    """The number the request's figure list gives `figure`."""
-    return next(line.partition(". ")[0] for line in listed(request) if line.partition(". ")[2].startswith(figure))
 
 
 @pytest.fixture
@@ -122,7 +115,7 @@ def test_long_lists_go_out_in_batches(fake: FakeBackend, tmp_path: Path) -> None
 def test_names_the_text_does_not_support_are_rejected(tmp_path: Path, label: str, reason: str) -> None:
     backend = FakeBackend(
         lambda r: (
-            Answer(IndicatorNames(labels={number_of(r, "34736人"): label}), 10, 2)
+            Answer(IndicatorNames(labels=[FigureName(figure="34736人", label=label)]), 10, 2)
             if r.response_model is IndicatorNames
             else Answer(r.response_model(), 1, 1)
         )
@@ -137,7 +130,7 @@ def test_names_the_text_does_not_support_are_rejected(tmp_path: Path, label: str
 def test_a_figure_outside_the_list_is_rejected(tmp_path: Path) -> None:
     backend = FakeBackend(
         lambda r: (
-            Answer(IndicatorNames(labels={"99": "编制"}), 10, 2)
+            Answer(IndicatorNames(labels=[FigureName(figure="42名", label="编制")]), 10, 2)
             if r.response_model is IndicatorNames
             else Answer(r.response_model(), 1, 1)
         )
@@ -183,17 +176,17 @@ def test_lead_in_stops_at_the_clause_start() -> None:
 
 def test_the_prompt_renders_the_figure_list() -> None:
     prompt = render("indicators", section="绩效", unit="万元", text="参保34736人", figures="1. 34736人 — 参保")
-    assert prompt.id == "indicators.v4" and "1. 34736人 — 参保" in prompt.user
+    assert prompt.id == "indicators.v3" and "1. 34736人 — 参保" in prompt.user
     assert prompt.user.index("参保34736人") < prompt.user.index("1. 34736人")  # text first, then the list
 
 
 def test_echoed_list_lines_and_repeated_figures(tmp_path: Path) -> None:
     text = "一、整体绩效目标完成情况\n企业离退休费社会化发放率100%，机关事业单位离退休费社会化发放率100%。\n"
-    labels = {
-        "1": "100% — 企业离退休费社会化发放率",
-        "2": "机关事业单位离退休费社会化发放率",
-        "3": "社会化发放率",
-    }  # a third figure the list does not have
+    labels = [
+        FigureName(figure="100%", label="100% — 企业离退休费社会化发放率"),
+        FigureName(figure="100%", label="机关事业单位离退休费社会化发放率"),
+        FigureName(figure="100%", label="社会化发放率"),
+    ]  # a third 100% the list does not have
     backend = FakeBackend(lambda r: Answer(IndicatorNames(labels=labels), 10, 2))
     backends.register("fake", lambda config: backend)
     parsed, result = make(text)
@@ -249,7 +242,7 @@ def test_a_project_table_is_sent_once_with_its_figures_listed(fake: FakeBackend,
 
 def test_a_named_figure_stays_an_indicator_even_with_a_vocabulary_name(tmp_path: Path) -> None:
     text = "一、部门整体支出绩效目标\n年度主要任务：日常公用经费预算金额250000.00元。\n"
-    labels = {"1": "日常公用经费"}
+    labels = [FigureName(figure="250000.00元", label="日常公用经费")]
     backend = FakeBackend(
         lambda r: (
             Answer(IndicatorNames(labels=labels), 10, 2)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from pipeline.ground import Located, label_in_text, label_positions, locate, located_at
+from pipeline.ground import Located, label_in_text, label_positions, locate, located_at, model_number
 from pipeline.llm.chunks import Chunk, score_cell
 from pipeline.llm.concepts import concept_in, identify
 from pipeline.numbers import plain, to_wan
@@ -90,26 +90,33 @@ class FactMaker:
         return loc
 
     def _named(self, chunk: Chunk, answer: IndicatorNames) -> None:
-        """Names for the chunk's listed figures, by their number in the list.
+        """Names for the chunk's listed figures: each goes to the first listed figure with the same number.
 
-        A number the list does not have, or a name the text's words do not support, is rejected and listed in
-        `ungrounded`; a number left out (or an empty name) means the model says it is not a measured figure.
-        Named figures become indicators.
+        A figure the list does not have, or a name the text's words do not support, is rejected and listed in
+        `ungrounded`; an empty name means the model says the number is not a measured figure. Named figures
+        become indicators.
         """
-        listed: list[Located | None] = [located_at(chunk.text, s, e) for s, e in chunk.figures]
-        for key, given in answer.labels.items():
-            label = _strip_echo(given)
-            n = int(key) - 1 if key.strip().isdigit() else -1
-            loc = listed[n] if 0 <= n < len(listed) else None
-            if loc is None:
-                self._reject(chunk, label, key, "figure not in the list")
+        listed = [located_at(chunk.text, s, e) for s, e in chunk.figures]
+        for item in answer.labels:
+            label = _strip_echo(item.label)
+            target = model_number(item.figure)
+            match = next(
+                (
+                    n
+                    for n, loc in enumerate(listed)
+                    if loc is not None and target is not None and loc.number.value == target.value
+                ),
+                None,
+            )
+            if match is None:
+                self._reject(chunk, label, item.figure, "figure not in the list")
                 continue
-            listed[n] = None
+            loc, listed[match] = listed[match], None
+            assert loc is not None
             if not _compact(label):
                 continue
-            figure = chunk.text[loc.start : loc.end]
             if not label_in_text(label, chunk.text) or not _WORD.search(label):
-                self._reject(chunk, label, figure, "label not in chunk")
+                self._reject(chunk, label, item.figure, "label not in chunk")
                 continue
             # a named figure is an indicator, never a vocabulary fact: the vocabulary comes from the rules and
             # the money / staff tasks, whose sentences say which item a figure belongs to

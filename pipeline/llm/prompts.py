@@ -19,7 +19,7 @@ VERSIONS: dict[str, str] = {
     "staff": "v2",
     "projects": "v2",
     "scores": "v2",
-    "indicators": "v4",
+    "indicators": "v3",
     "labels": "v1",
 }
 
