@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from pipeline.document import Parsed, parse
+from pipeline.corpus_goldens import corpus_dir
+from pipeline.document import Parsed, parse, process_raw
 from pipeline.errors import LLMError
-from pipeline.ingest import RawDocument
+from pipeline.ingest import RawDocument, read_document
 from pipeline.llm import backends
 from pipeline.llm.backends import Answer, BackendConfig, FakeBackend, Request, TruncatedOutput
 from pipeline.llm.cache import AnswerCache
@@ -436,3 +437,15 @@ def test_a_rerun_reports_its_cache_hits_as_progress(fake: FakeBackend, tmp_path:
     parsed, result = make()
     again(parsed, result)
     assert lines[1:] and all(line.endswith("cached") for line in lines[1:])
+
+
+@pytest.mark.skipif(not corpus_dir().exists(), reason="corpus PDFs not beside the checkout")
+def test_what_the_rules_left_in_a_table_they_read_as_a_grid_is_not_sent(fake: FakeBackend, tmp_path: Path) -> None:
+    """The 政府采购 table's item rows (会议服务 122.10 under 三、服务) are no vocabulary by the table's reading."""
+    raw = read_document(corpus_dir() / "jiangsu-gaoyuan-2019-bumen-yusuan.pdf")
+    parsed = parse(raw)
+    result = process_raw(raw)
+    stage(tmp_path)(parsed, result)
+    sent = "\n".join(r.user for r in fake.requests)
+    assert fake.requests and "会议服务" not in sent and "122.10" not in sent
+    assert not any(f.extractor == "llm" and f.table_kind for f in result.facts)

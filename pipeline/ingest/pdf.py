@@ -28,6 +28,7 @@ _TOL = 2.0  # points: rulings this close are one line, a ruling this close to a 
 _THIN = 2.5  # a path object thinner than this is a ruling
 _NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 _CODE = re.compile(r"^\d{2,3}$|^\d{5}$|^\d{7}$")
+_PAGE_NUMBER = re.compile(r"^\s*[-—–－]?\s*\d{1,4}\s*[-—–－]?\s*$")
 
 
 @dataclass(slots=True)
@@ -557,14 +558,15 @@ def _assemble(p: Path, pdf: Any) -> Read:
             text = item.text if isinstance(item, _Line) else "\n".join("\t".join(row) for row in item.rows)
             if isinstance(item, _Table):
                 continues = None
-                if last_table is not None and k <= 1 and _same_columns(last_table[1], item):
+                if last_table is not None and k <= 1 and _continues(last_table[1], item, k):
                     continues = last_table[0]
                     if not item.header_rows:
                         item.header_paths = tables[continues].header_paths
                 tables.append(_table_layout(n + 1, item, (pos, pos + len(text)), continues))
             out.append(text)
             pos += len(text)
-        last = items[-1][1] if items else None
+        closing = [item for _, item in items if not (isinstance(item, _Line) and _PAGE_NUMBER.match(item.text))]
+        last = closing[-1] if closing else None  # a page number under the table does not end it
         last_table = (len(tables) - 1, last) if isinstance(last, _Table) else None
         width, height = page.get_size()
         pages.append(PageLayout(page=n + 1, span=(start, pos), width=round(width, 1), height=round(height, 1)))
@@ -616,6 +618,17 @@ def _table_layout(page: int, item: _Table, span: tuple[int, int], continues: int
         method="lines" if item.method == "lines" else "text",
         continues=continues,
     )
+
+
+def _continues(before: _Table, table: _Table, k: int) -> bool:
+    """A table opening a page goes on with the one that closed the page before.
+
+    Either it has the same column boundaries, or (drawn a little apart) as many columns and no header row of its
+    own, as the page's first item.
+    """
+    if _same_columns(before, table):
+        return True
+    return k == 0 and not table.header_rows and len(before.xs) == len(table.xs)
 
 
 def _same_columns(a: _Table, b: _Table) -> bool:

@@ -193,11 +193,34 @@ Spans = list[tuple[int, int]]
 
 
 def _covered(parsed: Parsed, result: DocumentResult) -> Spans:
-    """Clean-text spans of every fact the document has so far."""
+    """Clean-text spans of every fact the document has so far, and of the tables the rules read as grids."""
     ct = parsed.clean
-    return sorted(
+    facts = [
         (ct.clean_pos(f.span[0]), ct.clean_pos(f.span[1])) for f in [*result.facts, *result.tables, *result.indicators]
-    )
+    ]
+    return sorted(facts + [(ct.clean_pos(a), ct.clean_pos(b)) for a, b in _grid_tables(result)])
+
+
+def _grid_tables(result: DocumentResult) -> Spans:
+    """Raw spans of the tables the rules read as grids of a known kind (and of their pieces on later pages).
+
+    What the rules left in such a table is not vocabulary by the table's own reading (a 政府采购 table's item rows
+    under 一、货物 / 三、服务 are not 会议费 of the 三公 statement): the LLM is not asked to name it.
+    """
+    layout = result.layout
+    if layout is None:
+        return []
+    kinds = [f.span[0] for f in [*result.facts, *result.tables] if f.table_kind]
+    failed = [n.span for n in result.tables_not_understood if n.span is not None]
+    read: list[bool] = []
+    spans: Spans = []
+    for t in layout.tables:
+        a, b = t.span or (0, 0)
+        own = any(a <= s < b for s in kinds) and not any(x < b and a < y for x, y in failed)
+        read.append(own or (t.continues is not None and t.continues < len(read) and read[t.continues]))
+        if read[-1] and b > a:
+            spans.append((a, b))
+    return spans
 
 
 def _uncovered(chunk: Chunk, covered: Spans) -> Spans:
