@@ -118,11 +118,21 @@ def clean(raw: str) -> CleanText:
     text, offsets = _delete(text, offsets, _page_number_ranges(text, counts))
     text, offsets = _delete(text, offsets, _toc_ranges(text, counts))
     text = fold(text)
-    md_lines = {i for i, pos in enumerate(offsets) if pos in md_raw}
+    md_lines = _clean_positions(offsets, md_raw)
     text, offsets = _delete(text, offsets, _line_join_ranges(text, counts, md_lines))
     ct = CleanText(text, offsets, raw, {k: v for k, v in counts.items()})
     md = {ct.clean_pos(pos): level for pos, level in md_raw.items()}
     return CleanText(text, offsets, raw, ct.artifacts, md)
+
+
+def _clean_positions(offsets: array[int], raw_positions: Iterable[int]) -> set[int]:
+    """The clean positions of the given raw positions that survived cleaning (offsets rise strictly)."""
+    found = set()
+    for pos in raw_positions:
+        i = bisect_left(offsets, pos)
+        if i < len(offsets) and offsets[i] == pos:
+            found.add(i)
+    return found
 
 
 def _fold_compat(text: str, counts: Counter[str]) -> str:
@@ -263,8 +273,9 @@ def _page_of_titles(text: str, lines: list[tuple[int, int]], first: int) -> tupl
 
 def _wrap_width(text: str, lines: list[tuple[int, int]]) -> int | None:
     """The typeset line width when the text is hard-wrapped (PDF export), else None."""
-    widths = [display_width(text[s:e].rstrip()) for s, e in lines if "\t" not in text[s:e]]
-    long = [w for w in widths if w >= 40]
+    # a line of fewer than 20 characters is narrower than 40 (no character is wider than 2)
+    bodies = (text[s:e].rstrip() for s, e in lines if e - s >= 20 and "\t" not in text[s:e])
+    long = [w for w in map(display_width, bodies) if w >= 40]
     if len(long) < 8:
         return None
     long.sort()

@@ -10,17 +10,29 @@ _FOLD_PAIRS = {chr(0xFF10 + i): str(i) for i in range(10)}
 _FOLD_PAIRS.update({chr(0xFF21 + i): chr(0x41 + i) for i in range(26)})
 _FOLD_PAIRS.update({chr(0xFF41 + i): chr(0x61 + i) for i in range(26)})
 _FOLD_PAIRS.update({"％": "%", "＋": "+", "－": "-", "．": ".", "\u3000": " ", "\xa0": " ", "\f": "\n", "﹪": "%"})
-FOLD_TABLE = str.maketrans(_FOLD_PAIRS)
+_FOLDED = re.compile("[" + "".join(re.escape(ch) for ch in _FOLD_PAIRS) + "]")
 
 
 def fold(text: str) -> str:
     """Fold full-width digits, letters and number punctuation to ASCII (one character for one)."""
-    return text.translate(FOLD_TABLE)
+    # a substitution of the few characters to fold: `str.translate` looks up every character of a long text
+    return _FOLDED.sub(lambda m: _FOLD_PAIRS[m.group()], text)
+
+
+class _Widths(dict[str, int]):
+    """Display width of each character seen so far (looked up in the Unicode data once per character)."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_WIDTHS = _Widths()
 
 
 def display_width(text: str) -> int:
     """Width of a line as typeset: CJK and full-width characters count 2, others 1."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 CN_DIGITS = "一二三四五六七八九十"
