@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
 
 # One-to-one character folds applied by `clean`; every clean character is FOLD(raw character).
 _FOLD_PAIRS = {chr(0xFF10 + i): str(i) for i in range(10)}
@@ -48,3 +50,31 @@ CJK_RE = re.compile(r"[\u3400-\u9fff]")
 def is_cjk(ch: str) -> bool:
     """True for a CJK ideograph."""
     return bool(CJK_RE.match(ch))
+
+
+_NON_SPACE = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Squeezed:
+    """A text with every whitespace character removed, and the way back to positions in the text."""
+
+    text: str
+    runs: tuple[int, ...]  # where each run of non-whitespace characters starts in `text`
+    origins: tuple[int, ...]  # and where it starts in the original text
+
+    def origin(self, pos: int) -> int:
+        """The position in the original text of the character at `pos` of the squeezed text."""
+        run = bisect_right(self.runs, pos) - 1
+        return self.origins[run] + pos - self.runs[run]
+
+
+def squeeze(text: str) -> Squeezed:
+    """The text without whitespace (`\\s`, the characters `str.isspace` names), mapped back to the text."""
+    runs, origins, pieces, size = [], [], [], 0
+    for m in _NON_SPACE.finditer(text):
+        runs.append(size)
+        origins.append(m.start())
+        pieces.append(m.group())
+        size += m.end() - m.start()
+    return Squeezed("".join(pieces), tuple(runs), tuple(origins))

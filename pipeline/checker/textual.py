@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.textutil import squeeze
+
 Direction = str  # "up" | "down" | "flat"
 
 _COMPLETION_WORD = re.compile(r"决算数?(大于|小于|等于|高于|低于)预算数?|(与预算数?持平)")
@@ -111,6 +113,8 @@ def table_titles(text: str) -> list[tuple[int, int, str]]:
         starts.append(starts[-1] + len(line) + 1)
     found: list[tuple[int, str, bool]] = []  # line index, title, a table follows
     for i, line in enumerate(lines):
+        if "表" not in line and (i + 1 == len(lines) or lines[i + 1].strip() != "表"):
+            continue  # no 表 to end a title with
         if len([c for c in line.split("\t") if c.strip()]) != 1:
             continue
         title, after = compact(_TITLE_UNIT_TAIL.sub("", line)), i + 1
@@ -164,9 +168,12 @@ def own_year_wordings(text: str, patterns: tuple[re.Pattern[str], ...]) -> list[
 
     The patterns read whitespace-free text; the spans returned are in `text`.
     """
-    keep = [i for i, ch in enumerate(text) if not ch.isspace()]
-    flat = "".join(text[i] for i in keep)
-    return [(keep[m.start()], keep[m.end() - 1] + 1, int(m.group("year"))) for p in patterns for m in p.finditer(flat)]
+    flat = squeeze(text)
+    return [
+        (flat.origin(m.start()), flat.origin(m.end() - 1) + 1, int(m.group("year")))
+        for p in patterns
+        for m in p.finditer(flat.text)
+    ]
 
 
 @dataclass(frozen=True)

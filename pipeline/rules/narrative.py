@@ -19,6 +19,7 @@ from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
 from pipeline.rules.labels import resolve
 from pipeline.rules.vocab import FUNC_CODES, func_code_by_name, last_concept
+from pipeline.textutil import squeeze
 from schemas.document import Measure, Period
 
 MONEY = ("万元", "亿元", "元")
@@ -435,16 +436,15 @@ _CONDITIONAL = re.compile(r"的(部门|单位)?[，,]|作下述说明|仍保留"
 
 def _nothing(em: Emitter, start: int, end: int, doc_type: str | None) -> None:
     """Nothing-statements (本年度无政府性基金预算财政拨款收入和支出): the figures they name are zero."""
-    text = em.ct.text[start:end]
-    keep = [i for i, ch in enumerate(text) if not ch.isspace()]
-    compact = "".join(text[i] for i in keep)
+    flat = squeeze(em.ct.text[start:end])
+    compact = flat.text
     period: Period = "budget" if doc_type == "预算" else "current"
     for pattern, concepts in lexicon().nothing_statements:
         for m in pattern.finditer(compact):
             clause = re.split(r"[。；;]", compact[m.start() :])[0]
             if _CONDITIONAL.search(clause) or re.search(r"XX|××|\*\*", compact):
                 continue  # a template's instruction (无…的部门，作下述说明) or a statement with the name left blank
-            s0, s1 = start + keep[m.start()], start + keep[m.end() - 1] + 1
+            s0, s1 = start + flat.origin(m.start()), start + flat.origin(m.end() - 1) + 1
             for concept in concepts:
                 em.add_zero(concept, period, s0, s1)
             return
