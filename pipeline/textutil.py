@@ -70,7 +70,7 @@ class Squeezed:
 
 
 def squeeze(text: str) -> Squeezed:
-    """The text without whitespace (`\\s`, the characters `str.isspace` names), mapped back to the text."""
+    """The text without whitespace (the characters `str.isspace` names), mapped back to the text."""
     runs, origins, pieces, size = [], [], [], 0
     for m in _NON_SPACE.finditer(text):
         runs.append(size)

@@ -45,6 +45,6 @@ def test_squeeze_removes_whitespace_and_maps_back(text: str) -> None:
 
 
 def test_squeeze_whitespace_is_what_str_isspace_names() -> None:
-    """`squeeze` finds runs with the regex class `\\s`; it must name exactly the characters `str.isspace` does."""
+    """`squeeze` finds runs with a regex class; it must name exactly the characters `str.isspace` does."""
     everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
     assert squeeze(everything).text == "".join(ch for ch in everything if not ch.isspace())
