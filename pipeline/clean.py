@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pipeline.textutil import NUMBERING_RE, TERMINAL_PUNCT, display_width, fold, is_cjk
+from pipeline.textutil import NUMBERING_RE, TERMINAL_PUNCT, display_width, fold, is_cjk, no_spaces
 
 _INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("bookmarks", re.compile(r"\[bookmark: [^\]\n]{0,200}\]")),
@@ -260,7 +260,7 @@ def _page_of_titles(text: str, lines: list[tuple[int, int]], first: int) -> tupl
     seen: list[str] = []
     for j in range(first, min(len(lines), first + 80)):
         s, e = lines[j]
-        line = re.sub(r"\s+", "", text[s:e])
+        line = no_spaces(text[s:e])
         if not line:
             continue
         if seen and line == seen[0] and len(seen) >= 3:

@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from pipeline.clean import CleanText
+from pipeline.textutil import no_spaces
 
 PART, ATTACHMENT, REPORT_TITLE, CHAPTER, SUB, ITEM, SUBITEM, TABLE = 10, 15, 17, 20, 30, 40, 50, 60
 
@@ -160,7 +161,7 @@ def _innermost_index(sections: list[Section]) -> tuple[list[int], list[Section |
 
 def classify(title: str) -> str:
     """Canonical section type of a heading title, or 'unknown'."""
-    compact = re.sub(r"\s+", "", title)
+    compact = no_spaces(title)
     for kind, pattern in SECTION_KINDS:
         if pattern.search(compact):
             return kind

@@ -55,6 +55,11 @@ def is_cjk(ch: str) -> bool:
 _NON_SPACE = re.compile(r"\S+")
 
 
+def no_spaces(text: str) -> str:
+    """The text with every whitespace character (`str.isspace`) removed."""
+    return "".join(text.split())
+
+
 @dataclass(frozen=True)
 class Squeezed:
     """A text with every whitespace character removed, and the way back to positions in the text."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.textutil import display_width, fold, squeeze
+from pipeline.textutil import display_width, fold, no_spaces, squeeze
 
 # text drawn from the characters reports hold: CJK, full-width forms, ASCII, and every kind of whitespace
 _CHARS = st.one_of(
@@ -44,7 +45,15 @@ def test_squeeze_removes_whitespace_and_maps_back(text: str) -> None:
     assert [flat.origin(i) for i in range(len(flat.text))] == keep
 
 
-def test_squeeze_whitespace_is_what_str_isspace_names() -> None:
-    """`squeeze` finds runs with a regex class; it must name exactly the characters `str.isspace` does."""
+@given(_TEXT)
+def test_no_spaces_removes_what_the_regex_whitespace_class_names(text: str) -> None:
+    assert no_spaces(text) == re.sub(r"\s+", "", text) == squeeze(text).text
+
+
+def test_whitespace_is_the_same_for_regex_class_str_split_and_isspace() -> None:
+    """`squeeze` finds runs with a regex class, `no_spaces` splits: both must remove what `str.isspace` names."""
     everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
-    assert squeeze(everything).text == "".join(ch for ch in everything if not ch.isspace())
+    expected = "".join(ch for ch in everything if not ch.isspace())
+    assert squeeze(everything).text == expected
+    assert no_spaces(everything) == expected
+    assert re.sub(r"\s+", "", everything) == expected

@@ -14,6 +14,7 @@ from pipeline.checker.base import Ctx, candidates
 from pipeline.checker.identity import check_sum, evaluate, expected, name, tolerance
 from pipeline.checker.interval import Interval, Q
 from pipeline.lexicon import lexicon
+from pipeline.textutil import no_spaces
 from schemas.document import Severity
 
 PERIODS = ("current", "budget", "prior")
@@ -128,9 +129,7 @@ def _said_unchanged(ctx: Ctx, code: str) -> bool:
         return False
     for period in ("budget", "current"):
         for q in ctx.all(f"func:{code}", period):
-            if q.fact.table is None and _UNCHANGED.match(
-                re.sub(r"\s+", "", ctx.text[q.fact.span[1] : q.fact.span[1] + 20])
-            ):
+            if q.fact.table is None and _UNCHANGED.match(no_spaces(ctx.text[q.fact.span[1] : q.fact.span[1] + 20])):
                 return True
     return False
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.textutil import squeeze
+from pipeline.textutil import no_spaces, squeeze
 
 Direction = str  # "up" | "down" | "flat"
 
@@ -26,13 +26,12 @@ _REASON_ENDS = re.compile(
 _REASON_DIRECTIONS = {"增加": "up", "增长": "up", "上升": "up", "减少": "down", "下降": "down", "降低": "down"}
 _YEAR_LABEL = re.compile(r"(\d{4})\s*年度?([^，。；;,\d]{0,12})$")
 _PRIOR_WORDS = ("上年", "上一年", "去年", "同期")
-_WHITESPACE = re.compile(r"\s+")
 _ENUMERATED_EVALUATION = re.compile(r"对((?:[^，。；、]{2,40}?项目、)+[^，。；、]{2,40}?项目)开展了?绩效评价")
 
 
 def _sentence_after(text: str, end: int, limit: int = 60) -> str:
     """The rest of the sentence after a figure, line breaks (PDF wraps) removed, up to the next 完成预算."""
-    window = _WHITESPACE.sub("", text[end : end + limit])
+    window = no_spaces(text[end : end + limit])
     cut = min((i for i in (window.find("。"), window.find("完成预算")) if i >= 0), default=len(window))
     return window[:cut]
 
@@ -50,7 +49,7 @@ def reason_word(text: str, end: int) -> tuple[Direction, str] | None:
 
     '增加的主要原因是…', or '主要原因是：…经费增加。' when the explanation ends on one direction word.
     """
-    window = _WHITESPACE.sub("", text[end : end + 60])
+    window = no_spaces(text[end : end + 60])
     m = _REASON_WORD.search(window[:30])
     if m:
         return _REASON_DIRECTIONS[m.group(1)], m.group(0)
@@ -62,7 +61,7 @@ def reason_word(text: str, end: int) -> tuple[Direction, str] | None:
 
 def year_label(text: str, start: int) -> int | None:
     """The year written in the same clause just before a figure starting at `start` (2020年度收入预算383.71 → 2020)."""
-    m = _YEAR_LABEL.search(_WHITESPACE.sub("", text[max(0, start - 24) : start]))
+    m = _YEAR_LABEL.search(no_spaces(text[max(0, start - 24) : start]))
     if m is None or any(w in m.group(2) for w in _PRIOR_WORDS):
         return None
     return int(m.group(1))
@@ -70,9 +69,7 @@ def year_label(text: str, start: int) -> int | None:
 
 def enumerated_evaluations(text: str) -> list[tuple[int, int, list[str]]]:
     """Project evaluations named in a list: 对A项目、B项目开展了绩效评价 → (start, end, [A项目, B项目])."""
-    return [
-        (m.start(), m.end(), _WHITESPACE.sub("", m.group(1)).split("、")) for m in _ENUMERATED_EVALUATION.finditer(text)
-    ]
+    return [(m.start(), m.end(), no_spaces(m.group(1)).split("、")) for m in _ENUMERATED_EVALUATION.finditer(text)]
 
 
 # ---------------------------------------------------------------- titles, years and comparisons (completeness)
@@ -96,7 +93,7 @@ _CLAUSE_START = re.compile(r"[。；;\n][^。；;\n]*$")
 
 def compact(text: str) -> str:
     """The text with every whitespace character removed (titles and wordings are compared this way)."""
-    return _WHITESPACE.sub("", text)
+    return no_spaces(text)
 
 
 def table_titles(text: str) -> list[tuple[int, int, str]]:

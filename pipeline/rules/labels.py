@@ -23,6 +23,7 @@ import yaml
 
 from pipeline.errors import InputError
 from pipeline.lexicon import lexicon
+from pipeline.textutil import no_spaces
 from schemas.document import LabelUse
 
 NONE = "none"  # a decision that the label names no vocabulary figure
@@ -33,7 +34,7 @@ _YEAR = re.compile(r"\d{4}年度?")
 
 def label_key(text: str) -> str:
     """The form a label is known by: numbering, 其中, years, spaces and punctuation removed."""
-    compact = re.sub(r"[\s\u3000]+", "", text)
+    compact = no_spaces(text)
     return _YEAR.sub("", _NOISE.sub("", _PREFIX.sub("", compact)))
 
 

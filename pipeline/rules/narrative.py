@@ -19,7 +19,7 @@ from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
 from pipeline.rules.labels import resolve
 from pipeline.rules.vocab import FUNC_CODES, func_code_by_name, last_concept
-from pipeline.textutil import squeeze
+from pipeline.textutil import no_spaces, squeeze
 from schemas.document import Measure, Period
 
 MONEY = ("万元", "亿元", "元")
@@ -257,7 +257,7 @@ def resolve_class(text: str, em: Emitter | None = None) -> str | None:
 
 def note_class(em: Emitter, title: str) -> None:
     """A heading naming a function class (（一）公共安全（类）) sets the class the following prose is in."""
-    m = _CLASS_HEADING.search(re.sub(r"\s+", "", title))
+    m = _CLASS_HEADING.search(no_spaces(title))
     if m:
         em.func_class = resolve_class(m.group("cls"), em) or em.func_class
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from pipeline.lexicon import lexicon
+from pipeline.textutil import no_spaces
 
 _LEX = lexicon()
 
@@ -40,7 +41,7 @@ class LabelMatch:
 
 
 def _compact(text: str) -> str:
-    return re.sub(r"[\s\u3000]+", "", text)
+    return no_spaces(text)
 
 
 @lru_cache(maxsize=4096)
