@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -32,6 +33,7 @@ _NOISE = re.compile(r"[\s\u3000“”\"'‘’：:，,。；;、]+")
 _YEAR = re.compile(r"\d{4}年度?")
 
 
+@lru_cache(maxsize=16384)
 def label_key(text: str) -> str:
     """The form a label is known by: numbering, 其中, years, spaces and punctuation removed."""
     compact = no_spaces(text)
