@@ -54,7 +54,8 @@ def _amounts(ctx: Ctx, family: str, items: list[str], period: str, scope: str | 
 
 def check_hierarchy(ctx: Ctx) -> None:
     """类 = Σ 款 = Σ 项 (func) and 类 = Σ 款 (econ), within one period and scope."""
-    scopes = {k[3] for k in ctx.keys()}
+    # in a fixed order: the findings of two scopes may tie in the final sort, and a set's order varies per process
+    scopes = sorted({k[3] for k in ctx.keys()}, key=lambda s: (s is None, s or ""))
     for family in LEVELS:
         for period in PERIODS:
             for scope in scopes:
