@@ -38,7 +38,7 @@ from pipeline import inputs
 from pipeline.atomic import write_text
 from pipeline.dataset import Dataset
 from pipeline.errors import InputError, LLMError, OutputLocked, PipelineError
-from pipeline.export import KINDS, jsonl_lines, table_of
+from pipeline.export import document_rows
 from pipeline.manifest import Done, Manifest
 from pipeline.redact import redact
 from pipeline.review import build_site
@@ -194,12 +194,13 @@ def work(process: Processor, tmp: Path, job: Job, send: Callable[[Any], None]) -
     llm_errors = [e for e in result.errors if e.startswith("llm")]
     status = "partial" if result.llm.get("errors") or llm_errors else "ok"
     write_text(job.output, result.model_dump_json(indent=1), tmp)
+    lines, tables = document_rows(result)
     return Work(
         status,
         sha,
         (llm_errors or [f"{result.llm.get('errors')} LLM errors"])[0] if status == "partial" else None,
-        {kind: jsonl_lines(kind, result) for kind in KINDS},
-        {kind: table_of(kind, [result]) for kind in KINDS},
+        lines,
+        tables,
         _counts(result),
         dict(result.llm),
         _status_line(result),
