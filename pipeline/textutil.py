@@ -6,6 +6,8 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import add
 
 # One-to-one character folds applied by `clean`; every clean character is FOLD(raw character).
 _FOLD_PAIRS = {chr(0xFF10 + i): str(i) for i in range(10)}
@@ -52,7 +54,7 @@ def is_cjk(ch: str) -> bool:
     return bool(CJK_RE.match(ch))
 
 
-_NON_SPACE = re.compile(r"\S+")
+_SPACES = re.compile(r"\s+")
 
 
 def no_spaces(text: str) -> str:
@@ -76,10 +78,12 @@ class Squeezed:
 
 def squeeze(text: str) -> Squeezed:
     """The text without whitespace (the characters `str.isspace` names), mapped back to the text."""
-    runs, origins, pieces, size = [], [], [], 0
-    for m in _NON_SPACE.finditer(text):
-        runs.append(size)
-        origins.append(m.start())
-        pieces.append(m.group())
-        size += m.end() - m.start()
-    return Squeezed("".join(pieces), tuple(runs), tuple(origins))
+    pieces = text.split()  # the runs of non-whitespace characters
+    if not pieces:
+        return Squeezed("", (), ())
+    sizes = list(map(len, pieces))
+    gaps = list(map(len, _SPACES.findall(text)))  # the whitespace runs, a leading one first if any
+    lead = gaps.pop(0) if text[0].isspace() else 0
+    runs = (0, *accumulate(sizes[:-1]))
+    origins = (lead, *(lead + n for n in accumulate(map(add, sizes[:-1], gaps))))
+    return Squeezed("".join(pieces), runs, origins)
