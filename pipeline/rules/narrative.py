@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from pipeline.lexicon import CountRule, lexicon
+from pipeline.lexicon import lexicon
 from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
 from pipeline.rules.labels import resolve
@@ -419,7 +419,7 @@ def _counts(em: Emitter, start: int, end: int) -> None:
     text = em.ct.text
     lex = lexicon()
     listed: list[tuple[str, int, int]] = []  # category lists: their items are no totals of the listed concept
-    for rule in _count_rules_in(text):
+    for rule in lex.counts:
         period: Period = "budget" if rule.period == "budget" else "current"
         for m in rule.pattern.finditer(text, start, end):
             if any(c == rule.concept and a <= m.start("n") < b for c, a, b in listed):
@@ -430,23 +430,6 @@ def _counts(em: Emitter, start: int, end: int) -> None:
                 if span is not None:
                     listed.append((rule.concept, *span))
 
-
-@lru_cache(maxsize=2)
-def _count_rules_in(text: str) -> tuple[CountRule, ...]:
-    """The count rules that can match somewhere in a document's text: no other can match in one of its paragraphs.
-
-    A match inside [start, end) of the text is a match in the whole text, unless the pattern looks at what follows
-    it (a look-ahead, an end anchor, a word boundary: the end of the range is the end of the text to them). Rules
-    whose pattern does are always tried.
-    """
-    return tuple(rule for rule in lexicon().counts if _sees_ahead(rule.pattern) or rule.pattern.search(text))
-
-
-def _sees_ahead(pattern: re.Pattern[str]) -> bool:
-    return any(mark in pattern.pattern for mark in _AHEAD_MARKS)
-
-
-_AHEAD_MARKS = ("(?=", "(?!", "$", r"\b", r"\B", r"\Z")
 
 _CONDITIONAL = re.compile(r"的(部门|单位)?[，,]|作下述说明|仍保留")
 _CLAUSE_END = re.compile(r"[。；;]")
