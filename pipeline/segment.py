@@ -191,9 +191,12 @@ def _lines_within(
     return lines[lo:hi] if lo < hi else []
 
 
+_NEWLINE = re.compile(r"\n")
+
+
 def _line_spans(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
-    for m in re.finditer(r"\n", text):
+    for m in _NEWLINE.finditer(text):
         spans.append((start, m.start()))
         start = m.end()
     if start < len(text):
@@ -383,15 +386,13 @@ def _blocks(text: str, own: list[tuple[int, int]]) -> list[Block]:
         elif _is_spaced_row(line) and (found := _spaced_chart(text, own, i, blocks)) is not None:
             blocks.append(found[0])
             i = found[1]
-        elif _spaced_extent(text, own, i) > i + 1:
-            j = _spaced_extent(text, own, i)
+        elif (j := _spaced_extent(text, own, i)) > i + 1:
             blocks.append(_spaced_table(text, own[i:j]))
             i = j
         elif _is_loose_row(line) and (chart := _chart(text, [own[i]], blocks, sep="loose")) is not None:
             blocks.append(chart)
             i += 1
-        elif _loose_extent(text, own, i) > i + 1:
-            j = _loose_extent(text, own, i)
+        elif (j := _loose_extent(text, own, i)) > i + 1:
             head = i
             while (
                 blocks
@@ -536,7 +537,8 @@ def _row_cells(text: str, s: int, e: int, sep: str) -> list[Cell]:
 
 def _is_spaced_row(line: str) -> bool:
     """A line of two or more cells separated by runs of spaces (space-aligned table export)."""
-    return len(re.split(r" {2,}|\u3000{2,}", line.strip())) >= 2
+    body = line.strip()
+    return "  " in body or "\u3000\u3000" in body  # what splitting at runs of two or more would cut
 
 
 def _spaced_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
@@ -560,7 +562,7 @@ def _spaced_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
         else:
             break
     rows = [text[s:e] for s, e in own[i:j]]
-    return j if j - i >= 2 and any(re.search(r"\d", r) for r in rows) else i
+    return j if j - i >= 2 and any(_DIGIT.search(r) for r in rows) else i
 
 
 def _spaced_table(text: str, rows: list[tuple[int, int]]) -> Block:
@@ -600,6 +602,8 @@ def _pipe_table(text: str, rows: list[tuple[int, int]], previous: list[Block]) -
     return Block("table", rows[0][0], rows[-1][1], _merge_split_rows(table_rows), "pipes")
 
 
+_SENTENCE_STOP = re.compile(r"[，。；]")
+_DIGIT = re.compile(r"\d")
 _LOOSE_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 _LOOSE_KEYS = ("项目名称", "预算单位")
 
@@ -607,7 +611,7 @@ _LOOSE_KEYS = ("项目名称", "预算单位")
 def _is_loose_row(line: str) -> bool:
     """A table row whose cells run together with single spaces: words then numbers, no sentence punctuation."""
     tokens = line.split()
-    if len(tokens) < 2 or re.search(r"[，。；]", line) or "\t" in line or len(line) > 160:
+    if len(tokens) < 2 or _SENTENCE_STOP.search(line) or "\t" in line or len(line) > 160:
         return False
     if tokens[0] in _LOOSE_KEYS:
         return True
@@ -618,7 +622,7 @@ def _is_loose_row(line: str) -> bool:
 def _is_wordy_row(line: str) -> bool:
     """Short words separated by spaces, no sentence punctuation: a row of a table whose numbers are absent."""
     tokens = line.split()
-    return len(tokens) >= 1 and not re.search(r"[，。；]", line) and all(len(t) <= 24 for t in tokens)
+    return len(tokens) >= 1 and not _SENTENCE_STOP.search(line) and all(len(t) <= 24 for t in tokens)
 
 
 def _loose_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
