@@ -32,8 +32,10 @@ _CHAPTER_TITLES = re.compile(
     r"|国有资本经营预算(财政拨款)?支出决算情况|其他重要事项的?情况)(说明)?$"
 )
 _PART_TITLES = re.compile(r"^(名词解释|附件|附表)$")
-_REPORT_TITLE = re.compile(r"^.{0,40}(绩效自评报告|绩效评价报告)$")
-_TABLE_TITLE = re.compile(r"^.{2,60}(表|项目绩效目标自评|项目绩效目标)$")
+_REPORT_TITLE_ENDS = ("绩效自评报告", "绩效评价报告")
+_REPORT_TITLE = re.compile(rf"^.{{0,40}}({'|'.join(_REPORT_TITLE_ENDS)})$")
+_TABLE_TITLE_ENDS = ("表", "项目绩效目标自评", "项目绩效目标")
+_TABLE_TITLE = re.compile(rf"^.{{2,60}}({'|'.join(_TABLE_TITLE_ENDS)})$")
 _TABLE_BREAK = re.compile(
     r"^\s*(.{2,60}表(（[^）]{0,12}）)?|(金额)?单\s*位\s*[：:].{0,8}|(编制部门|部门名称|预算单位)[：:].*)\s*$"
 )
@@ -268,7 +270,9 @@ _CHAPTER_KINDS = {
 def _heading_rank(line: str, text: str, lines: list[tuple[int, int]], i: int, is_md: bool) -> tuple[int, str] | None:
     if len(line) > 60:
         return None
-    if _TABLE_TITLE.match(line) and not _FIGURE.search(line) and _table_follows(text, lines, i):
+    # a line holds no line break, so its end is what the titles' `$` sees: their endings are tested first (cheaply)
+    table_like = line.endswith(_TABLE_TITLE_ENDS) and _TABLE_TITLE.match(line) is not None
+    if table_like and not _FIGURE.search(line) and _table_follows(text, lines, i):
         return TABLE, line
     for pattern, rank in _NUMBERED:
         m = pattern.match(line)
@@ -281,7 +285,7 @@ def _heading_rank(line: str, text: str, lines: list[tuple[int, int]], i: int, is
         return PART, line
     if _CHAPTER_TITLES.match(line.replace(" ", "")):
         return CHAPTER, line
-    if _REPORT_TITLE.match(line) and not _FIGURE.search(line):
+    if line.endswith(_REPORT_TITLE_ENDS) and _REPORT_TITLE.match(line) and not _FIGURE.search(line):
         return REPORT_TITLE, line
     if is_md and not _FIGURE.search(line) and len(line) <= 60:
         return PART, line
