@@ -313,11 +313,16 @@ _AMOUNT_START = re.compile(r"^[\d,]+(\.\d+)?\s*(万元|亿元|元|%)")
 _UNIT_OR_ISSUER = re.compile(r"^\s*(单\s*位|金额单位|编制部门|部门名称|预算单位|预算主管部门|填报单位)\s*[：:]")
 
 
+def _spaced_cells(line: str) -> bool:
+    # the substring tests first: most lines hold no run of blanks at all
+    return ("  " in line or "\u3000\u3000" in line) and _SPACED_CELLS.search(line) is not None
+
+
 def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bool:
     body = line.strip()
     if not body or not nxt.strip() or "\t" in line or "\t" in nxt or nxt[:1].isspace():
         return False
-    if _SPACED_CELLS.search(body) or _SPACED_CELLS.search(nxt):
+    if _spaced_cells(body) or _spaced_cells(nxt):
         return False  # rows of a space-aligned table
     if NUMBERING_RE.match(nxt) or _PAGE_LINE.match(nxt):
         return False
@@ -332,7 +337,7 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
         return is_cjk(first) or first.isdigit() or first in "（(“，、%）)”。；：:,.;"
     if body.endswith("表") or (NUMBERING_RE.match(body) and len(body) <= 40):
         return False
-    if _WORD_GAP.search(body) or _WORD_GAP.search(nxt):
+    if (" " in body and _WORD_GAP.search(body)) or (" " in nxt and _WORD_GAP.search(nxt)):
         return False  # cells run together with single spaces: Chinese prose has no spaces between words
     last = body[-1]
     if last.isdigit() and nxt.startswith(("万元", "元", "亿元", "%")):
