@@ -41,8 +41,7 @@ from pipeline.errors import InputError, LLMError, OutputLocked, PipelineError
 from pipeline.export import document_rows
 from pipeline.manifest import Done, Manifest
 from pipeline.redact import redact
-from pipeline.review import build_site
-from pipeline.review.site import write_page
+from pipeline.review import build_site, write_page
 from pipeline.workers import Limits, Outcome, Pool, Task
 from schemas.document import DocumentResult
 
