@@ -265,6 +265,7 @@ class LocalEngine:
         self, task: Task, jobs: Iterator[Job], workers: int, limits: Limits, on_message: OnMessage
     ) -> Generator[Outcome, None, None]:
         """The process pool's outcomes, in completion order."""
+        pa.array([0])  # pyarrow's first conversion imports pandas (0.2 s): here, once, not in every forked worker
         return Pool(task, workers, limits, on_message).run(jobs)
 
     def worker_peak_rss_mb(self) -> float:
