@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 
 from pipeline.textutil import no_spaces, squeeze
 
@@ -105,11 +107,11 @@ def table_titles(text: str) -> list[tuple[int, int, str]]:
     and unit tail).
     """
     lines = text.split("\n")
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
+    starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
     found: list[tuple[int, str, bool]] = []  # line index, title, a table follows
-    for i, line in enumerate(lines):
+    with_mark = [i for i, line in enumerate(lines) if "表" in line]
+    for i in sorted({*with_mark, *(i - 1 for i in with_mark if i)}):  # a title ends in 表, or its next line is 表
+        line = lines[i]
         if "表" not in line and (i + 1 == len(lines) or lines[i + 1].strip() != "表"):
             continue  # no 表 to end a title with
         if len([c for c in line.split("\t") if c.strip()]) != 1:
@@ -152,12 +154,17 @@ def own_kind_years(title: str, word: str) -> list[int]:
     if len(title) > 60 or not _OWN_KIND_END.search(title):
         return []
     years = []
-    for m in re.finditer(rf"(?<!\d)(20\d{{2}})年度?([^，。；：:、\d]{{0,20}}?){word}(?!执行)", title):
+    for m in _own_kind_year(word).finditer(title):
         before = title[max(0, m.start() - 2) : m.start()]
         if any(w in before for w in _COMPARATIVE) or any(w in m.group(2) for w in ("执行", "上年", "相比", "比")):
             continue
         years.append(int(m.group(1)))
     return years
+
+
+@lru_cache(maxsize=64)
+def _own_kind_year(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\d)(20\d{{2}})年度?([^，。；：:、\d]{{0,20}}?){word}(?!执行)")
 
 
 def own_year_wordings(text: str, patterns: tuple[re.Pattern[str], ...]) -> list[tuple[int, int, int]]:
