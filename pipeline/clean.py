@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pipeline.textutil import NUMBERING_RE, TERMINAL_PUNCT, display_width, fold, is_cjk
+from pipeline.textutil import NUMBERING_RE, TERMINAL_PUNCT, display_width, fold, is_cjk, no_spaces
 
 _INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("bookmarks", re.compile(r"\[bookmark: [^\]\n]{0,200}\]")),
@@ -119,11 +119,21 @@ def clean(raw: str) -> CleanText:
     text, offsets = _delete(text, offsets, _page_number_ranges(text, counts))
     text, offsets = _delete(text, offsets, _toc_ranges(text, counts))
     text = fold(text)
-    md_lines = {i for i, pos in enumerate(offsets) if pos in md_raw}
+    md_lines = _clean_positions(offsets, md_raw)
     text, offsets = _delete(text, offsets, _line_join_ranges(text, counts, md_lines))
     ct = CleanText(text, offsets, raw, {k: v for k, v in counts.items()})
     md = {ct.clean_pos(pos): level for pos, level in md_raw.items()}
     return CleanText(text, offsets, raw, ct.artifacts, md)
+
+
+def _clean_positions(offsets: array[int], raw_positions: Iterable[int]) -> set[int]:
+    """The clean positions of the given raw positions that survived cleaning (offsets rise strictly)."""
+    found = set()
+    for pos in raw_positions:
+        i = bisect_left(offsets, pos)
+        if i < len(offsets) and offsets[i] == pos:
+            found.add(i)
+    return found
 
 
 def _fold_compat(text: str, counts: Counter[str]) -> str:
@@ -252,7 +262,7 @@ def _page_of_titles(text: str, lines: list[tuple[int, int]], first: int) -> tupl
     seen: list[str] = []
     for j in range(first, min(len(lines), first + 80)):
         s, e = lines[j]
-        line = re.sub(r"\s+", "", text[s:e])
+        line = no_spaces(text[s:e])
         if not line:
             continue
         if seen and line == seen[0] and len(seen) >= 3:
@@ -265,8 +275,9 @@ def _page_of_titles(text: str, lines: list[tuple[int, int]], first: int) -> tupl
 
 def _wrap_width(text: str, lines: list[tuple[int, int]]) -> int | None:
     """The typeset line width when the text is hard-wrapped (PDF export), else None."""
-    widths = [display_width(text[s:e].rstrip()) for s, e in lines if "\t" not in text[s:e]]
-    long = [w for w in widths if w >= 40]
+    # a line of fewer than 20 characters is narrower than 40 (no character is wider than 2)
+    bodies = (text[s:e].rstrip() for s, e in lines if e - s >= 20 and "\t" not in text[s:e])
+    long = [w for w in map(display_width, bodies) if w >= 40]
     if len(long) < 8:
         return None
     long.sort()
@@ -306,6 +317,11 @@ _AMOUNT_START = re.compile(r"^[\d,]+(\.\d+)?\s*(万元|亿元|元|%)")
 _UNIT_OR_ISSUER = re.compile(r"^\s*(单\s*位|金额单位|编制部门|部门名称|预算单位|预算主管部门|填报单位)\s*[：:]")
 
 
+def _spaced_cells(line: str) -> bool:
+    # the substring tests first: most lines hold no run of blanks at all
+    return ("  " in line or "\u3000\u3000" in line) and _SPACED_CELLS.search(line) is not None
+
+
 def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bool:
     body = line.strip()
     if not body or not nxt.strip() or "\t" in line or "\t" in nxt:
@@ -314,7 +330,7 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
         return True  # `…基本养老保险缴费支出` / `（项）支出 1384.7万元`: a 类/款/项 mark closes the name before it
     if nxt[:1].isspace():
         return False
-    if _SPACED_CELLS.search(body) or _SPACED_CELLS.search(nxt):
+    if _spaced_cells(body) or _spaced_cells(nxt):
         return False  # rows of a space-aligned table
     if NUMBERING_RE.match(nxt) or _PAGE_LINE.match(nxt):
         return False
@@ -331,7 +347,7 @@ def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bo
         return is_cjk(first) or first.isdigit() or first in "（(“，、%）)”。；：:,.;"
     if body.endswith("表") or (NUMBERING_RE.match(body) and len(body) <= 40):
         return False
-    if _WORD_GAP.search(body) or _WORD_GAP.search(nxt):
+    if (" " in body and _WORD_GAP.search(body)) or (" " in nxt and _WORD_GAP.search(nxt)):
         return False  # cells run together with single spaces: Chinese prose has no spaces between words
     last = body[-1]
     if last.isdigit() and nxt.startswith(("万元", "元", "亿元", "%")):

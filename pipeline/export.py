@@ -26,6 +26,7 @@ import re
 import types
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
@@ -80,12 +81,14 @@ def _text_fields(model: type[BaseModel]) -> list[pa.Field]:
     return fields + [pa.field(name, t) for name, t in META_COLUMNS.items()]
 
 
+@cache
 def arrow_schema(model: type[BaseModel]) -> pa.Schema:
     """The Parquet schema of one record kind: the CSV columns, then a decimal twin of each amount column."""
     kind = next(k for k, m in KINDS.items() if m is model)
     return pa.schema(_text_fields(model) + [pa.field(f"{c}_num", DECIMAL) for c in NUMERIC.get(kind, ())])
 
 
+@cache
 def part_schema(kind: str) -> pa.Schema:
     """The schema of a Parquet part: the dataset's columns plus the manifest result id of each row."""
     return arrow_schema(KINDS[kind]).append(pa.field(RESULT_COLUMN, pa.int64(), nullable=False))
@@ -120,7 +123,24 @@ def jsonl_records(kind: str, r: DocumentResult) -> list[dict[str, Any]]:
 
 def jsonl_lines(kind: str, r: DocumentResult) -> bytes:
     """The document's JSONL lines of one kind, ready to append in one write."""
-    return "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in jsonl_records(kind, r)).encode("utf-8")
+    return _lines(jsonl_records(kind, r))
+
+
+def _lines(recs: list[dict[str, Any]]) -> bytes:
+    return "".join(_JSON.encode(rec) + "\n" for rec in recs).encode("utf-8")
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(rec, ensure_ascii=False) uses, made once
+
+
+def document_rows(r: DocumentResult) -> tuple[dict[str, bytes], dict[str, pa.Table]]:
+    """A document's JSONL lines and Arrow table of every record kind (each record dumped once for both)."""
+    lines, tables = {}, {}
+    for kind in KINDS:
+        recs = jsonl_records(kind, r)
+        lines[kind] = _lines(recs)
+        tables[kind] = _table(kind, [_table_row(kind, rec) for rec in recs])
+    return lines, tables
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -135,19 +155,28 @@ def to_decimal(value: Any) -> Decimal | None:
 
 def records(kind: str, results: Iterable[DocumentResult]) -> Iterator[dict[str, Any]]:
     """Flat table rows of one record kind, in document order, with the numeric twins of the amount columns."""
-    numeric = NUMERIC.get(kind, ())
     for r in results:
-        for row in jsonl_records(kind, r):
-            span = row.pop("span", None)
-            row["span_start"], row["span_end"] = span if span is not None else (None, None)
-            for c in numeric:
-                row[f"{c}_num"] = to_decimal(row.get(c))
-            yield row
+        for rec in jsonl_records(kind, r):
+            yield _table_row(kind, rec)
+
+
+def _table_row(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
+    """A JSONL record as a table row (a new dict): `span` split in two, the numeric twins added."""
+    row = dict(rec)
+    span = row.pop("span", None)
+    row["span_start"], row["span_end"] = span if span is not None else (None, None)
+    for c in NUMERIC.get(kind, ()):
+        row[f"{c}_num"] = to_decimal(row.get(c))
+    return row
 
 
 def table_of(kind: str, results: Iterable[DocumentResult]) -> pa.Table:
     """The rows of one record kind as an Arrow table with the dataset's schema (compact, picklable)."""
-    return pa.Table.from_pylist(list(records(kind, results)), schema=arrow_schema(KINDS[kind]))
+    return _table(kind, list(records(kind, results)))
+
+
+def _table(kind: str, rows: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=arrow_schema(KINDS[kind]))
 
 
 def with_result(table: pa.Table, result: int) -> pa.Table:

@@ -7,6 +7,8 @@ the error, the output file, timings, LLM usage and the counts of its rows. It al
 document's rows sit in the dataset files: byte ranges in the JSONL files (their committed length, so a tail
 written by a killed run is cut off) and the Parquet part holding its rows. The dataset is always exactly the rows
 of the `ok` and `partial` documents, each once.
+It keeps, per output file, the state entry of the review page the worker wrote (`pages`), which the review
+build at the end of the run takes as current while the document is unchanged.
 
 Any SQLite failure surfaces as `ManifestError` with one line saying what to do.
 """
@@ -38,6 +40,7 @@ CREATE TABLE IF NOT EXISTS ranges (result INTEGER NOT NULL, kind TEXT NOT NULL, 
   length INTEGER NOT NULL, PRIMARY KEY (kind, start));
 CREATE INDEX IF NOT EXISTS ranges_result ON ranges(result);
 CREATE TABLE IF NOT EXISTS parts (id INTEGER NOT NULL, file TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS pages (output TEXT PRIMARY KEY, page TEXT NOT NULL);
 """
 _SCAN = """
 CREATE TEMP TABLE IF NOT EXISTS scan (seq INTEGER PRIMARY KEY, path TEXT UNIQUE, given TEXT, todo INTEGER);
@@ -75,6 +78,7 @@ class Done:
     llm: dict[str, int]
     counts: dict[str, Any]
     ranges: dict[str, tuple[int, int]]
+    page: str | None = None  # the state entry of the review page the worker wrote (JSON)
 
 
 class Manifest:
@@ -212,8 +216,15 @@ class Manifest:
             )
             for kind, length in lengths.items():
                 self.set_info(f"committed:{kind}", str(length), db)
+            if done.page is not None and done.output is not None:
+                db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?)", (done.output, done.page))
             self.bump_version(db)
         return result
+
+    def page(self, output: str) -> str | None:
+        """The state entry of the review page a worker wrote for this output file, if any (JSON)."""
+        rows = self.query("SELECT page FROM pages WHERE output = ?", (output,))
+        return str(rows[0][0]) if rows else None
 
     def finished(self, columns: str = "path, given, output, result, part") -> Iterator[tuple[Any, ...]]:
         """Rows of every `ok` / `partial` document, in commit order, read in pages (memory stays flat)."""

@@ -73,9 +73,10 @@ def _most_stated_body(text: str) -> str | None:
     for line in text.split("\n"):
         if "\t" in line:
             continue
-        line = _QUOTED.sub(lambda m: " " * len(m.group(0)), line)
+        if "《" in line or "“" in line:
+            line = _QUOTED.sub(lambda m: " " * len(m.group(0)), line)
         weight = 5 if len(line.strip()) <= 30 else 1
-        for m in re.finditer(f"[{_PLACE_END}]", line):
+        for m in _PLACE_CHAR.finditer(line):
             end = _name_end(line, m.end())
             if end is None or line[m.start() - 1 : m.start()] in _NOT_PLACE:
                 continue
@@ -91,6 +92,7 @@ def _most_stated_body(text: str) -> str | None:
 
 
 _NOT_PLACE = set("全各本该我每")
+_PLACE_CHAR = re.compile(f"[{_PLACE_END}]")
 
 
 def _name_end(text: str, pos: int) -> int | None:
@@ -159,14 +161,14 @@ def amount_unit(text: str, seg: Segmented) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-_UNIT_LINE = re.compile(r"单[位元]\s*[：:]\s*(万元|亿元|元)|[（(](万元|元)[）)]")
+# (?=…): the characters a match starts with, so the search skips every other position at once
+_UNIT_LINE = re.compile(r"(?=[单（(])(?:单[位元]\s*[：:]\s*(万元|亿元|元)|[（(](万元|元)[）)])")
 
 
 def section_unit(text: str, seg: Segmented, index: int) -> str | None:
     """The amount unit in force in one section: a stated 单位 line, else the unit its sentences use most."""
     section = seg.sections[index]
-    own = text[section.body_start : section.end]
-    stated = _UNIT_LINE.search(own)
+    stated = _UNIT_LINE.search(text, section.body_start, section.end)
     if stated:
         return stated.group(1) or stated.group(2)
     counts: Counter[str] = Counter()

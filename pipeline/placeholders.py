@@ -29,7 +29,12 @@ Not placeholders: `等等`; an ellipsis inside a quoted title (`《…》`, `“
 `万元` or a direction pair that forms a whole table header cell (`下降%`, `增/减`: labels, not slots).
 
 Every pattern is precompiled and linear-time: runs (`…`, `*`, `X`, `×`) are anchored with a look-behind so a long
-run is scanned once, bracket bodies are bounded, and no quantified group can match the same text two ways.
+run is scanned once, bracket bodies are bounded, and no quantified group can match the same text two ways. A
+pattern that cannot start with just any character opens with a look-ahead for the characters it can start with
+(`(?=[…⋯.。])`): it changes no match, and the regex engine rejects every other position at once instead of
+trying each alternative there (several times faster on a whole report). No pattern matches across a line break,
+so the instruction sentences, which may start with any character but a stop, are looked for only in the
+lines holding one of their words.
 Overlaps are resolved by kind priority (class_ellipsis, instruction, alternative, ellipsis, masked_number,
 empty_brackets, missing_number) with a bytearray of taken characters, so resolution is linear too.
 """
@@ -50,7 +55,7 @@ if TYPE_CHECKING:
     from schemas.document import DocumentResult
 
 _ELL = r"(?:…+|⋯+|\.{3,}|。{3,})"
-_ELL_RUN = r"(?<![…⋯.。])" + _ELL
+_ELL_RUN = r"(?=[…⋯.。])(?<![…⋯.。])" + _ELL
 _CLASS_MARK = r"[ \t]*[（(][类款项][）)]"
 _CLASS = re.compile(
     _ELL_RUN + _CLASS_MARK + r"(?:[ \t]*" + _ELL + _CLASS_MARK + r")*(?:[ \t]*[：:][ \t]*(?:指[ \t]*)?" + _ELL + ")?"
@@ -78,6 +83,7 @@ _INSTRUCTION_SENTENCE = re.compile(
     r"(?:由[^，。；\n]{2,30}填写|按上述格式[^。；\n]{0,40}|[^，。；：\n]{2,40}的(?:部门|单位)?[，,][^。；\n]{0,20}作下述说明"
     r"|[^，。；：\n]{2,40}的[，,]仍保留该表格式[^。；\n]{0,30}|列明[^，。；\n]{2,30})[。；：:]?"
 )
+_INSTRUCTION_WORD = re.compile(r"填写|按上述格式|作下述说明|仍保留该表格式|列明")  # one in each alternative above
 _NAMES_CONTENT = re.compile(r"具体(?:工作|项目|内容|事项|用途|金额|名称)|团组名称|出访地点|取得成效|收入类型")
 _XREF = re.compile(r"详见|参见|见附")
 
@@ -87,24 +93,28 @@ _POLARITY = {
     **dict.fromkeys(("等于", "持平"), "flat"),
 }
 _DIR = "|".join(sorted(_POLARITY, key=len, reverse=True))
+_ALT_FIRST = "".join(sorted({w[0] for w in _POLARITY} | set("（(部单")))
 _ALTERNATIVE = re.compile(
-    rf"(?:{_DIR})(?:[ \t]*[/／][ \t]*(?:{_DIR})){{1,4}}|(?:{_DIR})[（(](?:{_DIR})[）)]|[（(]或[^（）()\n]{{1,30}}[）)]"
-    r"|部门[（(]单位[）)]|单位[（(]部门[）)]"
+    rf"(?=[{_ALT_FIRST}])"
+    rf"(?:(?:{_DIR})(?:[ \t]*[/／][ \t]*(?:{_DIR})){{1,4}}|(?:{_DIR})[（(](?:{_DIR})[）)]|[（(]或[^（）()\n]{{1,30}}[）)]"
+    r"|部门[（(]单位[）)]|单位[（(]部门[）)])"
 )
 _ALT_WORD = re.compile(_DIR)
 
 _MASKED = re.compile(
-    r"(?<!\*)\*+[ \t]*%"
+    r"(?=[*Xx×12])"
+    r"(?:(?<!\*)\*+[ \t]*%"
     r"|(?<!\*)\*{2,}(?=[万亿]?元|[年月日人名个辆项次户家份台套])"
     r"|(?<![A-Za-z0-9])(?:(?:19|20)?[Xx]{2,}(?:[ \t]*%|年)?|[Xx][年月日%])(?![A-Za-z])"
-    r"|(?<!×)×{2,}"
+    r"|(?<!×)×{2,})"
 )
-_EMPTY = re.compile(r"[（(][ \t]*[）)]|【[ \t]*】|〔[ \t]*〕")
+_EMPTY = re.compile(r"(?=[（(【〔])(?:[（(][ \t]*[）)]|【[ \t]*】|〔[ \t]*〕)")
 _NUMBER_CONTEXT = (
     "占|为|达|计|共|约|增长|下降|增加|减少|降低|提高|上升|完成预算|完成|支出|收入|安排|结余|结转|拨款|费|金额"
     "|降幅|增幅|比例|比重"
 )
-_MISSING = re.compile(rf"(?<!单位)(?:{_NUMBER_CONTEXT})[ \t]*(%|万元|亿元)")
+_MISSING_FIRST = "".join(sorted({w[0] for w in _NUMBER_CONTEXT.split("|")}))
+_MISSING = re.compile(rf"(?=[{_MISSING_FIRST}])(?<!单位)(?:{_NUMBER_CONTEXT})[ \t]*(%|万元|亿元)")
 
 
 @dataclass(frozen=True, order=True)
@@ -184,9 +194,21 @@ def _instructions(text: str, quoted: bytearray) -> Spans:
             continue  # a hint of the slot before it (…（具体工作）): part of that ellipsis
         if is_instruction(body):
             yield m.span()
-    for m in _INSTRUCTION_SENTENCE.finditer(text):
-        if not quoted[m.start()]:
-            yield m.span()
+    for start, end in _lines_with(_INSTRUCTION_WORD, text):
+        for m in _INSTRUCTION_SENTENCE.finditer(text, start, end):
+            if not quoted[m.start()]:
+                yield m.span()
+
+
+def _lines_with(word: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """[start, end) of each line (without its line break) in which `word` occurs, in order."""
+    line_end = -1
+    for m in word.finditer(text):
+        if m.start() <= line_end:
+            continue  # a second word on a line already given
+        line_end = text.find("\n", m.start())
+        line_end = len(text) if line_end < 0 else line_end
+        yield text.rfind("\n", 0, m.start()) + 1, line_end
 
 
 def is_instruction(body: str) -> bool:

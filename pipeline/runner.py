@@ -38,10 +38,10 @@ from pipeline import inputs
 from pipeline.atomic import write_text
 from pipeline.dataset import Dataset
 from pipeline.errors import InputError, LLMError, OutputLocked, PipelineError
-from pipeline.export import KINDS, jsonl_lines, table_of
+from pipeline.export import document_rows
 from pipeline.manifest import Done, Manifest
 from pipeline.redact import redact
-from pipeline.review import build_site
+from pipeline.review import build_site, write_page
 from pipeline.workers import Limits, Outcome, Pool, Task
 from schemas.document import DocumentResult
 
@@ -170,10 +170,11 @@ class Work:
     counts: dict[str, Any] = field(default_factory=dict)
     llm: dict[str, int] = field(default_factory=dict)
     line: str = ""
+    page: str | None = None  # the review page's state entry (JSON), when the worker wrote the page
 
 
 def work(process: Processor, tmp: Path, job: Job, send: Callable[[Any], None]) -> Work:
-    """Process one document in a worker: hash, run the pipeline, write its JSON, prepare its dataset rows."""
+    """Process one document in a worker: hash, run the pipeline, write its JSON and review page, prepare its rows."""
     global _reporter
     _reporter = send
     sha = None
@@ -194,16 +195,28 @@ def work(process: Processor, tmp: Path, job: Job, send: Callable[[Any], None]) -
     llm_errors = [e for e in result.errors if e.startswith("llm")]
     status = "partial" if result.llm.get("errors") or llm_errors else "ok"
     write_text(job.output, result.model_dump_json(indent=1), tmp)
+    page = _review_page(job, result)
+    lines, tables = document_rows(result)
     return Work(
         status,
         sha,
         (llm_errors or [f"{result.llm.get('errors')} LLM errors"])[0] if status == "partial" else None,
-        {kind: jsonl_lines(kind, result) for kind in KINDS},
-        {kind: table_of(kind, [result]) for kind in KINDS},
+        lines,
+        tables,
         _counts(result),
         dict(result.llm),
         _status_line(result),
+        page,
     )
+
+
+def _review_page(job: Job, result: DocumentResult) -> str | None:
+    """Write the document's review page here, in parallel with the others; None leaves it to the final build."""
+    try:
+        version, entry = write_page(job.output.parent.parent, job.output.stem, result)
+    except (OSError, ValueError):
+        return None
+    return json.dumps([version, entry], ensure_ascii=False)
 
 
 def _counts(result: DocumentResult) -> dict[str, Any]:
@@ -252,6 +265,7 @@ class LocalEngine:
         self, task: Task, jobs: Iterator[Job], workers: int, limits: Limits, on_message: OnMessage
     ) -> Generator[Outcome, None, None]:
         """The process pool's outcomes, in completion order."""
+        pa.array([0])  # pyarrow's first conversion imports pandas (0.2 s): here, once, not in every forked worker
         return Pool(task, workers, limits, on_message).run(jobs)
 
     def worker_peak_rss_mb(self) -> float:
@@ -454,7 +468,7 @@ def _commit(state: _Run, outcome: Outcome, w: Work | None) -> None:
         return
     ranges, lengths = state.dataset.append(w.lines)
     done = Done(job.key, w.sha256, w.status, w.error, job.output.name, outcome.started, outcome.seconds, w.llm,
-                w.counts, ranges)  # fmt: skip
+                w.counts, ranges, w.page)  # fmt: skip
     result = state.manifest.finish(done, state.fingerprint, lengths)
     state.dataset.add(result, tables=w.tables)
     s.processed += 1
@@ -496,5 +510,14 @@ def _finish(state: _Run, t0: float, write_tables: bool, engine: Engine) -> None:
 
 
 def _review(state: _Run) -> int:
-    """Bring the review site up to date (it streams the document JSONs and keeps unchanged pages)."""
-    return build_site(state.out, errors=state.summary.errors).documents
+    """Bring the review site up to date (it streams the document JSONs; the pages the workers wrote are kept)."""
+    return build_site(state.out, errors=state.summary.errors, fresh=partial(_written_page, state.manifest)).documents
+
+
+def _written_page(manifest: Manifest, stem: str) -> tuple[str, list[Any]] | None:
+    """(code version, state entry) of the review page a worker wrote for `docs/<stem>.json`, if one did."""
+    page = manifest.page(f"{stem}.json")
+    if page is None:
+        return None
+    version, entry = json.loads(page)
+    return str(version), entry

@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from pipeline.clean import CleanText
+from pipeline.textutil import no_spaces
 
 PART, ATTACHMENT, REPORT_TITLE, CHAPTER, SUB, ITEM, SUBITEM, TABLE = 10, 15, 17, 20, 30, 40, 50, 60
 
@@ -31,8 +32,10 @@ _CHAPTER_TITLES = re.compile(
     r"|国有资本经营预算(财政拨款)?支出决算情况|其他重要事项的?情况)(说明)?$"
 )
 _PART_TITLES = re.compile(r"^(名词解释|附件|附表)$")
-_REPORT_TITLE = re.compile(r"^.{0,40}(绩效自评报告|绩效评价报告)$")
-_TABLE_TITLE = re.compile(r"^.{2,60}(表|项目绩效目标自评|项目绩效目标)$")
+_REPORT_TITLE_ENDS = ("绩效自评报告", "绩效评价报告")
+_REPORT_TITLE = re.compile(rf"^.{{0,40}}({'|'.join(_REPORT_TITLE_ENDS)})$")
+_TABLE_TITLE_ENDS = ("表", "项目绩效目标自评", "项目绩效目标")
+_TABLE_TITLE = re.compile(rf"^.{{2,60}}({'|'.join(_TABLE_TITLE_ENDS)})$")
 _TABLE_BREAK = re.compile(
     r"^\s*(.{2,60}表(（[^）]{0,12}）)?|(金额)?单\s*位\s*[：:].{0,8}|(编制部门|部门名称|预算单位)[：:].*)\s*$"
 )
@@ -160,7 +163,7 @@ def _innermost_index(sections: list[Section]) -> tuple[list[int], list[Section |
 
 def classify(title: str) -> str:
     """Canonical section type of a heading title, or 'unknown'."""
-    compact = re.sub(r"\s+", "", title)
+    compact = no_spaces(title)
     for kind, pattern in SECTION_KINDS:
         if pattern.search(compact):
             return kind
@@ -190,9 +193,12 @@ def _lines_within(
     return lines[lo:hi] if lo < hi else []
 
 
+_NEWLINE = re.compile(r"\n")
+
+
 def _line_spans(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
-    for m in re.finditer(r"\n", text):
+    for m in _NEWLINE.finditer(text):
         spans.append((start, m.start()))
         start = m.end()
     if start < len(text):
@@ -264,7 +270,9 @@ _CHAPTER_KINDS = {
 def _heading_rank(line: str, text: str, lines: list[tuple[int, int]], i: int, is_md: bool) -> tuple[int, str] | None:
     if len(line) > 60:
         return None
-    if _TABLE_TITLE.match(line) and not _FIGURE.search(line) and _table_follows(text, lines, i):
+    # a line holds no line break, so its end is what the titles' `$` sees: their endings are tested first (cheaply)
+    table_like = line.endswith(_TABLE_TITLE_ENDS) and _TABLE_TITLE.match(line) is not None
+    if table_like and not _FIGURE.search(line) and _table_follows(text, lines, i):
         return TABLE, line
     for pattern, rank in _NUMBERED:
         m = pattern.match(line)
@@ -277,7 +285,7 @@ def _heading_rank(line: str, text: str, lines: list[tuple[int, int]], i: int, is
         return PART, line
     if _CHAPTER_TITLES.match(line.replace(" ", "")):
         return CHAPTER, line
-    if _REPORT_TITLE.match(line) and not _FIGURE.search(line):
+    if line.endswith(_REPORT_TITLE_ENDS) and _REPORT_TITLE.match(line) and not _FIGURE.search(line):
         return REPORT_TITLE, line
     if is_md and not _FIGURE.search(line) and len(line) <= 60:
         return PART, line
@@ -382,15 +390,13 @@ def _blocks(text: str, own: list[tuple[int, int]]) -> list[Block]:
         elif _is_spaced_row(line) and (found := _spaced_chart(text, own, i, blocks)) is not None:
             blocks.append(found[0])
             i = found[1]
-        elif _spaced_extent(text, own, i) > i + 1:
-            j = _spaced_extent(text, own, i)
+        elif (j := _spaced_extent(text, own, i)) > i + 1:
             blocks.append(_spaced_table(text, own[i:j]))
             i = j
         elif _is_loose_row(line) and (chart := _chart(text, [own[i]], blocks, sep="loose")) is not None:
             blocks.append(chart)
             i += 1
-        elif _loose_extent(text, own, i) > i + 1:
-            j = _loose_extent(text, own, i)
+        elif (j := _loose_extent(text, own, i)) > i + 1:
             head = i
             while (
                 blocks
@@ -535,7 +541,8 @@ def _row_cells(text: str, s: int, e: int, sep: str) -> list[Cell]:
 
 def _is_spaced_row(line: str) -> bool:
     """A line of two or more cells separated by runs of spaces (space-aligned table export)."""
-    return len(re.split(r" {2,}|\u3000{2,}", line.strip())) >= 2
+    body = line.strip()
+    return "  " in body or "\u3000\u3000" in body  # what splitting at runs of two or more would cut
 
 
 def _spaced_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
@@ -559,7 +566,7 @@ def _spaced_extent(text: str, own: list[tuple[int, int]], i: int) -> int:
         else:
             break
     rows = [text[s:e] for s, e in own[i:j]]
-    return j if j - i >= 2 and any(re.search(r"\d", r) for r in rows) else i
+    return j if j - i >= 2 and any(_DIGIT.search(r) for r in rows) else i
 
 
 def _spaced_table(text: str, rows: list[tuple[int, int]]) -> Block:
@@ -599,6 +606,8 @@ def _pipe_table(text: str, rows: list[tuple[int, int]], previous: list[Block]) -
     return Block("table", rows[0][0], rows[-1][1], _merge_split_rows(table_rows), "pipes")
 
 
+_SENTENCE_STOP = re.compile(r"[，。；]")
+_DIGIT = re.compile(r"\d")
 _LOOSE_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 _LOOSE_KEYS = ("项目名称", "预算单位")
 
@@ -606,7 +615,7 @@ _LOOSE_KEYS = ("项目名称", "预算单位")
 def _is_loose_row(line: str) -> bool:
     """A table row whose cells run together with single spaces: words then numbers, no sentence punctuation."""
     tokens = line.split()
-    if len(tokens) < 2 or re.search(r"[，。；]", line) or "\t" in line or len(line) > 160:
+    if len(tokens) < 2 or _SENTENCE_STOP.search(line) or "\t" in line or len(line) > 160:
         return False
     if tokens[0] in _LOOSE_KEYS:
         return True
@@ -617,7 +626,7 @@ def _is_loose_row(line: str) -> bool:
 def _is_wordy_row(line: str) -> bool:
     """Short words separated by spaces, no sentence punctuation: a row of a table whose numbers are absent."""
     tokens = line.split()
-    return len(tokens) >= 1 and not re.search(r"[，。；]", line) and all(len(t) <= 24 for t in tokens)
+    return len(tokens) >= 1 and not _SENTENCE_STOP.search(line) and all(len(t) <= 24 for t in tokens)
 
 
 def _loose_extent(text: str, own: list[tuple[int, int]], i: int) -> int:

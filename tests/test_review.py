@@ -10,8 +10,10 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 from collections import Counter
+from contextlib import closing
 from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -313,6 +315,25 @@ def _copy_run(out: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "copy"
     shutil.copytree(out / "docs", copy / "docs")
     return copy
+
+
+def test_pages_written_by_the_run_workers_are_the_pages_a_build_renders(out: Path) -> None:
+    """The workers write each page from the document in memory; the run's own build keeps them all."""
+    with closing(sqlite3.connect(out / "manifest.sqlite")) as db:
+        written = dict(db.execute("SELECT output, page FROM pages").fetchall())
+    assert sorted(written) == [f"{stem}.json" for stem in STEMS]  # each page's state entry, from its worker
+    state = [json.loads(line) for line in (out / "review" / ".state.jsonl").read_text("utf-8").splitlines()[1:]]
+    assert [json.loads(written[f"{e[0]}.json"])[1] for e in state] == state  # the run's build kept those pages
+    copy = out.with_name(out.name + "-rebuilt")  # beside the run's folder: its links to the inputs read the same
+    shutil.copytree(out / "docs", copy / "docs")
+    fresh = build_site(copy)
+    assert (fresh.documents, fresh.rendered) == (5, 5)
+    for stem in STEMS:
+        ran, built = out / "review" / "docs" / f"{stem}.html", copy / "review" / "docs" / f"{stem}.html"
+        assert ran.read_bytes() == built.read_bytes(), stem
+    assert (out / "review" / "index.html").read_bytes() == (copy / "review" / "index.html").read_bytes()
+    again = build_site(out)  # as the run's own build saw them: every page kept
+    assert (again.rendered, again.kept) == (0, 5)
 
 
 def test_rebuild_keeps_unchanged_pages_and_drops_removed_documents(out: Path, tmp_path: Path) -> None:

@@ -169,8 +169,9 @@ def effective_decimals(f: Fact, rows: dict[tuple[str, int], int]) -> int:
     precision of the money figures of its own table row (`rows`: the most decimals per (table, row)), or of
     the other numbers in its own snippet.
     """
-    if written_decimals(f) or f.unit not in ("万元", "亿元"):
-        return written_decimals(f)
+    written = written_decimals(f)
+    if written or f.unit not in ("万元", "亿元"):
+        return written
     if f.table is not None and f.row is not None:
         return rows.get((f.table, f.row), 0)
     return max((parse_number(m.group(0)).decimals for m in _DECIMAL_NUMBER.finditer(f.text)), default=0)

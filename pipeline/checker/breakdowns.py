@@ -14,6 +14,7 @@ from pipeline.checker.base import Ctx, candidates
 from pipeline.checker.identity import check_sum, evaluate, expected, name, tolerance
 from pipeline.checker.interval import Interval, Q
 from pipeline.lexicon import lexicon
+from pipeline.textutil import no_spaces
 from schemas.document import Severity
 
 PERIODS = ("current", "budget", "prior")
@@ -53,7 +54,8 @@ def _amounts(ctx: Ctx, family: str, items: list[str], period: str, scope: str | 
 
 def check_hierarchy(ctx: Ctx) -> None:
     """类 = Σ 款 = Σ 项 (func) and 类 = Σ 款 (econ), within one period and scope."""
-    scopes = {k[3] for k in ctx.keys()}
+    # in a fixed order: the findings of two scopes may tie in the final sort, and a set's order varies per process
+    scopes = sorted({k[3] for k in ctx.keys()}, key=lambda s: (s is None, s or ""))
     for family in LEVELS:
         for period in PERIODS:
             for scope in scopes:
@@ -128,9 +130,7 @@ def _said_unchanged(ctx: Ctx, code: str) -> bool:
         return False
     for period in ("budget", "current"):
         for q in ctx.all(f"func:{code}", period):
-            if q.fact.table is None and _UNCHANGED.match(
-                re.sub(r"\s+", "", ctx.text[q.fact.span[1] : q.fact.span[1] + 20])
-            ):
+            if q.fact.table is None and _UNCHANGED.match(no_spaces(ctx.text[q.fact.span[1] : q.fact.span[1] + 20])):
                 return True
     return False
 

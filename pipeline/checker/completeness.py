@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from pipeline.checker import textual
 from pipeline.checker.registry import rule
 from pipeline.lexicon import Template, lexicon
+from pipeline.textutil import no_spaces
 from schemas.document import Finding, Span
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def disclosure(parsed: Parsed, result: DocumentResult) -> Disclosure:
 
     text = parsed.clean.text
     opening = f"{result.meta.unit_name or ''}\n{text[:_OPENING]}"
-    level = _LEVEL.search(re.sub(r"\s+", "", text[:_OPENING]))
+    level = _LEVEL.search(no_spaces(text[:_OPENING]))
     d = Disclosure(
         doc_type=result.meta.doc_type,
         fiscal_year=result.meta.fiscal_year,

@@ -60,8 +60,8 @@ def slip_pairs(cands: list[Q]) -> list[tuple[Q, Q]]:
 
     A statement b meets a·k only if b's value lies within the widest interval's width of a·k.
     """
-    if not cands:
-        return []
+    if len(cands) < 2:
+        return []  # no pair (most keys: one figure stated once)
     order = sorted(range(len(cands)), key=lambda i: cands[i].value)
     values = [cands[i].value for i in order]
     reach = max(q.iv.hi - q.iv.lo for q in cands)

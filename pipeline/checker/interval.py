@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from pipeline.numbers import MONEY_UNITS
 from schemas.document import Fact
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
 
@@ -74,8 +76,9 @@ def total(intervals: list[Interval]) -> Interval:
     return out
 
 
+@lru_cache(maxsize=64)
 def half_ulp(decimals: int) -> Decimal:
-    """½·10⁻ᵈ."""
+    """½·10⁻ᵈ (exact, so the same for every decimal context: kept per number of decimals)."""
     return Decimal(5).scaleb(-decimals - 1)
 
 
@@ -136,7 +139,7 @@ def measure(fact: Fact, decimals: int | None = None) -> Q | None:
     except (InvalidOperation, ValueError):
         return None
     d = written_decimals(fact) if decimals is None else decimals
-    scale = MONEY_UNITS.get(fact.unit or "", Decimal(1))
+    scale = MONEY_UNITS.get(fact.unit or "", ONE)
     h = ZERO if fact.measure in EXACT_MEASURES else half_ulp(d)
     lo = max(ZERO, value - h) if value >= 0 else value - h
     return Q(fact, value * scale, Interval(lo * scale, (value + h) * scale), d, scale)

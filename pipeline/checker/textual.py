@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
+
+from pipeline.textutil import no_spaces, squeeze
 
 Direction = str  # "up" | "down" | "flat"
 
@@ -24,13 +28,12 @@ _REASON_ENDS = re.compile(
 _REASON_DIRECTIONS = {"增加": "up", "增长": "up", "上升": "up", "减少": "down", "下降": "down", "降低": "down"}
 _YEAR_LABEL = re.compile(r"(\d{4})\s*年度?([^，。；;,\d]{0,12})$")
 _PRIOR_WORDS = ("上年", "上一年", "去年", "同期")
-_WHITESPACE = re.compile(r"\s+")
 _ENUMERATED_EVALUATION = re.compile(r"对((?:[^，。；、]{2,40}?项目、)+[^，。；、]{2,40}?项目)开展了?绩效评价")
 
 
 def _sentence_after(text: str, end: int, limit: int = 60) -> str:
     """The rest of the sentence after a figure, line breaks (PDF wraps) removed, up to the next 完成预算."""
-    window = _WHITESPACE.sub("", text[end : end + limit])
+    window = no_spaces(text[end : end + limit])
     cut = min((i for i in (window.find("。"), window.find("完成预算")) if i >= 0), default=len(window))
     return window[:cut]
 
@@ -48,7 +51,7 @@ def reason_word(text: str, end: int) -> tuple[Direction, str] | None:
 
     '增加的主要原因是…', or '主要原因是：…经费增加。' when the explanation ends on one direction word.
     """
-    window = _WHITESPACE.sub("", text[end : end + 60])
+    window = no_spaces(text[end : end + 60])
     m = _REASON_WORD.search(window[:30])
     if m:
         return _REASON_DIRECTIONS[m.group(1)], m.group(0)
@@ -60,7 +63,7 @@ def reason_word(text: str, end: int) -> tuple[Direction, str] | None:
 
 def year_label(text: str, start: int) -> int | None:
     """The year written in the same clause just before a figure starting at `start` (2020年度收入预算383.71 → 2020)."""
-    m = _YEAR_LABEL.search(_WHITESPACE.sub("", text[max(0, start - 24) : start]))
+    m = _YEAR_LABEL.search(no_spaces(text[max(0, start - 24) : start]))
     if m is None or any(w in m.group(2) for w in _PRIOR_WORDS):
         return None
     return int(m.group(1))
@@ -68,9 +71,7 @@ def year_label(text: str, start: int) -> int | None:
 
 def enumerated_evaluations(text: str) -> list[tuple[int, int, list[str]]]:
     """Project evaluations named in a list: 对A项目、B项目开展了绩效评价 → (start, end, [A项目, B项目])."""
-    return [
-        (m.start(), m.end(), _WHITESPACE.sub("", m.group(1)).split("、")) for m in _ENUMERATED_EVALUATION.finditer(text)
-    ]
+    return [(m.start(), m.end(), no_spaces(m.group(1)).split("、")) for m in _ENUMERATED_EVALUATION.finditer(text)]
 
 
 # ---------------------------------------------------------------- titles, years and comparisons (completeness)
@@ -94,7 +95,7 @@ _CLAUSE_START = re.compile(r"[。；;\n][^。；;\n]*$")
 
 def compact(text: str) -> str:
     """The text with every whitespace character removed (titles and wordings are compared this way)."""
-    return _WHITESPACE.sub("", text)
+    return no_spaces(text)
 
 
 def table_titles(text: str) -> list[tuple[int, int, str]]:
@@ -106,11 +107,13 @@ def table_titles(text: str) -> list[tuple[int, int, str]]:
     and unit tail).
     """
     lines = text.split("\n")
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
+    starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
     found: list[tuple[int, str, bool]] = []  # line index, title, a table follows
-    for i, line in enumerate(lines):
+    with_mark = [i for i, line in enumerate(lines) if "表" in line]
+    for i in sorted({*with_mark, *(i - 1 for i in with_mark if i)}):  # a title ends in 表, or its next line is 表
+        line = lines[i]
+        if "表" not in line and (i + 1 == len(lines) or lines[i + 1].strip() != "表"):
+            continue  # no 表 to end a title with
         if len([c for c in line.split("\t") if c.strip()]) != 1:
             continue
         title, after = compact(_TITLE_UNIT_TAIL.sub("", line)), i + 1
@@ -151,7 +154,7 @@ def own_kind_years(title: str, word: str) -> list[int]:
     if len(title) > 60 or not _OWN_KIND_END.search(title):
         return []
     years = []
-    for m in re.finditer(rf"(?<!\d)(20\d{{2}})年度?([^，。；：:、\d]{{0,20}}?){word}(?!执行)", title):
+    for m in _own_kind_year(word).finditer(title):
         before = title[max(0, m.start() - 2) : m.start()]
         if any(w in before for w in _COMPARATIVE) or any(w in m.group(2) for w in ("执行", "上年", "相比", "比")):
             continue
@@ -159,14 +162,22 @@ def own_kind_years(title: str, word: str) -> list[int]:
     return years
 
 
+@lru_cache(maxsize=64)
+def _own_kind_year(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\d)(20\d{{2}})年度?([^，。；：:、\d]{{0,20}}?){word}(?!执行)")
+
+
 def own_year_wordings(text: str, patterns: tuple[re.Pattern[str], ...]) -> list[tuple[int, int, int]]:
     """Wordings that always name the report's own year (纳入本部门2018年部门汇总预算编制范围): (start, end, year).
 
     The patterns read whitespace-free text; the spans returned are in `text`.
     """
-    keep = [i for i, ch in enumerate(text) if not ch.isspace()]
-    flat = "".join(text[i] for i in keep)
-    return [(keep[m.start()], keep[m.end() - 1] + 1, int(m.group("year"))) for p in patterns for m in p.finditer(flat)]
+    flat = squeeze(text)
+    return [
+        (flat.origin(m.start()), flat.origin(m.end() - 1) + 1, int(m.group("year")))
+        for p in patterns
+        for m in p.finditer(flat.text)
+    ]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from pipeline.textutil import no_spaces
+
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 
 
@@ -155,7 +157,7 @@ class Lexicon:
 
     def table_kind(self, title: str) -> TableKind | None:
         """The kind of a table from its title (whitespace ignored), or None when the title names no known kind."""
-        compact = re.sub(r"\s+", "", title)
+        compact = no_spaces(title)
         for kind in self.table_kinds:
             if any(p.search(compact) for p in kind.titles):
                 return kind
@@ -163,7 +165,7 @@ class Lexicon:
 
     def column_role(self, path: list[str]) -> str | None:
         """The role of a column from its header path (outer → inner), or None when no rule knows it."""
-        names = [re.sub(r"\s+", "", n) for n in path if n.strip()]
+        names = [no_spaces(n) for n in path if n.strip()]
         for name in reversed(names):
             for role, pattern in self.columns:
                 if pattern.search(name):
@@ -172,7 +174,7 @@ class Lexicon:
 
     def fund_of_text(self, text: str) -> str | None:
         """Whose money a heading or lead-in line speaks of (section_funds), or None."""
-        compact = re.sub(r"\s+", "", text)
+        compact = no_spaces(text)
         return next((fund for fund, pattern in self.section_funds if pattern.search(compact)), None)
 
     def concept_fund(self, concept: str, scope: str | None = None) -> str | None:

@@ -7,11 +7,12 @@
   its figures highlighted and its page number (`pipeline/review/document.py`).
 - `review/failed.html`: inputs that could not be processed.
 
-`build_site(out)` streams `out/docs/*.json` and keeps the pages of unchanged documents; `write_review(out,
-results, errors)` renders the documents it is given (the runner's call).
+`build_site(out)` streams `out/docs/*.json` and keeps the pages of unchanged documents; `write_page(out, stem,
+doc)` writes one document's page as a run's worker finishes it (the final `build_site` of the run keeps it);
+`write_review(out, results, errors)` renders the documents it is given.
 """
 
 from pipeline.review.document import Links, render_document
-from pipeline.review.site import SiteReport, build_site, write_review
+from pipeline.review.site import SiteReport, build_site, write_page, write_review
 
-__all__ = ["Links", "SiteReport", "build_site", "render_document", "write_review"]
+__all__ = ["Links", "SiteReport", "build_site", "render_document", "write_page", "write_review"]

@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from html import escape
+from functools import lru_cache
+from html import escape as _escape
 
 from pipeline.review.source import Pages
 from pipeline.review.text import LONG_SPAN, Mark, excerpt, marked, plain, snippet
 from schemas.document import DocumentResult, Fact, Finding, Placeholder
+
+# ids, concept names, periods, units, values and labels recur on a page and across pages: each escaped once
+escape = lru_cache(maxsize=1 << 16)(_escape)
 
 SEVERITIES = (("error", "错误"), ("warning", "警告"), ("info", "提示"))
 PERIOD = {"current": "本年", "prior": "上年", "budget": "预算", "change": "变动"}

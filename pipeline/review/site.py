@@ -7,6 +7,11 @@ input are unchanged since it was written is kept (its row is read back from the 
 rebuilding an archive re-renders only what changed. A change to this package's code or assets re-renders every
 page. Pages of documents no longer in the folder are removed. A document JSON that cannot be read is one line in
 `failed.html`; the build goes on.
+
+A run renders each document's page in the worker that made the document, right after writing its JSON
+(`write_page`, in parallel and from the document in memory), and keeps the page's state entry; the build at the
+end of the run takes those entries as it takes the previous build's (`build_site(out, fresh=...)`): a page
+whose document and input are unchanged since it was written is kept, so the build only writes the index.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,6 +37,7 @@ PACKAGE = Path(__file__).resolve().parent
 ASSETS = ("site.css", "index.js", "doc.js")
 STATE = ".state.jsonl"
 Stat = list[int] | None
+Fresh = Callable[[str], "tuple[str, list[Any]] | None"]  # page stem -> (code version, state entry) of a run's page
 
 
 @dataclass
@@ -64,16 +71,29 @@ class _Item:
         return DocumentResult.model_validate(known), _as_list(data.get("tables_not_understood"))
 
 
-def build_site(out: str | Path, errors: dict[str, str] | None = None) -> SiteReport:
+def build_site(out: str | Path, errors: dict[str, str] | None = None, fresh: Fresh | None = None) -> SiteReport:
     """Build (or bring up to date) `out/review/` from the document JSONs in `out/docs/`.
 
     `errors` (input path → reason) lists the inputs that failed; by default they are read from the run's manifest.
+    `fresh` gives the state entry of a page `write_page` wrote during the run (None for the others).
     """
     out = Path(out)
     manifest = _manifest(out)
     failed = errors if errors is not None else _failed(manifest)
     items = (_Item(stem, path) for stem, path in _documents(out, manifest))
-    return _build(out / "review", items, failed)
+    return _build(out / "review", items, failed, fresh)
+
+
+def write_page(out: Path, stem: str, doc: DocumentResult) -> tuple[str, list[Any]]:
+    """Write the page of a document just written to `out/docs/<stem>.json`; return (code version, state entry).
+
+    The page is the one `build_site` would render from that JSON. Raises `OSError` or `ValueError` when it
+    cannot be written (the build then renders it).
+    """
+    site = out / "review"
+    (site / "docs").mkdir(parents=True, exist_ok=True)
+    _, entry = _render(site, _Item(stem, out / "docs" / f"{stem}.json", doc))
+    return _version_once(), entry
 
 
 def write_review(out: Path, results: list[DocumentResult], errors: dict[str, str] | None = None) -> Path:
@@ -87,7 +107,7 @@ def write_review(out: Path, results: list[DocumentResult], errors: dict[str, str
     return _build(Path(out) / "review", items, errors or {}).index
 
 
-def _build(site: Path, items: Iterable[_Item], failed: dict[str, str]) -> SiteReport:
+def _build(site: Path, items: Iterable[_Item], failed: dict[str, str], fresh: Fresh | None = None) -> SiteReport:
     (site / "docs").mkdir(parents=True, exist_ok=True)
     _copy_assets(site)
     writer = IndexWriter(site)
@@ -98,8 +118,12 @@ def _build(site: Path, items: Iterable[_Item], failed: dict[str, str]) -> SiteRe
     with (site / (STATE + ".tmp")).open("w", encoding="utf-8") as state:
         state.write(json.dumps({"version": version}) + "\n")
         for item in items:
+            known = old.get(item.stem)  # (read in step with the documents: call it for every one)
+            made = fresh(item.stem) if fresh is not None else None
+            if made is not None and made[0] == version:
+                known = made[1]
             try:
-                row, entry = _page(site, item, old.get(item.stem), report)
+                row, entry = _page(site, item, known, report)
             except (OSError, ValueError) as e:  # a pydantic ValidationError is a ValueError
                 report.problems[str(item.path or item.stem)] = f"no review page: {_reason(e)}"
                 continue
@@ -123,11 +147,18 @@ def _page(site: Path, item: _Item, old: list[Any] | None, report: SiteReport) ->
         if _stat(Path(src_path)) == src_stat:
             report.kept += 1
             return IndexRow.from_list(old[3]), old
+    report.rendered += 1
+    return _render(site, item)
+
+
+def _render(site: Path, item: _Item) -> tuple[IndexRow, list[Any]]:
+    """Render and write one document page; return its index row and its state entry."""
+    page = site / "docs" / f"{item.stem}.html"
+    doc_stat = _stat(item.path) if item.path is not None else None
     doc, not_understood = item.load()
     raw = raw_text(doc)
     links = Links(source=_href(Path(doc.source.path), page.parent) if raw is not None else None)
     _write_parts(page, render_document_parts(doc, raw, not_understood, links))
-    report.rendered += 1
     row = IndexRow.of(item.stem, doc, len(not_understood))
     return row, [item.stem, doc_stat, [doc.source.path, _stat(Path(doc.source.path))], row.as_list()]
 
@@ -241,6 +272,12 @@ def _remove_stale(docs: Path, shown: set[str]) -> None:
     for page in docs.glob("*.html"):
         if page.stem not in shown:
             page.unlink()
+
+
+@cache
+def _version_once() -> str:
+    """`_version` for the pages of a run's workers (the code does not change while a process runs)."""
+    return _version()
 
 
 def _version() -> str:

@@ -69,13 +69,15 @@ def marked(text: str, css: str) -> str:
     return _open(Mark(0, len(text), css)) + plain(text) + "</mark>"
 
 
+_HTML_SPECIAL = re.compile("[&<>\"']")  # what html.escape replaces
 _SIGN = '<span class="ws">{}</span>'
 _BREAK, _TAB, _FEED = _SIGN.format("⏎"), _SIGN.format("⇥"), _SIGN.format("␌")
 
 
 def plain(s: str) -> str:
     """Escape a piece of raw text (as `html.escape` does), showing line breaks, tabs and form feeds as faint signs."""
-    s = escape(s)  # str.replace is much faster than str.translate to strings, and most pieces hold no sign
+    if _HTML_SPECIAL.search(s):  # most pieces hold nothing to escape: one search instead of five replacements
+        s = escape(s)  # str.replace is much faster than str.translate to strings, and most pieces hold no sign
     if "\n" in s or "\r" in s:
         s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", _BREAK)
     if "\t" in s:

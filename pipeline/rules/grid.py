@@ -24,6 +24,7 @@ from pipeline.rules.emit import Emitter
 from pipeline.rules.labels import resolve
 from pipeline.rules.vocab import concept_of, econ_code_by_name, func_code_by_name, func_code_by_prefix
 from pipeline.segment import Cell
+from pipeline.textutil import no_spaces
 from schemas.document import Period
 
 _NUM = re.compile(rf"^(?:{NUMBER})$")
@@ -188,15 +189,15 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
             ),
             "",
         )
-    compact = re.sub(r"\s+", "", label)
+    compact = no_spaces(label)
     if lex.total_rows.match(compact):
         return "total", None, label
     kind = grid.kind
     rows_kind = kind.rows if kind else "function"
     code = row_code(row, side)
     if code is None and (m := _CODED_LABEL.match(label)) and rows_kind in ("function", "economic"):
-        code, label = re.sub(r"\s", "", m.group("code")), m.group("name").strip()
-        compact = re.sub(r"\s+", "", label)
+        code, label = no_spaces(m.group("code")), m.group("name").strip()
+        compact = no_spaces(label)
     misprint = None
     if code is not None and not _plausible(code, rows_kind):
         code, misprint = None, code  # a misprinted code (7 11 02 for 210 11 02): read the row by its name instead
@@ -494,7 +495,7 @@ def _read_key_value(em: Emitter, grid: Grid) -> None:
     unit = grid.unit
     for r, row in enumerate(grid.rows):
         for j, cell in enumerate(row):
-            text = re.sub(r"\s+", "", cell.text)
+            text = no_spaces(cell.text)
             if m := _UNIT_IN_LABEL.search(text):
                 unit = m.group(1)  # 项目资金（元）: the form's own unit over the page's
             role = keys.get(text.removeprefix("其中：").removeprefix("其中:"))
@@ -502,7 +503,7 @@ def _read_key_value(em: Emitter, grid: Grid) -> None:
             if role is None or figure is None:
                 continue
             found.setdefault(role, []).append((r, figure))
-    name = next((re.sub(r"\s+", "", c.text) for _, c in found.get("name", [])), "")
+    name = next((no_spaces(c.text) for _, c in found.get("name", [])), "")
     annual = [(r, c) for r, c in found.get("annual", []) if is_amount(c.text)]
     if not name or not annual:
         grid.problems.append("no 项目名称 or 年度资金申请总额 found")
@@ -533,7 +534,7 @@ def _read_by_rows(em: Emitter, grid: Grid, columns: list[Column]) -> bool:
     if len(data) < 2 or not columns or not _mostly_words(data, 0):
         return False
     lex = lexicon()
-    labels = [_ITEM_PREFIX.sub("", re.sub(r"\s+", "", row[0].text)) if row else "" for row in data]
+    labels = [_ITEM_PREFIX.sub("", no_spaces(row[0].text)) if row else "" for row in data]
     has_meeting = any("会议费" in label for label in labels)
     concepts = [_sangong_concept([label], has_meeting, lex.sangong_columns) for label in labels]
     if sum(c is not None for c in concepts) < 2:
@@ -551,7 +552,7 @@ def _read_by_rows(em: Emitter, grid: Grid, columns: list[Column]) -> bool:
 
 
 def _sangong_concept(path: list[str], has_meeting: bool, rules: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
-    names = [re.sub(r"\s+", "", p) for p in path if p.strip()]
+    names = [no_spaces(p) for p in path if p.strip()]
     if not names:
         return None
     leaf = names[-1]

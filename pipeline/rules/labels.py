@@ -17,12 +17,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from pipeline.errors import InputError
 from pipeline.lexicon import lexicon
+from pipeline.textutil import no_spaces
 from schemas.document import LabelUse
 
 NONE = "none"  # a decision that the label names no vocabulary figure
@@ -31,9 +33,10 @@ _NOISE = re.compile(r"[\s\u3000“”\"'‘’：:，,。；;、]+")
 _YEAR = re.compile(r"\d{4}年度?")
 
 
+@lru_cache(maxsize=16384)
 def label_key(text: str) -> str:
     """The form a label is known by: numbering, 其中, years, spaces and punctuation removed."""
-    compact = re.sub(r"[\s\u3000]+", "", text)
+    compact = no_spaces(text)
     return _YEAR.sub("", _NOISE.sub("", _PREFIX.sub("", compact)))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from pipeline.lexicon import lexicon
 from pipeline.numbers import NUMBER
@@ -19,6 +20,7 @@ from pipeline.rules.codes import closest, compact_name, lexicon_children
 from pipeline.rules.emit import Emitter
 from pipeline.rules.labels import resolve
 from pipeline.rules.vocab import FUNC_CODES, func_code_by_name, last_concept
+from pipeline.textutil import no_spaces, squeeze
 from schemas.document import Measure, Period
 
 MONEY = ("万元", "亿元", "元")
@@ -160,28 +162,58 @@ def _label(ctx: str, em: Emitter | None = None) -> tuple[str | None, int]:
 def _func_label(compact: str, em: Emitter | None = None) -> tuple[str, int] | None:
     """A function class named in the text: a 类/款/项 path, written codes, or a bare class name."""
     best: tuple[str, int] | None = None
-    for m in _FUNC_PATH.finditer(compact):
-        if not m.group(0) or not re.search(r"[类款项][）)]", m.group(0)):
-            continue
-        code = _resolve_path(m, em)
-        if code and (best is None or m.end() >= best[1]):
-            best = (f"func:{code}", m.end())
+    if _LEVEL_MARK.search(compact):  # a path names at least one level: no mark, no path
+        for m in _FUNC_PATH.finditer(compact):
+            if not m.group(0) or not _LEVEL_MARK.search(m.group(0)):
+                continue
+            code = _resolve_path(m, em)
+            if code and (best is None or m.end() >= best[1]):
+                best = (f"func:{code}", m.end())
     if best is not None:
         return best
+    return _func_name_label(compact)
+
+
+_LEVEL_MARK = re.compile(r"[类款项][）)]")
+
+
+@lru_cache(maxsize=4096)
+def _func_name_label(compact: str) -> tuple[str, int] | None:
+    """The function-class name ending last in the text (a 款/项 name only right at its end)."""
+    best: tuple[str, int] | None = None
+    for code, name in _func_name_candidates(compact):
+        pos = compact.rfind(name)
+        if pos < 0:
+            continue
+        end = pos + len(name)
+        end += 2 if compact[end : end + 2] in ("支出", "收入") else 0
+        if len(code) > 3 and len(compact) - end > 0:
+            continue  # a 款/项 name in prose only counts right before its number
+        if best is None or end > best[1] or (end == best[1] and len(code) > len(best[0]) - 5):
+            best = (f"func:{code}", end)
+    return best
+
+
+def _func_name_candidates(compact: str) -> list[tuple[str, str]]:
+    """The (code, name) pairs of FUNC_CODES whose first two characters occur in the text, in the lexicon's order."""
+    by_head = _func_names_by_head()
+    found = {entry for i in range(len(compact) - 1) for entry in by_head.get(compact[i : i + 2], ())}
+    found.update(by_head.get("", ()))
+    return [(code, name) for _, code, name in sorted(found)]
+
+
+@cache
+def _func_names_by_head() -> dict[str, list[tuple[int, str, str]]]:
+    """Function-class names usable in prose, by their first two characters, each with its place in the lexicon."""
+    index: dict[str, list[tuple[int, str, str]]] = {}
+    order = 0
     for code, names in FUNC_CODES.items():
         if code in _NOT_IN_PROSE:
             continue
         for name in names:
-            pos = compact.rfind(name)
-            if pos < 0:
-                continue
-            end = pos + len(name)
-            end += 2 if compact[end : end + 2] in ("支出", "收入") else 0
-            if len(code) > 3 and len(compact) - end > 0:
-                continue  # a 款/项 name in prose only counts right before its number
-            if best is None or end > best[1] or (end == best[1] and len(code) > len(best[0]) - 5):
-                best = (f"func:{code}", end)
-    return best
+            index.setdefault(name[:2] if len(name) > 1 else "", []).append((order, code, name))  # "": always tried
+            order += 1
+    return index
 
 
 def _resolve_path(m: re.Match[str], em: Emitter | None = None) -> str | None:
@@ -230,7 +262,7 @@ def resolve_class(text: str, em: Emitter | None = None) -> str | None:
 
 def note_class(em: Emitter, title: str) -> None:
     """A heading naming a function class (（一）公共安全（类）) sets the class the following prose is in."""
-    m = _CLASS_HEADING.search(re.sub(r"\s+", "", title))
+    m = _CLASS_HEADING.search(no_spaces(title))
     if m:
         em.func_class = resolve_class(m.group("cls"), em) or em.func_class
 
@@ -405,20 +437,21 @@ def _counts(em: Emitter, start: int, end: int) -> None:
 
 
 _CONDITIONAL = re.compile(r"的(部门|单位)?[，,]|作下述说明|仍保留")
+_CLAUSE_END = re.compile(r"[。；;]")
+_NAME_LEFT_BLANK = re.compile(r"XX|××|\*\*")
 
 
 def _nothing(em: Emitter, start: int, end: int, doc_type: str | None) -> None:
     """Nothing-statements (本年度无政府性基金预算财政拨款收入和支出): the figures they name are zero."""
-    text = em.ct.text[start:end]
-    keep = [i for i, ch in enumerate(text) if not ch.isspace()]
-    compact = "".join(text[i] for i in keep)
+    compact = no_spaces(em.ct.text[start:end])
     period: Period = "budget" if doc_type == "预算" else "current"
     for pattern, concepts in lexicon().nothing_statements:
         for m in pattern.finditer(compact):
-            clause = re.split(r"[。；;]", compact[m.start() :])[0]
-            if _CONDITIONAL.search(clause) or re.search(r"XX|××|\*\*", compact):
+            clause = _CLAUSE_END.split(compact[m.start() :])[0]
+            if _CONDITIONAL.search(clause) or _NAME_LEFT_BLANK.search(compact):
                 continue  # a template's instruction (无…的部门，作下述说明) or a statement with the name left blank
-            s0, s1 = start + keep[m.start()], start + keep[m.end() - 1] + 1
+            flat = squeeze(em.ct.text[start:end])  # its text is `compact`
+            s0, s1 = start + flat.origin(m.start()), start + flat.origin(m.end() - 1) + 1
             both = re.search(r"预算与决算|预算和决算|预决算", clause) is not None  # 无…支出预算与决算: neither
             for concept in concepts:
                 for each in ("budget", "current") if both else (period,):

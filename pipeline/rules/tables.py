@@ -21,6 +21,7 @@ from pipeline.rules.vocab import (
     func_code_by_prefix,
 )
 from pipeline.segment import Block, Cell, Section
+from pipeline.textutil import no_spaces
 from schemas.document import Measure, Period
 
 _NUM = re.compile(rf"^(?:{NUMBER})$")
@@ -271,7 +272,7 @@ def _project_funds(
 
 
 def _row_concept(texts: list[str], label_col: int, title: str, func_ctx: dict[int, str], has_codes: bool) -> str | None:
-    label = re.sub(r"\s+", "", texts[label_col])
+    label = no_spaces(texts[label_col])
     codes = [t for t in texts[:label_col] if _CODE.match(t)] if has_codes or "科目" in title else []
     if codes and len(codes[0]) == 3:
         code = "".join(codes)

@@ -3,7 +3,8 @@
 The wordings themselves are data in the one lexicon (`pipeline/lexicon/lexicon.yaml`); this module matches them.
 Labels are matched by meaning, never by position: the same concept is written 日常公用经费 or 公用经费,
 公务用车购置及运行费 or 公务用车购置及运行维护费, 卫生健康支出 or 医疗卫生与计划生育支出. The longest alias that
-ends nearest to a number names it.
+ends nearest to a number names it. The lookups are pure functions of the lexicon, which does not change while
+a process runs, so their answers are cached.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from pipeline.lexicon import lexicon
+from pipeline.textutil import no_spaces
 
 _LEX = lexicon()
 
@@ -40,7 +42,7 @@ class LabelMatch:
 
 
 def _compact(text: str) -> str:
-    return re.sub(r"[\s\u3000]+", "", text)
+    return no_spaces(text)
 
 
 @lru_cache(maxsize=4096)
@@ -103,6 +105,7 @@ def last_concept(text: str) -> LabelMatch | None:
     return best
 
 
+@lru_cache(maxsize=16384)  # labels recur within a document and across documents
 def concept_of(label: str) -> str | None:
     """The concept a whole label (table row, chart label) names, or None."""
     compact = _compact(
@@ -129,6 +132,7 @@ def _func_names() -> dict[str, list[str]]:
     return names
 
 
+@lru_cache(maxsize=16384)  # labels recur within a document and across documents
 def func_code_by_name(name: str, parent: str | None = None) -> str | None:
     """Code of a function-class name, resolved under `parent` (a 类 or 款 code) when given."""
     name = _compact(name).removesuffix("支出") if name not in _func_names() else _compact(name)
@@ -140,6 +144,7 @@ def func_code_by_name(name: str, parent: str | None = None) -> str | None:
     return codes[0] if len(codes) == 1 or (codes and parent) else (codes[0] if codes else None)
 
 
+@lru_cache(maxsize=16384)  # labels recur within a document and across documents
 def func_code_by_prefix(prefix: str, parent: str | None = None) -> str | None:
     """Code of a truncated function-class name (table cells cut to width: 社会保障和就业支 → 208)."""
     prefix = _compact(prefix)
@@ -156,6 +161,7 @@ def func_code_by_prefix(prefix: str, parent: str | None = None) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
+@lru_cache(maxsize=16384)  # labels recur within a document and across documents
 def econ_code_by_name(name: str, fiscal_year: int | None = None) -> str | None:
     """Code of an economic-class name (工资福利支出 → 301, 基本工资 → 30101), by the revision of the year."""
     compact = _compact(name)
@@ -167,6 +173,7 @@ def econ_code_by_name(name: str, fiscal_year: int | None = None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)  # labels recur within a document and across documents
 def econ_code_by_prefix(prefix: str) -> str | None:
     """Code of a truncated economic-class group name (工资福 → 301)."""
     compact = _compact(prefix)
