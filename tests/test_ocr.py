@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT, read_report
 from ocr_support import number_tokens, render_pages, render_report_tiff, write_report_pdf
 
+from pipeline.corpus_goldens import corpus_dir
 from pipeline.document import process_raw
 from pipeline.errors import InputError
 from pipeline.evaluate import FactKey, result_key, score_facts
@@ -25,7 +26,7 @@ from pipeline.ingest.ocr_grid import OcrCell, OcrLine
 from pipeline.textutil import fold
 from schemas.document import DocumentResult
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "pdf"
+CORPUS = corpus_dir()
 
 
 def keys(result: DocumentResult) -> set[FactKey]:
