@@ -19,6 +19,11 @@ def texts(boxes: list[TextBox], rulings: Rulings | None = None) -> list[str]:
     return [line.text for line in lines]
 
 
+def cells(boxes: list[TextBox], rulings: Rulings | None = None) -> list[list[str]]:
+    lines, _ = build_lines(boxes, rulings)
+    return [[c.text for c in line.cells] for line in lines]
+
+
 def test_boxes_whose_centres_overlap_form_one_row_in_x_order() -> None:
     rows = group_rows([box("乙", 60, 3), box("甲", 0, 0), box("丙", 0, 30)])
     assert [[b.text for b in r] for r in rows] == [["甲", "乙"], ["丙"]]
@@ -29,13 +34,13 @@ def test_boxes_whose_centres_overlap_form_one_row_in_x_order() -> None:
     [
         pytest.param(0.5 * H, ["本年收入合计381.13万元"], id="narrow-gap-same-cell"),
         pytest.param(1.4 * H, ["本年收入合计381.13万元"], id="just-below-threshold"),
-        pytest.param(1.6 * H, ["本年收入合计\t381.13万元"], id="wide-gap-new-cell"),
+        pytest.param(1.6 * H, ["本年收入合计", "381.13万元"], id="wide-gap-new-cell"),
     ],
 )
 def test_a_gap_wider_than_one_and_a_half_box_heights_splits_cells(gap: float, expected: list[str]) -> None:
     left = box("本年收入合计", 0, 0)
     right = box("381.13万元", left.box[2] + gap, 0)
-    assert texts([left, right]) == expected
+    assert cells([left, right]) == [expected]
 
 
 def test_words_of_two_ascii_boxes_keep_a_space_cjk_does_not() -> None:
@@ -104,9 +109,9 @@ def test_a_number_set_close_to_its_label_is_a_cell_of_its_own() -> None:
     label = box("一、一般公共预算拨款收入", 0, 0)
     number = box("3,162,923.00", label.box[2] + 0.7 * H, 0, 60)
     next_label = box("一、一般公共服务支出", number.box[2] + 0.7 * H, 0)
-    assert texts([label, number, next_label]) == ["一、一般公共预算拨款收入\t3,162,923.00\t一、一般公共服务支出"]
+    assert cells([label, number, next_label]) == [["一、一般公共预算拨款收入", "3,162,923.00", "一、一般公共服务支出"]]
     words = [box("收入", 0, 0), box("合计", 27, 0)]  # 0.7 heights between two words: one cell
-    assert texts(words) == ["收入合计"]
+    assert cells(words) == [["收入合计"]]
 
 
 def test_a_row_with_one_filled_cell_stays_in_a_gap_table() -> None:
@@ -124,3 +129,36 @@ def test_a_row_with_one_filled_cell_stays_in_a_gap_table() -> None:
         "部门支出总表",
     ]
     assert [(t.first, t.last, t.columns, t.method) for t in tables] == [(0, 3, 4, "gaps")]
+
+
+@pytest.mark.parametrize(
+    ("boxes", "expected"),
+    [
+        pytest.param(
+            [box("部门：某局", 0, 0), box("单位：万元", 400, 0)], "部门：某局 单位：万元", id="one-wide-gap-is-prose"
+        ),
+        pytest.param(
+            [box("项目", 0, 0), box("本年", 150, 0), box("上年", 250, 0)], "项目   本年   上年", id="columns-spread"
+        ),
+    ],
+)
+def test_a_line_outside_any_table_joins_its_cells_with_spaces_as_the_pdf_reader_does(
+    boxes: list[TextBox], expected: str
+) -> None:
+    """A lone line with wide gaps is no one-row table: a tab would make it the first row of the next table."""
+    lines, tables = build_lines(boxes)
+    assert tables == [] and [line.text for line in lines] == [expected]
+    assert len(lines[0].cells) == len(boxes)  # the cells (and their confidences) are kept
+
+
+def test_vertical_strokes_of_large_glyphs_are_no_rulings() -> None:
+    """A big title over a ruled table: its long strokes pass the length test but meet no horizontal ruling."""
+    table = grid([0, 100, 200], 40, 80, [40, 60, 80])
+    strokes = ((60.0, 2.0, 26.0), (130.0, 4.0, 24.0), (150.0, 45.0, 56.0))  # title strokes, a stroke in a cell
+    rulings = Rulings(table.vertical + strokes, table.horizontal)
+    title = TextBox("收支预算总表", (40, 0, 160, 28), 0.99)
+    boxes = [title, box("项目", 5, 45), box("金额", 105, 45), box("合计", 5, 65), box("3.00", 110, 65)]
+    lines, tables = build_lines(boxes, rulings)
+    assert [line.text for line in lines] == ["收支预算总表", "项目\t金额", "合计\t3.00"]
+    assert [(t.first, t.last, t.columns) for t in tables] == [(1, 2, 2)]
+    assert not lines[0].ruled

@@ -26,6 +26,7 @@ NUMBER_GAP = 0.5  # next to a box that is only a number, a gap this wide suffice
 ROW_GAP = 1.0  # a one-cell row stays in a gap table when it follows the row above this closely (box heights)
 _NUMBER_BOX = re.compile(r"[-+]?\d[\d,.]*%?")
 SNAP = 0.6  # two boundaries closer than this many box heights are the same column boundary
+MEET = 0.3  # a ruling's end this close to another ruling (box heights) meets it
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,20 @@ class OcrLine:
     bbox: Box
     confidence: float
     ruled: bool = False  # cell boundaries came from vertical ruling lines
+    in_table: bool = True  # a row of a table (else a line of text whose cells are only wide gaps)
 
     @property
     def text(self) -> str:
-        """The line as it goes into the raw text: cells joined by tabs."""
-        return "\t".join(c.text for c in self.cells)
+        """The line as it goes into the raw text: a table row's cells joined by tabs.
+
+        A line outside any table reads as the PDF reader writes one: its cells joined by a space, or by three
+        when there are three cells or more (text set in columns); one wide gap is a spread line of prose
+        (`部门：某局` … `单位：万元`), which must not read as a one-row table.
+        """
+        texts = [c.text for c in self.cells]
+        if self.in_table:
+            return "\t".join(texts)
+        return ("   " if len(texts) >= 3 else " ").join(t for t in texts if t)
 
 
 @dataclass(frozen=True)
@@ -118,14 +128,30 @@ def build_lines(boxes: Sequence[TextBox], rulings: Rulings | None = None) -> tup
     if not boxes:
         return [], []
     unit = statistics.median(b.height for b in boxes)
+    rulings = grid_rulings(rulings, unit * MEET)
     rows = _merge_wrapped(_with_bounds(group_rows(boxes), rulings, unit), rulings)
     cells = [_cells(r, unit) for r in rows]
     tables = find_tables(cells, [bool(r.bounds) for r in rows], unit)
     for t in tables:
         cells[t.first : t.last + 1] = _on_grid(cells[t.first : t.last + 1], unit)
     tables = [OcrTable(t.first, t.last, len(cells[t.first]), t.method) for t in tables]
-    lines = [_line(c, r) for c, r in zip(cells, rows, strict=True)]
+    inside = {k for t in tables for k in range(t.first, t.last + 1)}
+    lines = [_line(c, r, k in inside) for k, (c, r) in enumerate(zip(cells, rows, strict=True))]
     return lines, tables
+
+
+def grid_rulings(rulings: Rulings, tol: float) -> Rulings:
+    """The rulings that draw a grid: a vertical segment counts when both its ends meet a horizontal ruling.
+
+    Long strokes of large glyphs (a title above the table, a bold total in a tall row) pass the morphology's
+    length test too, but stand free: the cell borders of a ruled table run from one horizontal line to another.
+    """
+
+    def meets(x: float, y: float) -> bool:
+        return any(abs(y - hy) <= tol and x0 - tol <= x <= x1 + tol for hy, x0, x1 in rulings.horizontal)
+
+    vertical = tuple(v for v in rulings.vertical if meets(v[0], v[1]) and meets(v[0], v[2]))
+    return Rulings(vertical, rulings.horizontal)
 
 
 def group_rows(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
@@ -327,13 +353,14 @@ def _column_of(box: Box, columns: list[tuple[float, float]]) -> int:
     return min(range(len(columns)), key=lambda k: abs((columns[k][0] + columns[k][1]) / 2 - cx))
 
 
-def _line(cells: list[tuple[Box, list[TextBox]]], row: _Row) -> OcrLine:
+def _line(cells: list[tuple[Box, list[TextBox]]], row: _Row, in_table: bool) -> OcrLine:
     out = [OcrCell(_join(c), box if c else None, min(b.confidence for b in c) if c else None) for box, c in cells]
     return OcrLine(
         tuple(out),
         _union([b.box for b in row.boxes]),
         statistics.fmean(b.confidence for b in row.boxes),
         ruled=bool(row.bounds),
+        in_table=in_table,
     )
 
 
