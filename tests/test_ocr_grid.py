@@ -162,3 +162,50 @@ def test_vertical_strokes_of_large_glyphs_are_no_rulings() -> None:
     assert [line.text for line in lines] == ["收支预算总表", "项目\t金额", "合计\t3.00"]
     assert [(t.first, t.last, t.columns) for t in tables] == [(1, 2, 2)]
     assert not lines[0].ruled
+
+
+TWO_COLUMNS = grid([0, 100, 250], 0, 40, [0, 20, 40])  # a ruled row 0-20 (two columns), a row 20-40
+
+
+@pytest.mark.parametrize(
+    ("boxes", "expected"),
+    [
+        pytest.param(
+            [TextBox("13,297.11一、一般公共服务支出", (55, 5, 200, 15), 0.99)],
+            ["13,297.11", "一、一般公共服务支出"],
+            id="figure-run-into-the-next-label",
+        ),
+        pytest.param(
+            [TextBox("371,514,655.00371,514,655.00", (35, 5, 175, 15), 0.99)],
+            ["371,514,655.00", "371,514,655.00"],
+            id="two-figures-run-together",  # the ruling sits at the 13th character's edge, the 14th makes numbers
+        ),
+        pytest.param(
+            [TextBox("10,823,891.00|1,467,842.00", (35, 5, 165, 15), 0.99)],
+            ["10,823,891.00", "1,467,842.00"],
+            id="ruling-read-as-a-bar",
+        ),
+        pytest.param(
+            [TextBox("371,514,655.00", (30, 5, 100, 15), 0.99), TextBox("0二、科学技术支出", (94, 5, 182, 15), 0.99)],
+            ["371,514,655.00", "二、科学技术支出"],
+            id="second-reading-of-a-figure-end",
+        ),
+        pytest.param(
+            [TextBox("合计", (5, 5, 25, 15), 0.99), TextBox("3,162.00", (60, 5, 102, 15), 0.99)],
+            ["合计3,162.00", ""],
+            id="a-box-just-touching-the-ruling-is-not-cut",
+        ),
+    ],
+)
+def test_a_box_across_a_vertical_ruling_is_cut_at_the_ruling(boxes: list[TextBox], expected: list[str]) -> None:
+    assert cells(boxes, TWO_COLUMNS)[0] == expected
+
+
+def test_a_cut_keeps_the_text_wrapped_below_in_the_same_cell() -> None:
+    rulings = grid([0, 100, 250], 0, 40, [0, 40])  # one ruled row, its first cell holding two text lines
+    boxes = [
+        TextBox("便携式计算机（20万以", (5, 3, 98, 15), 0.99),
+        TextBox("下）", (5, 15, 25, 27), 0.99),
+        TextBox("12.00", (200, 9, 245, 21), 0.99),
+    ]
+    assert cells(boxes, rulings) == [["便携式计算机（20万以下）", "12.00"]]

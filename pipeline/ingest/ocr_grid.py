@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -25,8 +26,13 @@ GAP_HEIGHTS = 1.5  # a gap wider than this many box heights separates two cells
 NUMBER_GAP = 0.5  # next to a box that is only a number, a gap this wide suffices
 ROW_GAP = 1.0  # a one-cell row stays in a gap table when it follows the row above this closely (box heights)
 _NUMBER_BOX = re.compile(r"[-+]?\d[\d,.]*%?")
+_AMOUNT = re.compile(r"(?:[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*|0)(?:\.\d+)?")  # no leading zero, commas in threes
+_TAIL_FIGURES = re.compile(r"[\d,. ]*\d[\d,.]*$")
+_HEAD_FIGURES = re.compile(r"^[\d,.][\d,. ]*")
 SNAP = 0.6  # two boundaries closer than this many box heights are the same column boundary
 MEET = 0.3  # a ruling's end this close to another ruling (box heights) meets it
+CROSS = 0.4  # a box reaching this far (box heights) past a vertical ruling on both sides crosses it
+CUT_REACH = 1.5  # a box is cut at a character edge at most this far (box heights) from the ruling
 
 
 @dataclass(frozen=True)
@@ -176,8 +182,76 @@ def _with_bounds(rows: list[list[TextBox]], rulings: Rulings, unit: float) -> li
     for r in rows:
         cy = (min(b.box[1] for b in r) + max(b.box[3] for b in r)) / 2
         xs = sorted(x for x, top, bottom in rulings.vertical if top <= cy <= bottom)
-        out.append(_Row(tuple(r), tuple(_snap(xs, unit * SNAP)) if len(xs) >= 2 else ()))
+        bounds = tuple(_snap(xs, unit * SNAP)) if len(xs) >= 2 else ()
+        out.append(_Row(split_at_bounds(r, bounds, unit), bounds))
     return out
+
+
+def split_at_bounds(boxes: Sequence[TextBox], bounds: Sequence[float], unit: float) -> tuple[TextBox, ...]:
+    """The boxes of a ruled row, a box the detector ran across a vertical ruling cut in two at the ruling.
+
+    The detector joins a right-aligned figure with the label that starts right after the ruling
+    (`13,297.11一、一般公共服务支出`); the cut falls between the characters whose estimated right edge is nearest
+    the ruling (`char_edges`), a `|` read off the ruling itself is dropped. A piece that lies over another box
+    of the row is a second reading of that box's last characters (`0二、科学技术支出` beside `371,514,655.00`) and
+    is dropped too.
+    """
+    out = list(boxes)
+    pieces: list[TextBox] = []
+    for x in bounds:
+        cut: list[TextBox] = []
+        for b in out:
+            parts = _cut(b, x, unit) if b.box[0] + CROSS * unit < x < b.box[2] - CROSS * unit else [b]
+            cut.extend(parts)
+            if len(parts) > 1:
+                pieces.extend(parts)
+        out = cut
+    kept = [b for b in out if not any(b in pieces and o is not b and _covers(o, b) for o in out)]
+    return tuple(sorted(kept, key=lambda b: b.box[0]))
+
+
+def _cut(b: TextBox, x: float, unit: float) -> list[TextBox]:
+    """Box `b` cut at the ruling `x`: at the character edge nearest it, one that splits no number wrongly."""
+    edges = char_edges(b.text, b.box[0], b.box[2])
+    near = [k for k in range(1, len(b.text)) if abs(edges[k - 1] - x) <= CUT_REACH * unit]
+    if not near:
+        return [b]  # a box of one character, or no character edge near the ruling
+    k = min(near, key=lambda k: abs(edges[k - 1] - x) / unit + _cut_cost(b.text[:k], b.text[k:]))
+    left, right = b.text[:k].rstrip("| "), b.text[k:].lstrip("| ")
+    x0, top, x1, bottom = b.box
+    pieces = [TextBox(left, (x0, top, x, bottom), b.confidence), TextBox(right, (x, top, x1, bottom), b.confidence)]
+    return [p for p in pieces if p.text]
+
+
+def _cut_cost(left: str, right: str) -> float:
+    """What a cut between `left` and `right` costs beyond its distance from the ruling.
+
+    Inside a run of figures (two amounts read as one: `371,514,655.00371,514,655.00`) both halves must be
+    well-formed numbers; a cut where the script changes (`13,297.11` | `一、…`) is the likely one.
+    """
+    tail, head = _TAIL_FIGURES.search(left), _HEAD_FIGURES.match(right)
+    if tail and head:
+        halves = (tail.group().replace(" ", ""), head.group().replace(" ", ""))
+        return 0.0 if all(_AMOUNT.fullmatch(h) for h in halves) else 2.0
+    return -0.5 if _is_wide(left[-1]) != _is_wide(right[0]) else 0.0
+
+
+def char_edges(text: str, x0: float, x1: float) -> list[float]:
+    """Estimated right edge of each character of a box: wide (CJK) characters take one em, the others half."""
+    weights = [1.0 if _is_wide(ch) else 0.5 for ch in text]
+    em = (x1 - x0) / sum(weights) if weights else 0.0
+    return [x0 + em * w for w in itertools.accumulate(weights)]
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def _covers(a: TextBox, b: TextBox) -> bool:
+    """Box `a` holds most of box `b`'s width on the same line (`b` is a second reading of part of `a`)."""
+    overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+    wider = b.box[2] - b.box[0] < a.box[2] - a.box[0]
+    return wider and _same_row(a, b) and overlap > 0.6 * (b.box[2] - b.box[0])
 
 
 def _snap(xs: Sequence[float], tol: float) -> list[float]:
