@@ -13,12 +13,25 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-Box = tuple[float, float, float, float]  # x0, top, x1, bottom
+from pipeline.ingest.ocr_rulings import (
+    MEET,
+    SNAP,
+    Box,
+    Rulings,
+    TextBox,
+    ceiling,
+    grid_rulings,
+    left_ruling,
+    same_row,
+    snap,
+    split_at_rulings,
+)
+
+__all__ = ["OcrCell", "OcrLine", "OcrTable", "Rulings", "TextBox", "build_lines", "find_tables", "group_rows"]
 
 Cells = list[tuple[Box, list["TextBox"]]]
 
@@ -26,45 +39,6 @@ GAP_HEIGHTS = 1.5  # a gap wider than this many box heights separates two cells
 NUMBER_GAP = 0.5  # next to a box that is only a number, a gap this wide suffices
 ROW_GAP = 1.0  # a one-cell row stays in a gap table when it follows the row above this closely (box heights)
 _NUMBER_BOX = re.compile(r"[-+]?\d[\d,.]*%?")
-_AMOUNT = re.compile(r"(?:[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*|0)(?:\.\d+)?")  # no leading zero, commas in threes
-_TAIL_FIGURES = re.compile(r"[\d,. ]*\d[\d,.]*$")
-_HEAD_FIGURES = re.compile(r"^[\d,.][\d,. ]*")
-SNAP = 0.6  # two boundaries closer than this many box heights are the same column boundary
-MEET = 0.3  # a ruling's end this close to another ruling (box heights) meets it
-CROSS = 0.4  # a box reaching this far (box heights) past a vertical ruling on both sides crosses it
-CUT_REACH = 1.5  # a box is cut at a character edge at most this far (box heights) from the ruling
-
-
-@dataclass(frozen=True)
-class TextBox:
-    """One recognised text box: its text, box and recognition confidence."""
-
-    text: str
-    box: Box
-    confidence: float
-
-    @property
-    def height(self) -> float:
-        """Box height."""
-        return self.box[3] - self.box[1]
-
-    @property
-    def cy(self) -> float:
-        """Vertical centre."""
-        return (self.box[1] + self.box[3]) / 2
-
-    @property
-    def cx(self) -> float:
-        """Horizontal centre."""
-        return (self.box[0] + self.box[2]) / 2
-
-
-@dataclass(frozen=True)
-class Rulings:
-    """Ruling lines of a page: vertical (x, top, bottom) and horizontal (y, x0, x1) segments."""
-
-    vertical: tuple[tuple[float, float, float], ...] = ()
-    horizontal: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,8 +109,8 @@ def build_lines(boxes: Sequence[TextBox], rulings: Rulings | None = None) -> tup
         return [], []
     unit = statistics.median(b.height for b in boxes)
     rulings = grid_rulings(rulings, unit * MEET)
-    rows = _merge_wrapped(_with_bounds(group_rows(boxes), rulings, unit), rulings)
-    cells = [_cells(r, unit) for r in rows]
+    rows = _lift_spanning(_merge_wrapped(_with_bounds(group_rows(boxes), rulings, unit), rulings), rulings)
+    cells = [_cells(r, rulings, unit) for r in rows]
     tables = find_tables(cells, [bool(r.bounds) for r in rows], unit)
     for t in tables:
         cells[t.first : t.last + 1] = _on_grid(cells[t.first : t.last + 1], unit)
@@ -146,26 +120,12 @@ def build_lines(boxes: Sequence[TextBox], rulings: Rulings | None = None) -> tup
     return lines, tables
 
 
-def grid_rulings(rulings: Rulings, tol: float) -> Rulings:
-    """The rulings that draw a grid: a vertical segment counts when both its ends meet a horizontal ruling.
-
-    Long strokes of large glyphs (a title above the table, a bold total in a tall row) pass the morphology's
-    length test too, but stand free: the cell borders of a ruled table run from one horizontal line to another.
-    """
-
-    def meets(x: float, y: float) -> bool:
-        return any(abs(y - hy) <= tol and x0 - tol <= x <= x1 + tol for hy, x0, x1 in rulings.horizontal)
-
-    vertical = tuple(v for v in rulings.vertical if meets(v[0], v[1]) and meets(v[0], v[2]))
-    return Rulings(vertical, rulings.horizontal)
-
-
 def group_rows(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
     """Boxes grouped into rows: a box joins a row when its vertical centre and the row's overlap each other."""
     rows: list[list[TextBox]] = []
     for b in sorted(boxes, key=lambda b: (b.cy, b.box[0])):
         for row in reversed(rows[-3:]):
-            if any(_same_row(b, o) for o in row):
+            if any(same_row(b, o) for o in row):
                 row.append(b)
                 break
         else:
@@ -173,94 +133,13 @@ def group_rows(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
     return [sorted(r, key=lambda b: b.box[0]) for r in rows]
 
 
-def _same_row(a: TextBox, b: TextBox) -> bool:
-    return a.box[1] <= b.cy <= a.box[3] and b.box[1] <= a.cy <= b.box[3]
-
-
 def _with_bounds(rows: list[list[TextBox]], rulings: Rulings, unit: float) -> list[_Row]:
     out = []
     for r in rows:
         cy = (min(b.box[1] for b in r) + max(b.box[3] for b in r)) / 2
-        xs = sorted(x for x, top, bottom in rulings.vertical if top <= cy <= bottom)
-        bounds = tuple(_snap(xs, unit * SNAP)) if len(xs) >= 2 else ()
-        out.append(_Row(split_at_bounds(r, bounds, unit), bounds))
-    return out
-
-
-def split_at_bounds(boxes: Sequence[TextBox], bounds: Sequence[float], unit: float) -> tuple[TextBox, ...]:
-    """The boxes of a ruled row, a box the detector ran across a vertical ruling cut in two at the ruling.
-
-    The detector joins a right-aligned figure with the label that starts right after the ruling
-    (`13,297.11一、一般公共服务支出`); the cut falls between the characters whose estimated right edge is nearest
-    the ruling (`char_edges`), a `|` read off the ruling itself is dropped. A piece that lies over another box
-    of the row is a second reading of that box's last characters (`0二、科学技术支出` beside `371,514,655.00`) and
-    is dropped too.
-    """
-    out = list(boxes)
-    pieces: list[TextBox] = []
-    for x in bounds:
-        cut: list[TextBox] = []
-        for b in out:
-            parts = _cut(b, x, unit) if b.box[0] + CROSS * unit < x < b.box[2] - CROSS * unit else [b]
-            cut.extend(parts)
-            if len(parts) > 1:
-                pieces.extend(parts)
-        out = cut
-    kept = [b for b in out if not any(b in pieces and o is not b and _covers(o, b) for o in out)]
-    return tuple(sorted(kept, key=lambda b: b.box[0]))
-
-
-def _cut(b: TextBox, x: float, unit: float) -> list[TextBox]:
-    """Box `b` cut at the ruling `x`: at the character edge nearest it, one that splits no number wrongly."""
-    edges = char_edges(b.text, b.box[0], b.box[2])
-    near = [k for k in range(1, len(b.text)) if abs(edges[k - 1] - x) <= CUT_REACH * unit]
-    if not near:
-        return [b]  # a box of one character, or no character edge near the ruling
-    k = min(near, key=lambda k: abs(edges[k - 1] - x) / unit + _cut_cost(b.text[:k], b.text[k:]))
-    left, right = b.text[:k].rstrip("| "), b.text[k:].lstrip("| ")
-    x0, top, x1, bottom = b.box
-    pieces = [TextBox(left, (x0, top, x, bottom), b.confidence), TextBox(right, (x, top, x1, bottom), b.confidence)]
-    return [p for p in pieces if p.text]
-
-
-def _cut_cost(left: str, right: str) -> float:
-    """What a cut between `left` and `right` costs beyond its distance from the ruling.
-
-    Inside a run of figures (two amounts read as one: `371,514,655.00371,514,655.00`) both halves must be
-    well-formed numbers; a cut where the script changes (`13,297.11` | `一、…`) is the likely one.
-    """
-    tail, head = _TAIL_FIGURES.search(left), _HEAD_FIGURES.match(right)
-    if tail and head:
-        halves = (tail.group().replace(" ", ""), head.group().replace(" ", ""))
-        return 0.0 if all(_AMOUNT.fullmatch(h) for h in halves) else 2.0
-    return -0.5 if _is_wide(left[-1]) != _is_wide(right[0]) else 0.0
-
-
-def char_edges(text: str, x0: float, x1: float) -> list[float]:
-    """Estimated right edge of each character of a box: wide (CJK) characters take one em, the others half."""
-    weights = [1.0 if _is_wide(ch) else 0.5 for ch in text]
-    em = (x1 - x0) / sum(weights) if weights else 0.0
-    return [x0 + em * w for w in itertools.accumulate(weights)]
-
-
-def _is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in "WF"
-
-
-def _covers(a: TextBox, b: TextBox) -> bool:
-    """Box `a` holds most of box `b`'s width on the same line (`b` is a second reading of part of `a`)."""
-    overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
-    wider = b.box[2] - b.box[0] < a.box[2] - a.box[0]
-    return wider and _same_row(a, b) and overlap > 0.6 * (b.box[2] - b.box[0])
-
-
-def _snap(xs: Sequence[float], tol: float) -> list[float]:
-    """Sorted positions with near-duplicates (one thick line seen twice) merged."""
-    out: list[float] = []
-    for x in sorted(xs):
-        if out and x - out[-1] <= tol:
-            continue
-        out.append(x)
+        xs = rulings.crossing(cy)
+        bounds = tuple(snap(xs, unit * SNAP)) if len(xs) >= 2 else ()
+        out.append(_Row(split_at_rulings(r, rulings, unit) if bounds else tuple(r), bounds))
     return out
 
 
@@ -276,6 +155,33 @@ def _merge_wrapped(rows: list[_Row], rulings: Rulings) -> list[_Row]:
     return out
 
 
+def _lift_spanning(rows: list[_Row], rulings: Rulings) -> list[_Row]:
+    """A box in a ruled cell spanning several rows goes to the cell's first row, where the PDF reader puts it.
+
+    The cell reaches up to the horizontal ruling above the box; the box moves up through the ruled rows below
+    that ruling as long as none of them holds a box in its place under another ruling (which would mean a
+    ruling the scan lost); the lines of text wrapped in the same cell go up together.
+    """
+    boxes = [list(r.boxes) for r in rows]
+    for i, row in enumerate(rows):
+        for b in row.boxes if row.bounds else ():
+            top = ceiling(b, rulings)
+            j = i
+            while top is not None and j > 0 and rows[j - 1].bounds and rows[j - 1].cy > top:
+                if any(_over(o, b) and ceiling(o, rulings) != top for o in boxes[j - 1]):
+                    break
+                j -= 1
+            if j < i:
+                boxes[i].remove(b)
+                boxes[j].append(b)
+    return [_Row(tuple(sorted(bs, key=lambda b: b.box[0])), r.bounds) for bs, r in zip(boxes, rows, strict=True) if bs]
+
+
+def _over(a: TextBox, b: TextBox) -> bool:
+    """Two boxes overlap horizontally."""
+    return a.box[0] < b.box[2] and b.box[0] < a.box[2]
+
+
 def _ruled_between(a: _Row, b: _Row, rulings: Rulings) -> bool:
     """True when some box of `b` has a horizontal ruling above it, below the centre of row `a`."""
     for box in b.boxes:
@@ -285,10 +191,10 @@ def _ruled_between(a: _Row, b: _Row, rulings: Rulings) -> bool:
     return False
 
 
-def _cells(row: _Row, unit: float) -> list[tuple[Box, list[TextBox]]]:
+def _cells(row: _Row, rulings: Rulings, unit: float) -> list[tuple[Box, list[TextBox]]]:
     """The row's cells as (cell box, boxes in it): between ruling lines when it has them, else split at gaps."""
     if row.bounds:
-        return _ruled_cells(row)
+        return _ruled_cells(row, rulings, unit)
     cells: list[list[TextBox]] = []
     for b in row.boxes:
         if cells and not _cell_gap(cells[-1][-1], b, max(unit, b.height)):
@@ -309,17 +215,33 @@ def _cell_gap(left: TextBox, right: TextBox, height: float) -> bool:
     return gap > GAP_HEIGHTS * height or (numeric and gap > NUMBER_GAP * height)
 
 
-def _ruled_cells(row: _Row) -> list[tuple[Box, list[TextBox]]]:
+def _ruled_cells(row: _Row, rulings: Rulings, unit: float) -> list[tuple[Box, list[TextBox]]]:
     edges = [min(row.bounds[0], *(b.box[0] for b in row.boxes)), *row.bounds]
     edges.append(max(row.bounds[-1], *(b.box[2] for b in row.boxes)))
-    edges = _snap(edges, 0.5)
+    spans = list(itertools.pairwise(snap(edges, 0.5)))
+    slots: list[list[TextBox]] = [[] for _ in spans]
+    for b in row.boxes:
+        slots[_slot(b, spans, row.bounds[0], rulings, unit)].append(b)
     cells: list[tuple[Box, list[TextBox]]] = []
-    for left, right in itertools.pairwise(edges):
-        inside = [b for b in row.boxes if left <= b.cx < right]
+    for (left, right), inside in zip(spans, slots, strict=True):
         is_margin = (left < row.bounds[0] or right > row.bounds[-1]) and not inside
         if not is_margin:
             cells.append(((left, row.top, right, row.bottom), inside))
     return cells
+
+
+def _slot(b: TextBox, spans: list[tuple[float, float]], first: float, rulings: Rulings, unit: float) -> int:
+    """The row cell a box goes in: the first cell of the ruled cell it sits in at its own height.
+
+    A merged cell (`功能分类科目编码` over `类 款 项`) has no ruling at the box's height where the row below has its
+    column boundaries; its text goes to the leftmost column it spans, as the PDF reader puts it.
+    """
+    at = next((k for k, (left, right) in enumerate(spans) if left <= b.cx < right), len(spans) - 1)
+    own = left_ruling(b, rulings)
+    if own is None:
+        return at
+    inside = (k for k, (left, _) in enumerate(spans) if max(first, own - SNAP * unit) <= left <= b.cx)
+    return min(inside, default=at)
 
 
 def find_tables(rows: list[list[tuple[Box, list[TextBox]]]], ruled: list[bool], unit: float) -> list[OcrTable]:
