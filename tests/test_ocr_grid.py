@@ -209,3 +209,99 @@ def test_a_cut_keeps_the_text_wrapped_below_in_the_same_cell() -> None:
         TextBox("12.00", (200, 9, 245, 21), 0.99),
     ]
     assert cells(boxes, rulings) == [["便携式计算机（20万以下）", "12.00"]]
+
+
+def test_a_cut_that_leaves_a_sliver_is_padding_and_the_box_stays_whole() -> None:
+    """The detector's box reaches 5 pt past the ruling on the left of a right-aligned figure: no cut."""
+    rulings = grid([0, 80, 120], 0, 20, [0, 20])
+    boxes = [TextBox("经办工作", (5, 5, 80, 15), 0.99), TextBox("20,000", (75, 5, 118, 15), 0.99)]
+    assert cells(boxes, rulings) == [["经办工作", "20,000"]]
+
+
+def test_two_characters_of_two_narrow_cells_read_as_one_box_are_cut() -> None:
+    rulings = grid([0, 17, 34], 0, 20, [0, 20])
+    assert cells([TextBox("款项", (1, 5, 31, 15), 0.99)], rulings) == [["款", "项"]]
+
+
+def test_a_stroke_stopping_short_of_the_row_lines_is_no_ruling() -> None:
+    """A bold header's long stroke in a tall row ends a few points from both horizontal lines."""
+    table = grid([0, 100, 200], 0, 60, [0, 30, 60])
+    rulings = Rulings((*table.vertical, (150.0, 2.5, 27.5)), table.horizontal)
+    boxes = [
+        box("科目编码", 5, 8),
+        TextBox("科目名称", (110, 6, 190, 24), 0.99),
+        box("合计", 5, 40),
+        box("3.00", 110, 40),
+    ]
+    assert texts(boxes, rulings) == ["科目编码\t科目名称", "合计\t3.00"]
+
+
+def ruled(rows: list[float], xs: list[float], spans: dict[float, tuple[float, float]] | None = None) -> Rulings:
+    """A grid with horizontal rulings at `rows`; `spans` gives a ruling at y only over x0..x1 (a merged cell)."""
+    spans = spans or {}
+    horizontal = tuple((y, *spans.get(y, (xs[0], xs[-1]))) for y in rows)
+    return Rulings(tuple((x, rows[0], rows[-1]) for x in xs), horizontal)
+
+
+def test_text_centred_in_a_cell_spanning_two_rows_goes_to_its_first_row() -> None:
+    """`一般公共预算资金` spans the rows of `小计` and `公共财政拨款`: the PDF reader writes it in the first."""
+    rulings = ruled([0, 20, 40, 60], [0, 100, 200, 300], spans={20: (100, 300)})  # no line under the label
+    boxes = [
+        box("一般公共预算资金", 5, 20, 80),  # a line of the second row
+        box("小计", 105, 5),
+        box("13,297.11", 210, 5, 60),
+        box("公共财政拨款", 105, 25, 60),
+        box("13,297.11", 210, 25, 60),
+        box("其他资金", 5, 45),
+        box("小计", 105, 45),
+    ]
+    assert texts(boxes, rulings) == [
+        "一般公共预算资金\t小计\t13,297.11",
+        "\t公共财政拨款\t13,297.11",
+        "其他资金\t小计\t",
+    ]
+
+
+def test_the_lines_of_a_spanning_header_cell_go_up_together() -> None:
+    """`因公出国` / `（境）费` wrapped in a header cell two rows tall stay one cell, in the first row."""
+    rulings = ruled([0, 20, 40, 60], [0, 100, 200], spans={20: (100, 200)})  # the left cell spans rows 1-2
+    boxes = [
+        box("因公出国", 5, 12),
+        box("小计", 105, 5),
+        box("（境）费", 5, 24),
+        box("公务用车", 105, 25),
+        box("1.00", 5, 45),
+        box("2.00", 105, 45),
+    ]
+    assert texts(boxes, rulings) == ["因公出国（境）费\t小计", "\t公务用车", "1.00\t2.00"]
+
+
+def test_a_box_under_a_lost_ruling_stays_in_its_row() -> None:
+    """No horizontal line under `2.00`'s cell, but the row above holds a box there: the scan lost the line."""
+    rulings = ruled([0, 20, 40], [0, 100, 200], spans={20: (0, 100)})
+    boxes = [box("一般", 5, 5), box("1.00", 110, 5), box("教育", 5, 25), box("2.00", 110, 25)]
+    assert texts(boxes, rulings) == ["一般\t1.00", "教育\t2.00"]
+
+
+def test_a_header_spanning_columns_goes_to_its_leftmost_column() -> None:
+    """`功能分类科目编码` over `类 款 项`: no ruling between the three columns at the header's height."""
+    rulings = Rulings(
+        ((0, 0, 60), (30, 20, 60), (60, 20, 60), (90, 0, 60), (200, 0, 60)),
+        ((0, 0, 200), (20, 0, 90), (40, 0, 200), (60, 0, 200)),
+    )
+    boxes = [
+        box("功能分类科目编码", 5, 5, 80),
+        TextBox("功能分类科目名称", (100, 16, 190, 26), 0.99),  # spans both header rows, joins the first
+        box("类", 10, 25),
+        box("款", 40, 25),
+        box("项", 70, 25),
+        box("201", 2, 45, 25),
+        box("13", 35, 45, 20),
+        box("02", 65, 45, 20),
+        box("一般行政管理事务", 95, 45, 100),
+    ]
+    assert texts(boxes, rulings) == [
+        "功能分类科目编码\t\t\t功能分类科目名称",
+        "类\t款\t项\t",
+        "201\t13\t02\t一般行政管理事务",
+    ]

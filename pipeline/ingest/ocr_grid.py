@@ -37,6 +37,7 @@ Cells = list[tuple[Box, list["TextBox"]]]
 
 GAP_HEIGHTS = 1.5  # a gap wider than this many box heights separates two cells
 NUMBER_GAP = 0.5  # next to a box that is only a number, a gap this wide suffices
+WRAP_GAP = 0.5  # a line of text wrapped in a cell sits closer than this (box heights) below the line above
 ROW_GAP = 1.0  # a one-cell row stays in a gap table when it follows the row above this closely (box heights)
 _NUMBER_BOX = re.compile(r"[-+]?\d[\d,.]*%?")
 
@@ -168,13 +169,18 @@ def _lift_spanning(rows: list[_Row], rulings: Rulings) -> list[_Row]:
             top = ceiling(b, rulings)
             j = i
             while top is not None and j > 0 and rows[j - 1].bounds and rows[j - 1].cy > top:
-                if any(_over(o, b) and ceiling(o, rulings) != top for o in boxes[j - 1]):
+                if any(_over(o, b) and not _wrapped_above(o, b, top, rulings) for o in boxes[j - 1]):
                     break
                 j -= 1
             if j < i:
                 boxes[i].remove(b)
                 boxes[j].append(b)
     return [_Row(tuple(sorted(bs, key=lambda b: b.box[0])), r.bounds) for bs, r in zip(boxes, rows, strict=True) if bs]
+
+
+def _wrapped_above(o: TextBox, b: TextBox, top: float, rulings: Rulings) -> bool:
+    """Box `o` is the line of text right above `b` in the same ruled cell (under the same ruling, no row gap)."""
+    return ceiling(o, rulings) == top and b.box[1] - o.box[3] < WRAP_GAP * b.height
 
 
 def _over(a: TextBox, b: TextBox) -> bool:

@@ -20,6 +20,7 @@ Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 SNAP = 0.6  # two boundaries closer than this many box heights are the same column boundary
 MEET = 0.15  # a ruling's end this close to another ruling (box heights) meets it (a glyph stroke stops short)
 CROSS = 0.4  # a box reaching this far (box heights) past a vertical ruling on both sides crosses it
+SHORT = 0.9  # a piece of a cut box narrower than this (box heights) is no text of its own
 CUT_REACH = 1.5  # a box is cut at a character edge at most this far (box heights) from the ruling
 _AMOUNT = re.compile(r"(?:[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*|0)(?:\.\d+)?")  # no leading zero, commas in threes
 _TAIL_FIGURES = re.compile(r"[\d,. ]*\d[\d,.]*$")
@@ -103,16 +104,12 @@ def split_at_rulings(boxes: Sequence[TextBox], rulings: Rulings, unit: float) ->
     is dropped too.
     """
     out: list[TextBox] = []
-    pieces: list[TextBox] = []
     for b in boxes:
         parts = [b]
         for x in snap(rulings.crossing(b.cy), SNAP * unit):
-            parts = [q for p in parts for q in (_cut(p, x, unit) if _crosses(p, x, unit) else [p])]
+            parts = [q for p in parts for q in (_cut(p, x, unit, boxes) if _crosses(p, x, unit) else [p])]
         out.extend(parts)
-        if len(parts) > 1:
-            pieces.extend(parts)
-    kept = [b for b in out if not (b in pieces and any(o is not b and _covers(o, b) for o in out))]
-    return tuple(sorted(kept, key=lambda b: b.box[0]))
+    return tuple(sorted(out, key=lambda b: b.box[0]))
 
 
 def snap(xs: Sequence[float], tol: float) -> list[float]:
@@ -129,8 +126,13 @@ def _crosses(b: TextBox, x: float, unit: float) -> bool:
     return b.box[0] + CROSS * unit < x < b.box[2] - CROSS * unit
 
 
-def _cut(b: TextBox, x: float, unit: float) -> list[TextBox]:
-    """Box `b` cut at the ruling `x`: at the character edge nearest it, one that splits no number wrongly."""
+def _cut(b: TextBox, x: float, unit: float, row: Sequence[TextBox]) -> list[TextBox]:
+    """Box `b` cut at the ruling `x`: at the character edge nearest it, one that splits no number wrongly.
+
+    A piece narrower than `SHORT` box heights is the detector's padding past the ruling (the box stays whole),
+    unless another box of the row lies over it and reads the same there: then it is a second reading of that
+    box's end (`0` of `0二、科学技术支出` over the `…655.00` beside it) and is dropped.
+    """
     edges = char_edges(b.text, b.box[0], b.box[2])
     near = [k for k in range(1, len(b.text)) if abs(edges[k - 1] - x) <= CUT_REACH * unit]
     if not near:
@@ -139,7 +141,19 @@ def _cut(b: TextBox, x: float, unit: float) -> list[TextBox]:
     left, right = b.text[:k].rstrip("| "), b.text[k:].lstrip("| ")
     x0, top, x1, bottom = b.box
     pieces = [TextBox(left, (x0, top, x, bottom), b.confidence), TextBox(right, (x, top, x1, bottom), b.confidence)]
-    return [p for p in pieces if p.text]
+    pieces = [p for p in pieces if p.text]
+    short = [p for p in pieces if p.box[2] - p.box[0] < SHORT * unit]
+    if not short:
+        return pieces
+    if any(_read_twice(p, o, p.box[0] == x0) for p in short for o in row if o is not b):
+        return [p for p in pieces if p not in short]
+    return [b]
+
+
+def _read_twice(piece: TextBox, other: TextBox, left: bool) -> bool:
+    """`other` lies over `piece` and ends (for a left piece; else starts) with the same text."""
+    same = other.text.endswith(piece.text) if left else other.text.startswith(piece.text)
+    return same and _covers(other, piece)
 
 
 def _cut_cost(left: str, right: str) -> float:
@@ -152,7 +166,10 @@ def _cut_cost(left: str, right: str) -> float:
     if tail and head:
         halves = (tail.group().replace(" ", ""), head.group().replace(" ", ""))
         return 0.0 if all(_AMOUNT.fullmatch(h) for h in halves) else 2.0
-    return -0.5 if _is_wide(left[-1]) != _is_wide(right[0]) else 0.0
+    before, after = left.rstrip("| "), right.lstrip("| ")  # a bar read off the ruling is no script
+    if not before or not after:
+        return 0.0
+    return -0.5 if _is_wide(before[-1]) != _is_wide(after[0]) else 0.0
 
 
 def char_edges(text: str, x0: float, x1: float) -> list[float]:
