@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,7 @@ from PIL import Image
 
 from pipeline.errors import InputError
 from pipeline.ingest.ocr_grid import OcrCell, OcrLine, OcrTable, Rulings, TextBox, build_lines
+from pipeline.ingest.ocr_rulings import MEET, grid_rulings, left_ruling
 from schemas.layout import LineBox, PageLayout, TableLayout
 
 if TYPE_CHECKING:
@@ -39,11 +41,14 @@ __all__ = [
     "ocr_image",
     "ocr_pdf_page",
     "page_text",
+    "reread_left",
 ]
 
 OCR_INSTALL_HINT = "this input needs OCR, which is not installed: pip install budget-extract[ocr]"
 PDF_DPI = 200  # rendering resolution for PDF pages without a text layer (see README: OCR figures)
 LOW_CONFIDENCE = 0.95  # a cell with a number recognised below this confidence gets a warning
+REREAD_GAP = (0.3, 1.6)  # a box starting this far (box heights) right of its cell's ruling, ink between: read again
+_INK = 200  # grey level below which a pixel is ink (a thin stroke rendered grey included)
 _MAX_SIDE = 6000  # the engine would shrink larger images (its default 2000 px is ~170 dpi on A4)
 _DIGIT = re.compile(r"\d")
 _NUMBERS = re.compile(r"\d+(?:[,，.]\d+)*")
@@ -89,6 +94,10 @@ def ocr_image(image: Image.Image | np.ndarray, scale: float = 1.0, source: str =
     boxes = [_text_box(quad, text, conf, scale) for quad, text, conf in result or [] if text.strip()]
     unit = statistics.median(b.height for b in boxes) if boxes else 0.0
     rulings = find_rulings(rgb, unit * scale, scale) if boxes else Rulings()
+    if rulings.vertical:
+        ink = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) < _INK
+        grid = grid_rulings(rulings, unit * MEET)
+        boxes = reread_left(boxes, grid, ink, scale, lambda px: _recognise(engine, cv2, rgb, px))
     lines, tables = build_lines(boxes, rulings)
     height, width = rgb.shape[:2]
     return OcrPage(width / scale, height / scale, tuple(lines), tuple(tables))
@@ -110,6 +119,60 @@ def ocr_pdf_page(path: Path, index: int, scale: float = PDF_DPI / 72) -> OcrPage
     finally:
         pdf.close()
     return ocr_image(image, scale, source=f"{path} page {index + 1}")
+
+
+def reread_left(
+    boxes: list[TextBox],
+    rulings: Rulings,
+    ink: np.ndarray,
+    scale: float,
+    read: Callable[[tuple[int, int, int, int]], tuple[str, float]],
+) -> list[TextBox]:
+    """Boxes whose first characters the detector left beside their cell's left ruling, read again from it.
+
+    A stroke touching a vertical ruling (the `一` of `一般公共服务支出` or of `一、`) is taken for part of the line,
+    so the box starts after it. When a box starts between `REREAD_GAP` box heights right of the ruling on its left
+    and there is ink in between, the strip from the ruling to the box's end (`read`: pixel box x0, top, x1, bottom)
+    is recognised again; the new reading replaces the box's text when it is the old one after one or two more
+    characters. `ink` is the page's dark pixels, `scale` pixels per point.
+    """
+    out = []
+    for b in boxes:
+        left = left_ruling(b, rulings)
+        lo, hi = REREAD_GAP
+        if left is None or not lo * b.height < b.box[0] - left < hi * b.height:
+            out.append(b)
+            continue
+        top, bottom = round(b.box[1] * scale), round(b.box[3] * scale)
+        start, end = _past_line(ink, round(left * scale), top, bottom), round(b.box[0] * scale)
+        if start >= end or int(ink[top:bottom, start:end].sum()) < (bottom - top) / 4:
+            out.append(b)
+            continue
+        text, confidence = read((start, top, round(b.box[2] * scale), bottom))
+        text = normalise(text)
+        if text.endswith(b.text) and 1 <= len(text) - len(b.text) <= 2:
+            b = TextBox(text, (start / scale, *b.box[1:]), min(b.confidence, confidence))
+        out.append(b)
+    return out
+
+
+def _past_line(ink: np.ndarray, x: int, top: int, bottom: int) -> int:
+    """The first pixel column right of the vertical ruling at column `x` (its ink covers most of the rows)."""
+    rows = max(bottom - top, 1)
+    start = max(x - 4, 0)
+    while start < ink.shape[1] and start <= x + 8 and ink[top:bottom, start].sum() < 0.8 * rows:
+        start += 1  # to the line
+    while start < ink.shape[1] and ink[top:bottom, start].sum() >= 0.8 * rows:
+        start += 1  # across it
+    return start + 1
+
+
+def _recognise(engine: Any, cv2: Any, rgb: np.ndarray, px: tuple[int, int, int, int]) -> tuple[str, float]:
+    """The recogniser's reading of one pixel box of the page (no detection)."""
+    x0, top, x1, bottom = px
+    crop = cv2.cvtColor(rgb[top:bottom, x0:x1].copy(), cv2.COLOR_RGB2BGR)
+    (text, confidence), *_ = engine.text_rec([crop])[0]
+    return str(text), float(confidence)
 
 
 def find_rulings(rgb: np.ndarray, unit_px: float, scale: float = 1.0) -> Rulings:
