@@ -47,7 +47,7 @@ __all__ = [
 OCR_INSTALL_HINT = "this input needs OCR, which is not installed: pip install budget-extract[ocr]"
 PDF_DPI = 200  # rendering resolution for PDF pages without a text layer (see README: OCR figures)
 LOW_CONFIDENCE = 0.95  # a cell with a number recognised below this confidence gets a warning
-REREAD_GAP = (0.3, 1.6)  # a box starting this far (box heights) right of its cell's ruling, ink between: read again
+REREAD_GAP = (0.3, 2.5)  # a box starting this far (box heights) right of its cell's ruling, ink between: read again
 _INK = 200  # grey level below which a pixel is ink (a thin stroke rendered grey included)
 _MAX_SIDE = 6000  # the engine would shrink larger images (its default 2000 px is ~170 dpi on A4)
 _DIGIT = re.compile(r"\d")
@@ -145,7 +145,8 @@ def reread_left(
             continue
         top, bottom = round(b.box[1] * scale), round(b.box[3] * scale)
         start, end = _past_line(ink, round(left * scale), top, bottom), round(b.box[0] * scale)
-        if start >= end or int(ink[top:bottom, start:end].sum()) < (bottom - top) / 4:
+        inner = slice(top + (bottom - top) // 5, bottom - (bottom - top) // 5)  # not a horizontal ruling at an edge
+        if start >= end or int(ink[inner, start:end].sum()) < (bottom - top) / 4:
             out.append(b)
             continue
         text, confidence = read((start, top, round(b.box[2] * scale), bottom))
@@ -239,7 +240,7 @@ def _table_layout(page: OcrPage, t: OcrTable, spans: list[tuple[int, int]], numb
     header = 0
     while header < len(rows) - 1 and not any(_is_number(c.text) for c in rows[header].cells):
         header += 1
-    paths = [[r.cells[k].text for r in rows[:header] if k < len(r.cells) and r.cells[k].text] for k in range(t.columns)]
+    paths = [_header_path(rows[:header], t, k) for k in range(t.columns)]
     box = (
         min(r.bbox[0] for r in rows),
         min(r.bbox[1] for r in rows),
@@ -256,6 +257,22 @@ def _table_layout(page: OcrPage, t: OcrTable, spans: list[tuple[int, int]], numb
         header_paths=paths,
         method="ocr",
     )
+
+
+def _header_path(rows: tuple[OcrLine, ...], t: OcrTable, k: int) -> list[str]:
+    """The header texts over column k, top to bottom: a header cell spanning columns heads each of them.
+
+    As the PDF reader writes a merged header cell (`收入` over `项目名称` and `金额`) into every column's path.
+    """
+    if len(t.extents) != t.columns:
+        return [r.cells[k].text for r in rows if k < len(r.cells) and r.cells[k].text]
+    c0, c1 = t.extents[k]
+    mid = (c0 + c1) / 2
+    path = []
+    for r in rows:
+        inside = [c for j, c in enumerate(r.cells) if c.text and (j == k or (c.bbox and c.bbox[0] < mid < c.bbox[2]))]
+        path.extend(c.text for c in inside[:1])
+    return path
 
 
 def _low_confidence(line: OcrLine, number: int) -> list[str]:

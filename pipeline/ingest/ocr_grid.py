@@ -83,6 +83,7 @@ class OcrTable:
     last: int
     columns: int
     method: Literal["lines", "gaps"]
+    extents: tuple[tuple[float, float], ...] = ()  # x0, x1 of each column
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,12 @@ def build_lines(boxes: Sequence[TextBox], rulings: Rulings | None = None) -> tup
     rows = _lift_spanning(_merge_wrapped(_with_bounds(group_rows(boxes), rulings, unit), rulings), rulings)
     cells = [_cells(r, rulings, unit) for r in rows]
     tables = find_tables(cells, [bool(r.bounds) for r in rows], unit)
+    grids = []
     for t in tables:
-        cells[t.first : t.last + 1] = _on_grid(cells[t.first : t.last + 1], unit)
-    tables = [OcrTable(t.first, t.last, len(cells[t.first]), t.method) for t in tables]
+        columns = _columns(cells[t.first : t.last + 1], unit)
+        cells[t.first : t.last + 1] = _on_grid(cells[t.first : t.last + 1], columns)
+        grids.append(OcrTable(t.first, t.last, len(cells[t.first]), t.method, tuple(columns)))
+    tables = grids
     inside = {k for t in tables for k in range(t.first, t.last + 1)}
     lines = [_line(c, r, k in inside) for k, (c, r) in enumerate(zip(cells, rows, strict=True))]
     return lines, tables
@@ -314,9 +318,8 @@ def _overlapping_columns(a: list[tuple[Box, list[TextBox]]], b: list[tuple[Box, 
     return n
 
 
-def _on_grid(rows: list[list[tuple[Box, list[TextBox]]]], unit: float) -> list[list[tuple[Box, list[TextBox]]]]:
+def _on_grid(rows: list[Cells], columns: list[tuple[float, float]]) -> list[Cells]:
     """Lay the rows of one table on a shared column grid, inserting empty cells (a row that does not fit is kept)."""
-    columns = _columns(rows, unit)
     out = []
     for row in rows:
         slots: list[tuple[Box, list[TextBox]] | None] = [None] * len(columns)
