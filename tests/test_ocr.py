@@ -313,3 +313,17 @@ def test_a_first_character_left_beside_a_ruling_is_read_again(
     if expected != b.text:
         assert asked[0][0] > 101 and asked[0][2] == x0 + 84  # from past the ruling to the box's end
         assert out.box[0] == asked[0][0] and out.confidence == 0.98
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        pytest.param("财政拨款支出预算表 (功能科目）", "财政拨款支出预算表（功能科目）", id="half-open-full-close"),
+        pytest.param("便携式计算机（20万以下)", "便携式计算机（20万以下）", id="full-open-half-close"),
+        pytest.param("公共财政拨款(补助)资金", "公共财政拨款(补助)资金", id="a-consistent-pair-stays"),
+        pytest.param("9, 389, 913. 00", "9,389,913.00", id="wide-commas"),
+        pytest.param("丶", "、", id="enumeration-comma"),
+    ],
+)
+def test_known_misreadings_of_a_box_are_undone(read: str, expected: str) -> None:
+    assert ocr_module.normalise(read) == expected

@@ -54,6 +54,7 @@ _DIGIT = re.compile(r"\d")
 _NUMBERS = re.compile(r"\d+(?:[,，.]\d+)*")
 _FOLD = str.maketrans({"丶": "、"})  # the radical 丶 is the model's reading of the enumeration comma 、
 _WIDE_COMMA = re.compile(r"(?<=\d)，(?=\d{3}(?!\d))")  # 37，151.47: a thousands separator read as a CJK comma
+_MIXED_BRACKETS = re.compile(r"\s?\(([^()（）]*)）|\s?（([^()（）]*)\)")
 _ZERO_AS_O = re.compile(r"[\dOo.,%]*[Oo][\dOo.,%]*")  # a box of digits where the model read 0 as o / O
 _NUMBER_SPACE = re.compile(
     r"(?<=\d,)\s+(?=\d{3}(?!\d))|(?<=\d\.)\s+(?=\d{1,2}(?!\d))|(?<=\d)\s+(?=[,.]\d)"
@@ -338,8 +339,13 @@ def _text_box(quad: list[list[float]], text: str, confidence: float, scale: floa
 
 
 def normalise(text: str) -> str:
-    """Undo the model's known misreadings of one box: 丶 for 、, ， or spaces in numbers, o for 0 among digits."""
+    """Undo the model's known misreadings of one box: 丶 for 、, ， or spaces in numbers, o for 0 among digits.
+
+    A bracket pair read half one width, half the other (`(功能科目）`: a scan does not tell them apart) is made
+    full-width, as the text layer of these reports writes it.
+    """
     text = _WIDE_COMMA.sub(",", _NUMBER_SPACE.sub("", text.strip().translate(_FOLD)))
+    text = _MIXED_BRACKETS.sub(lambda m: f"（{m.group(1) or m.group(2) or ''}）", text)
     if _ZERO_AS_O.fullmatch(text) and (len(text) == 1 or any(ch.isdigit() for ch in text)):
         text = text.replace("o", "0").replace("O", "0")
     return text
