@@ -269,7 +269,7 @@ def _header_path(rows: tuple[OcrLine, ...], t: OcrTable, k: int) -> list[str]:
         return [r.cells[k].text for r in rows if k < len(r.cells) and r.cells[k].text]
     c0, c1 = t.extents[k]
     mid = (c0 + c1) / 2
-    path = []
+    path: list[str] = []
     for r in rows:
         inside = [c for j, c in enumerate(r.cells) if c.text and (j == k or (c.bbox and c.bbox[0] < mid < c.bbox[2]))]
         path.extend(c.text for c in inside[:1])
