@@ -3,7 +3,9 @@
 `ocr_image` reads one image (a PIL image, or a numpy array: H×W grey or H×W×3 RGB) and rebuilds its lines, cells
 and tables (`pipeline.ingest.ocr_grid`), finding ruling lines with OpenCV morphology; `ocr_pdf_page` renders one
 PDF page with pypdfium2 first. Boxes are in points (1/72 inch) from the page's top-left, like the rest of the
-layout. `page_text` turns an `OcrPage` into the raw text of the page plus its layout records and warnings.
+layout. A box that starts after a character touching its cell's left ruling (the detector takes the `一` of
+`一般公共服务支出` for part of the line) is read again from the ruling (`reread_left`). `page_text` turns an
+`OcrPage` into the raw text of the page plus its layout records and warnings.
 
 The OCR libraries are imported on first use only: without the extra, asking for OCR raises one `InputError`
 saying how to install it. Nothing is downloaded at run time: the model files are read from the installed wheel.

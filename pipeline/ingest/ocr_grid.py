@@ -1,11 +1,13 @@
 """Rebuild lines, table cells and tables from OCR text boxes (pure geometry, no OCR library needed).
 
 Boxes are grouped into rows by y (boxes whose vertical centres lie within each other's extent), ordered by x, and
-split into cells. Where the page has ruling lines, the vertical lines crossing a row are its cell boundaries and
-a row whose text wraps inside its ruled cells (no horizontal line between the two text lines) is one row; else a
-gap wider than `GAP_HEIGHTS` box heights between two boxes is a cell boundary. A run of consecutive rows with at
-least two cells that share column boundaries is a table; its rows are laid on one column grid (empty cells
-included), so every row of a table has the same number of tab-separated cells.
+split into cells. Where the page has ruling lines (those that draw a grid: `ocr_rulings.grid_rulings`), the
+vertical lines crossing a row are its cell boundaries, a box run across one is cut there, a row whose text wraps
+inside its ruled cells (no horizontal line between the two text lines) is one row, and a merged cell's text goes
+to the cell's first row and leftmost column, as the PDF reader writes it; else a gap wider than `GAP_HEIGHTS` box
+heights between two boxes is a cell boundary. A run of consecutive rows with at least two cells that share column
+boundaries is a table; its rows are laid on one column grid (empty cells included), so every row of a table has
+the same number of tab-separated cells. A line outside every table joins its cells with spaces.
 """
 
 from __future__ import annotations
