@@ -33,13 +33,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from ocr_support import number_tokens, render_report_tiff, write_report_pdf  # noqa: E402
 
+from pipeline.corpus_goldens import corpus_dir  # noqa: E402
 from pipeline.document import process_file, process_raw  # noqa: E402
 from pipeline.evaluate import result_key, score_facts  # noqa: E402
 from pipeline.ingest import read_document  # noqa: E402
 from pipeline.ingest.ocr import LOW_CONFIDENCE, ocr_pdf_page  # noqa: E402
 from schemas.document import DocumentResult, Fact  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "pdf"
+CORPUS = corpus_dir()
 PAGES = [  # (file, 0-based page): table pages of both provinces' layouts, ruled and gridded
     ("putuo-shangwuwei-2025-bumen-yusuan.pdf", 9),
     ("putuo-shangwuwei-2025-bumen-yusuan.pdf", 14),

@@ -10,22 +10,35 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import ROOT, read_report
+from conftest import read_report
 from ocr_support import number_tokens, render_pages, render_report_tiff, write_report_pdf
 
+from pipeline.corpus_goldens import corpus_dir
 from pipeline.document import process_raw
 from pipeline.errors import InputError
 from pipeline.evaluate import FactKey, result_key, score_facts
 from pipeline.ingest import RawDocument, read_document
 from pipeline.ingest import ocr as ocr_module
-from pipeline.ingest.ocr import LOW_CONFIDENCE, OCR_INSTALL_HINT, OcrPage, ocr_image, ocr_pdf_page, page_text
-from pipeline.ingest.ocr_grid import OcrCell, OcrLine
+from pipeline.ingest.ocr import (
+    LOW_CONFIDENCE,
+    OCR_INSTALL_HINT,
+    OcrPage,
+    ocr_image,
+    ocr_pdf_page,
+    page_text,
+    reread_left,
+)
+from pipeline.ingest.ocr_grid import OcrCell, OcrLine, Rulings, TextBox
 from pipeline.textutil import fold
 from schemas.document import DocumentResult
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "pdf"
+if TYPE_CHECKING:
+    import numpy as np
+
+CORPUS = corpus_dir()
 
 
 def keys(result: DocumentResult) -> set[FactKey]:
@@ -258,3 +271,59 @@ def test_numpy_and_pil_images_read_the_same(tmp_path: Path) -> None:
     from_pil = ocr_image(image, 150 / 72)
     from_array = ocr_image(np.asarray(image), 150 / 72)  # a grey H×W array
     assert [ln.text for ln in from_pil.lines] == [ln.text for ln in from_array.lines] == ["三公经费合计0.97万元"]
+
+
+def _page_ink(stroke: tuple[int, int] | None) -> np.ndarray:
+    """A 60 x 300 px page at one pixel a point: a vertical ruling at x = 100, a stroke from x0 to x1 right of it."""
+    import numpy as np
+
+    ink = np.zeros((60, 300), dtype=bool)
+    ink[:, 99:102] = True
+    if stroke:
+        ink[28:31, stroke[0] : stroke[1]] = True
+    return ink
+
+
+RULED = Rulings(((100.0, 0.0, 60.0), (300.0, 0.0, 60.0)), ((0.0, 100.0, 300.0), (60.0, 100.0, 300.0)))
+
+
+@pytest.mark.parametrize(
+    ("x0", "stroke", "reading", "expected"),
+    [
+        pytest.param(118, (104, 116), "一般行政管理事务", "一般行政管理事务", id="first-character-read-again"),
+        pytest.param(118, (104, 116), "其他商品和服务支出", "般行政管理事务", id="another-reading-is-not-taken"),
+        pytest.param(118, None, None, "般行政管理事务", id="no-ink-beside-the-ruling"),
+        pytest.param(105, (103, 105), None, "般行政管理事务", id="box-starts-at-the-ruling"),
+    ],
+)
+def test_a_first_character_left_beside_a_ruling_is_read_again(
+    x0: float, stroke: tuple[int, int] | None, reading: str | None, expected: str
+) -> None:
+    """The detector takes a `一` touching the cell's left ruling for part of the line; the strip is read again."""
+    asked: list[tuple[int, int, int, int]] = []
+
+    def read(px: tuple[int, int, int, int]) -> tuple[str, float]:
+        asked.append(px)
+        assert reading is not None, "nothing to read again"
+        return reading, 0.98
+
+    b = TextBox("般行政管理事务", (x0, 20, x0 + 84, 38), 0.99)
+    (out,) = reread_left([b], RULED, _page_ink(stroke), 1.0, read)
+    assert out.text == expected
+    if expected != b.text:
+        assert asked[0][0] > 101 and asked[0][2] == x0 + 84  # from past the ruling to the box's end
+        assert out.box[0] == asked[0][0] and out.confidence == 0.98
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        pytest.param("财政拨款支出预算表 (功能科目）", "财政拨款支出预算表（功能科目）", id="half-open-full-close"),
+        pytest.param("便携式计算机（20万以下)", "便携式计算机（20万以下）", id="full-open-half-close"),
+        pytest.param("公共财政拨款(补助)资金", "公共财政拨款(补助)资金", id="a-consistent-pair-stays"),
+        pytest.param("9, 389, 913. 00", "9,389,913.00", id="wide-commas"),
+        pytest.param("丶", "、", id="enumeration-comma"),
+    ],
+)
+def test_known_misreadings_of_a_box_are_undone(read: str, expected: str) -> None:
+    assert ocr_module.normalise(read) == expected

@@ -1,11 +1,13 @@
 """Rebuild lines, table cells and tables from OCR text boxes (pure geometry, no OCR library needed).
 
 Boxes are grouped into rows by y (boxes whose vertical centres lie within each other's extent), ordered by x, and
-split into cells. Where the page has ruling lines, the vertical lines crossing a row are its cell boundaries and
-a row whose text wraps inside its ruled cells (no horizontal line between the two text lines) is one row; else a
-gap wider than `GAP_HEIGHTS` box heights between two boxes is a cell boundary. A run of consecutive rows with at
-least two cells that share column boundaries is a table; its rows are laid on one column grid (empty cells
-included), so every row of a table has the same number of tab-separated cells.
+split into cells. Where the page has ruling lines (those that draw a grid: `ocr_rulings.grid_rulings`), the
+vertical lines crossing a row are its cell boundaries, a box run across one is cut there, a row whose text wraps
+inside its ruled cells (no horizontal line between the two text lines) is one row, and a merged cell's text goes
+to the cell's first row and leftmost column, as the PDF reader writes it; else a gap wider than `GAP_HEIGHTS` box
+heights between two boxes is a cell boundary. A run of consecutive rows with at least two cells that share column
+boundaries is a table; its rows are laid on one column grid (empty cells included), so every row of a table has
+the same number of tab-separated cells. A line outside every table joins its cells with spaces.
 """
 
 from __future__ import annotations
@@ -17,47 +19,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-Box = tuple[float, float, float, float]  # x0, top, x1, bottom
+from pipeline.ingest.ocr_rulings import (
+    MEET,
+    SNAP,
+    Box,
+    Rulings,
+    TextBox,
+    ceiling,
+    grid_rulings,
+    left_ruling,
+    same_row,
+    snap,
+    split_at_rulings,
+)
+
+__all__ = ["OcrCell", "OcrLine", "OcrTable", "Rulings", "TextBox", "build_lines", "find_tables", "group_rows"]
 
 Cells = list[tuple[Box, list["TextBox"]]]
 
 GAP_HEIGHTS = 1.5  # a gap wider than this many box heights separates two cells
 NUMBER_GAP = 0.5  # next to a box that is only a number, a gap this wide suffices
+WRAP_GAP = 0.5  # a line of text wrapped in a cell sits closer than this (box heights) below the line above
 ROW_GAP = 1.0  # a one-cell row stays in a gap table when it follows the row above this closely (box heights)
 _NUMBER_BOX = re.compile(r"[-+]?\d[\d,.]*%?")
-SNAP = 0.6  # two boundaries closer than this many box heights are the same column boundary
-
-
-@dataclass(frozen=True)
-class TextBox:
-    """One recognised text box: its text, box and recognition confidence."""
-
-    text: str
-    box: Box
-    confidence: float
-
-    @property
-    def height(self) -> float:
-        """Box height."""
-        return self.box[3] - self.box[1]
-
-    @property
-    def cy(self) -> float:
-        """Vertical centre."""
-        return (self.box[1] + self.box[3]) / 2
-
-    @property
-    def cx(self) -> float:
-        """Horizontal centre."""
-        return (self.box[0] + self.box[2]) / 2
-
-
-@dataclass(frozen=True)
-class Rulings:
-    """Ruling lines of a page: vertical (x, top, bottom) and horizontal (y, x0, x1) segments."""
-
-    vertical: tuple[tuple[float, float, float], ...] = ()
-    horizontal: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,11 +61,20 @@ class OcrLine:
     bbox: Box
     confidence: float
     ruled: bool = False  # cell boundaries came from vertical ruling lines
+    in_table: bool = True  # a row of a table (else a line of text whose cells are only wide gaps)
 
     @property
     def text(self) -> str:
-        """The line as it goes into the raw text: cells joined by tabs."""
-        return "\t".join(c.text for c in self.cells)
+        """The line as it goes into the raw text: a table row's cells joined by tabs.
+
+        A line outside any table reads as the PDF reader writes one: its cells joined by a space, or by three
+        when there are three cells or more (text set in columns); one wide gap is a spread line of prose
+        (`部门：某局` … `单位：万元`), which must not read as a one-row table.
+        """
+        texts = [c.text for c in self.cells]
+        if self.in_table:
+            return "\t".join(texts)
+        return ("   " if len(texts) >= 3 else " ").join(t for t in texts if t)
 
 
 @dataclass(frozen=True)
@@ -92,6 +85,7 @@ class OcrTable:
     last: int
     columns: int
     method: Literal["lines", "gaps"]
+    extents: tuple[tuple[float, float], ...] = ()  # x0, x1 of each column
 
 
 @dataclass(frozen=True)
@@ -118,13 +112,18 @@ def build_lines(boxes: Sequence[TextBox], rulings: Rulings | None = None) -> tup
     if not boxes:
         return [], []
     unit = statistics.median(b.height for b in boxes)
-    rows = _merge_wrapped(_with_bounds(group_rows(boxes), rulings, unit), rulings)
-    cells = [_cells(r, unit) for r in rows]
+    rulings = grid_rulings(rulings, unit * MEET)
+    rows = _lift_spanning(_merge_wrapped(_with_bounds(group_rows(boxes), rulings, unit), rulings), rulings)
+    cells = [_cells(r, rulings, unit) for r in rows]
     tables = find_tables(cells, [bool(r.bounds) for r in rows], unit)
+    grids = []
     for t in tables:
-        cells[t.first : t.last + 1] = _on_grid(cells[t.first : t.last + 1], unit)
-    tables = [OcrTable(t.first, t.last, len(cells[t.first]), t.method) for t in tables]
-    lines = [_line(c, r) for c, r in zip(cells, rows, strict=True)]
+        columns = _columns(cells[t.first : t.last + 1], unit)
+        cells[t.first : t.last + 1] = _on_grid(cells[t.first : t.last + 1], columns)
+        grids.append(OcrTable(t.first, t.last, len(cells[t.first]), t.method, tuple(columns)))
+    tables = grids
+    inside = {k for t in tables for k in range(t.first, t.last + 1)}
+    lines = [_line(c, r, k in inside) for k, (c, r) in enumerate(zip(cells, rows, strict=True))]
     return lines, tables
 
 
@@ -133,7 +132,7 @@ def group_rows(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
     rows: list[list[TextBox]] = []
     for b in sorted(boxes, key=lambda b: (b.cy, b.box[0])):
         for row in reversed(rows[-3:]):
-            if any(_same_row(b, o) for o in row):
+            if any(same_row(b, o) for o in row):
                 row.append(b)
                 break
         else:
@@ -141,26 +140,13 @@ def group_rows(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
     return [sorted(r, key=lambda b: b.box[0]) for r in rows]
 
 
-def _same_row(a: TextBox, b: TextBox) -> bool:
-    return a.box[1] <= b.cy <= a.box[3] and b.box[1] <= a.cy <= b.box[3]
-
-
 def _with_bounds(rows: list[list[TextBox]], rulings: Rulings, unit: float) -> list[_Row]:
     out = []
     for r in rows:
         cy = (min(b.box[1] for b in r) + max(b.box[3] for b in r)) / 2
-        xs = sorted(x for x, top, bottom in rulings.vertical if top <= cy <= bottom)
-        out.append(_Row(tuple(r), tuple(_snap(xs, unit * SNAP)) if len(xs) >= 2 else ()))
-    return out
-
-
-def _snap(xs: Sequence[float], tol: float) -> list[float]:
-    """Sorted positions with near-duplicates (one thick line seen twice) merged."""
-    out: list[float] = []
-    for x in sorted(xs):
-        if out and x - out[-1] <= tol:
-            continue
-        out.append(x)
+        xs = rulings.crossing(cy)
+        bounds = tuple(snap(xs, unit * SNAP)) if len(xs) >= 2 else ()
+        out.append(_Row(split_at_rulings(r, rulings, unit) if bounds else tuple(r), bounds))
     return out
 
 
@@ -176,6 +162,38 @@ def _merge_wrapped(rows: list[_Row], rulings: Rulings) -> list[_Row]:
     return out
 
 
+def _lift_spanning(rows: list[_Row], rulings: Rulings) -> list[_Row]:
+    """A box in a ruled cell spanning several rows goes to the cell's first row, where the PDF reader puts it.
+
+    The cell reaches up to the horizontal ruling above the box; the box moves up through the ruled rows below
+    that ruling as long as none of them holds a box in its place under another ruling (which would mean a
+    ruling the scan lost); the lines of text wrapped in the same cell go up together.
+    """
+    boxes = [list(r.boxes) for r in rows]
+    for i, row in enumerate(rows):
+        for b in row.boxes if row.bounds else ():
+            top = ceiling(b, rulings)
+            j = i
+            while top is not None and j > 0 and rows[j - 1].bounds and rows[j - 1].cy > top:
+                if any(_over(o, b) and not _wrapped_above(o, b, top, rulings) for o in boxes[j - 1]):
+                    break
+                j -= 1
+            if j < i:
+                boxes[i].remove(b)
+                boxes[j].append(b)
+    return [_Row(tuple(sorted(bs, key=lambda b: b.box[0])), r.bounds) for bs, r in zip(boxes, rows, strict=True) if bs]
+
+
+def _wrapped_above(o: TextBox, b: TextBox, top: float, rulings: Rulings) -> bool:
+    """Box `o` is the line of text right above `b` in the same ruled cell (under the same ruling, no row gap)."""
+    return ceiling(o, rulings) == top and b.box[1] - o.box[3] < WRAP_GAP * b.height
+
+
+def _over(a: TextBox, b: TextBox) -> bool:
+    """Two boxes overlap horizontally."""
+    return a.box[0] < b.box[2] and b.box[0] < a.box[2]
+
+
 def _ruled_between(a: _Row, b: _Row, rulings: Rulings) -> bool:
     """True when some box of `b` has a horizontal ruling above it, below the centre of row `a`."""
     for box in b.boxes:
@@ -185,10 +203,10 @@ def _ruled_between(a: _Row, b: _Row, rulings: Rulings) -> bool:
     return False
 
 
-def _cells(row: _Row, unit: float) -> list[tuple[Box, list[TextBox]]]:
+def _cells(row: _Row, rulings: Rulings, unit: float) -> list[tuple[Box, list[TextBox]]]:
     """The row's cells as (cell box, boxes in it): between ruling lines when it has them, else split at gaps."""
     if row.bounds:
-        return _ruled_cells(row)
+        return _ruled_cells(row, rulings, unit)
     cells: list[list[TextBox]] = []
     for b in row.boxes:
         if cells and not _cell_gap(cells[-1][-1], b, max(unit, b.height)):
@@ -209,17 +227,33 @@ def _cell_gap(left: TextBox, right: TextBox, height: float) -> bool:
     return gap > GAP_HEIGHTS * height or (numeric and gap > NUMBER_GAP * height)
 
 
-def _ruled_cells(row: _Row) -> list[tuple[Box, list[TextBox]]]:
+def _ruled_cells(row: _Row, rulings: Rulings, unit: float) -> list[tuple[Box, list[TextBox]]]:
     edges = [min(row.bounds[0], *(b.box[0] for b in row.boxes)), *row.bounds]
     edges.append(max(row.bounds[-1], *(b.box[2] for b in row.boxes)))
-    edges = _snap(edges, 0.5)
+    spans = list(itertools.pairwise(snap(edges, 0.5)))
+    slots: list[list[TextBox]] = [[] for _ in spans]
+    for b in row.boxes:
+        slots[_slot(b, spans, row.bounds[0], rulings, unit)].append(b)
     cells: list[tuple[Box, list[TextBox]]] = []
-    for left, right in itertools.pairwise(edges):
-        inside = [b for b in row.boxes if left <= b.cx < right]
+    for (left, right), inside in zip(spans, slots, strict=True):
         is_margin = (left < row.bounds[0] or right > row.bounds[-1]) and not inside
         if not is_margin:
             cells.append(((left, row.top, right, row.bottom), inside))
     return cells
+
+
+def _slot(b: TextBox, spans: list[tuple[float, float]], first: float, rulings: Rulings, unit: float) -> int:
+    """The row cell a box goes in: the first cell of the ruled cell it sits in at its own height.
+
+    A merged cell (`功能分类科目编码` over `类 款 项`) has no ruling at the box's height where the row below has its
+    column boundaries; its text goes to the leftmost column it spans, as the PDF reader puts it.
+    """
+    at = next((k for k, (left, right) in enumerate(spans) if left <= b.cx < right), len(spans) - 1)
+    own = left_ruling(b, rulings)
+    if own is None:
+        return at
+    inside = (k for k, (left, _) in enumerate(spans) if max(first, own - SNAP * unit) <= left <= b.cx)
+    return min(inside, default=at)
 
 
 def find_tables(rows: list[list[tuple[Box, list[TextBox]]]], ruled: list[bool], unit: float) -> list[OcrTable]:
@@ -286,9 +320,8 @@ def _overlapping_columns(a: list[tuple[Box, list[TextBox]]], b: list[tuple[Box, 
     return n
 
 
-def _on_grid(rows: list[list[tuple[Box, list[TextBox]]]], unit: float) -> list[list[tuple[Box, list[TextBox]]]]:
+def _on_grid(rows: list[Cells], columns: list[tuple[float, float]]) -> list[Cells]:
     """Lay the rows of one table on a shared column grid, inserting empty cells (a row that does not fit is kept)."""
-    columns = _columns(rows, unit)
     out = []
     for row in rows:
         slots: list[tuple[Box, list[TextBox]] | None] = [None] * len(columns)
@@ -327,13 +360,14 @@ def _column_of(box: Box, columns: list[tuple[float, float]]) -> int:
     return min(range(len(columns)), key=lambda k: abs((columns[k][0] + columns[k][1]) / 2 - cx))
 
 
-def _line(cells: list[tuple[Box, list[TextBox]]], row: _Row) -> OcrLine:
+def _line(cells: list[tuple[Box, list[TextBox]]], row: _Row, in_table: bool) -> OcrLine:
     out = [OcrCell(_join(c), box if c else None, min(b.confidence for b in c) if c else None) for box, c in cells]
     return OcrLine(
         tuple(out),
         _union([b.box for b in row.boxes]),
         statistics.fmean(b.confidence for b in row.boxes),
         ruled=bool(row.bounds),
+        in_table=in_table,
     )
 
 
