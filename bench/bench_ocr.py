@@ -144,7 +144,7 @@ def print_pages(title: str, rows: list[PageResult], dpi: int) -> None:
 
 
 def bench_reports(dpi: int) -> None:
-    print(f"\n## sample reports typeset, rendered at {dpi} dpi, OCR'd, facts vs the text run")
+    print(f"\n## sample reports typeset, rendered at {dpi} dpi, OCR'd, facts vs the text run and the PDF's text layer")
     with tempfile.TemporaryDirectory() as tmp:
         for stem in REPORTS:
             report = ROOT / "goldens" / "reports" / f"{stem}.txt"
@@ -157,11 +157,17 @@ def bench_reports(dpi: int) -> None:
             warnings = len(raw.warnings)
             pages = raw.pages or 1
             score, _ = score_facts(text_facts, ocr_facts)
+            # the typeset PDF read through its own text layer: what the page holds without OCR
+            layer_facts = {result_key(f) for f in _facts(process_file(tif.with_suffix(".pdf")))}
+            layer, _ = score_facts(layer_facts, ocr_facts)
+            typeset, _ = score_facts(text_facts, layer_facts)
             print(
                 f"{stem}: {pages} pages, wall {seconds:.0f} s ({seconds / pages:.1f} s/page), cpu {cpu:.0f} s "
                 f"({cpu / pages:.1f} s/page); facts vs text run "
                 f"P {score.precision:.3f} R {score.recall:.3f} F1 {score.f1:.3f} "
-                f"({score.tp}/{score.fp}/{score.fn}); low-confidence warnings {warnings}"
+                f"({score.tp}/{score.fp}/{score.fn}); vs the typeset PDF's text-layer run F1 {layer.f1:.3f} "
+                f"({layer.tp}/{layer.fp}/{layer.fn}) (that run vs the text run F1 {typeset.f1:.3f}); "
+                f"low-confidence warnings {warnings}"
             )
             for key in sorted(ocr_facts - text_facts)[:10]:
                 print("   only OCR:", key)
