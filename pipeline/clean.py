@@ -200,11 +200,14 @@ def _lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line, end excluding the newline."""
     spans = []
     start = 0
-    for m in re.finditer(r"[\n\f]", text):
-        spans.append((start, m.start()))
-        start = m.end()
-    spans.append((start, len(text)))
+    for line in _LINE_BREAK.split(text):  # every break is one character
+        end = start + len(line)
+        spans.append((start, end))
+        start = end + 1
     return spans
+
+
+_LINE_BREAK = re.compile(r"[\n\f]")
 
 
 def _page_number_ranges(text: str, counts: Counter[str]) -> list[tuple[int, int]]:

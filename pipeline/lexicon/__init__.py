@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,26 @@ class Lexicon:
     statements: dict[str, Statement] = field(default_factory=dict)
     own_year: tuple[re.Pattern[str], ...] = ()
 
+    @cached_property
+    def count_hint(self) -> re.Pattern[str] | None:
+        """What every count of `counts` holds (a number and its unit, 12 人): text without it states no count.
+
+        None when a count's pattern does not have the number and then its unit in the shape `_COUNT_TAIL`.
+        """
+        units = []
+        for rule in self.counts:
+            tail = _COUNT_TAIL.search(rule.pattern.pattern)
+            if tail is None:
+                return None
+            units.append(tail.group(1))
+        return re.compile(r"\d\s*(?:" + "|".join(sorted(set(units))) + ")") if units else None
+
+    @cached_property
+    def nothing_hint(self) -> frozenset[str] | None:
+        """The first characters of the nothing-statements (无…), when each pattern starts with a plain character."""
+        firsts = {p.pattern[:1] for p, _ in self.nothing_statements}
+        return frozenset(firsts) if all(c and c not in _REGEX_SPECIAL for c in firsts) else None
+
     def template(self, doc_type: str | None, year: int | None, level: str | None, opening: str) -> Template | None:
         """The first disclosure template governing such a report (`Template.governs`), or None."""
         return next((t for t in self.templates if t.governs(doc_type, year, level, opening)), None)
@@ -187,6 +207,10 @@ class Lexicon:
     def line_rules(self, kind: str, side: str) -> tuple[LineRule, ...]:
         """Table-specific readings of labelled lines on one side (income | expenditure) of a two-sided table."""
         return self.line_overrides.get((kind, side), ())
+
+
+_REGEX_SPECIAL = set("\\.^$*+?{}[]|()")
+_COUNT_TAIL = re.compile(r"\(\?P<n>\\d\+\)\\s\*\(\?P<u>([^()]*)\)")  # (?P<n>\d+)\s*(?P<u>人次?)
 
 
 def _alias(raw: str | dict[str, Any]) -> Alias:

@@ -82,7 +82,7 @@ def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, u
     if m := _PROJECT_TITLE.match(line):
         em.project = m.group("name")  # 科技创新专项经费情况说明: the project the next lines are about
         return
-    if em.project is not None and (m := _PROJECT_BUDGET.search(text, start, end)):
+    if em.project is not None and "项目总预算" in line and (m := _PROJECT_BUDGET.search(text, start, end)):
         em.add(
             f"project:{em.project}",
             "budget",
@@ -423,6 +423,8 @@ def _percent(em: Emitter, start: int, end: int, ctx: str, state: _Sentence) -> N
 def _counts(em: Emitter, start: int, end: int) -> None:
     text = em.ct.text
     lex = lexicon()
+    if lex.count_hint is not None and not lex.count_hint.search(text, start, end):
+        return  # no number with a count's unit: none of the count patterns can match
     listed: list[tuple[str, int, int]] = []  # category lists: their items are no totals of the listed concept
     for rule in lex.counts:
         period: Period = "budget" if rule.period == "budget" else "current"
@@ -444,6 +446,9 @@ _NAME_LEFT_BLANK = re.compile(r"XX|××|\*\*")
 def _nothing(em: Emitter, start: int, end: int, doc_type: str | None) -> None:
     """Nothing-statements (本年度无政府性基金预算财政拨款收入和支出): the figures they name are zero."""
     compact = no_spaces(em.ct.text[start:end])
+    hint = lexicon().nothing_hint
+    if hint is not None and not any(c in compact for c in hint):
+        return
     period: Period = "budget" if doc_type == "预算" else "current"
     for pattern, concepts in lexicon().nothing_statements:
         for m in pattern.finditer(compact):
@@ -497,6 +502,8 @@ _SCORE_LEAD = re.compile(r"^(?:我单位|本单位|我中心|本部门|我局)")
 
 def _scores(em: Emitter, start: int, end: int) -> None:
     text = em.ct.text
+    if text.find("得分", start, end) < 0:
+        return  # what every score pattern needs; the search for a name before it is the slow part
     for m in _SCORE.finditer(text, start, end):
         name = _SCORE_LEAD.sub("", m.group("name"))
         concept = "score_total" if name.startswith(("合计", "总")) else f"score:{name}"
@@ -514,6 +521,8 @@ _PROJECT_FIGURES: list[tuple[Period, Measure, re.Pattern[str]]] = [
 def _project_summary(em: Emitter, start: int, end: int) -> bool:
     """Project summaries: （1）X项目绩效目标完成情况综述。项目全年预算数40万元，执行数为40万元，完成预算的100%."""
     text = em.ct.text
+    if text.find("项目绩效目标完成情况综述", start, end) < 0:
+        return False
     m = _PROJECT_SUMMARY.search(text, start, end)
     if m is None:
         return False
@@ -545,6 +554,8 @@ _BUDGET_STATEMENT = re.compile(
 def _budget_statement(em: Emitter, start: int, end: int) -> None:
     """收入年初预算数X元，调整预算数为Y元。2019年预算收入Z元 — the self-assessment template's budget line."""
     text = em.ct.text
+    if text.find("年初预算数", start, end) < 0:
+        return
     for m in _BUDGET_STATEMENT.finditer(text, start, end):
         concept = "income_total" if m.group("side") == "收入" else "expenditure_total"
         em.add(concept, "budget", "amount", m.start("a"), m.end("a"), "元", scope="initial_budget")
