@@ -124,6 +124,13 @@ def _llm_options(p: argparse.ArgumentParser, default: str) -> None:
     g.add_argument("--local-model", choices=["0.5b", "1.5b"], default="0.5b", help="embedded model (default 0.5b)")
     g.add_argument("--cache", help="LLM answer cache (SQLite; default: user cache folder)")
     g.add_argument("--concurrency", type=int, default=2, help="LLM calls in flight per document (default 2)")
+    g.add_argument(
+        "--indicator-names",
+        choices=["auto", "model", "hints"],
+        default="auto",
+        help="who names indicator figures: the model, or each figure's hint (the words before it); auto: the "
+        "hints with the embedded 0.5B model, whose names score lower, the model otherwise",
+    )
 
 
 def _llm_setup(args: argparse.Namespace, default_none: bool) -> AbstractContextManager[Stage | None]:
@@ -135,7 +142,14 @@ def _llm_setup(args: argparse.Namespace, default_none: bool) -> AbstractContextM
     progress = None if getattr(args, "quiet", False) else _llm_progress
     return llm_stage(
         LLMOptions(
-            args.llm, args.model, args.model_path, args.local_model, args.cache, max(1, args.concurrency), progress
+            args.llm,
+            args.model,
+            args.model_path,
+            args.local_model,
+            args.cache,
+            max(1, args.concurrency),
+            progress,
+            args.indicator_names,
         )
     )
 

@@ -18,6 +18,7 @@ Period = Literal["current", "prior", "budget", "change"]
 Measure = Literal["amount", "share", "growth_rate", "completion_rate", "count", "score", "score_max"]
 Severity = Literal["error", "warning", "info"]
 DocType = Literal["决算", "预算", "绩效自评"]
+Extractor = Literal["rules", "llm"]
 
 
 class _Model(BaseModel):
@@ -60,7 +61,7 @@ class Fact(_Model):
     text: str = Field(description="The clean-text snippet the fact was read from.")
     span: Span = Field(description="[start, end) of the number in the raw decoded text.")
     section: str | None = Field(default=None, description="Title of the section the fact sits in.")
-    extractor: Literal["rules", "llm"] = Field(default="rules", description="Who extracted it.")
+    extractor: Extractor = Field(default="rules", description="Who extracted it.")
     measure: Measure = Field(default="amount", description="amount, share, growth_rate, completion_rate, count, score.")
     scope: str | None = Field(default=None, description="Qualifier separating legitimately different statements.")
     direction: Literal["up", "down", "flat", "unknown"] | None = Field(

@@ -256,3 +256,32 @@ def test_a_named_figure_stays_an_indicator_even_with_a_vocabulary_name(tmp_path:
     assert result.facts == [] and result.tables == []
     [ind] = result.indicators
     assert (ind.concept, ind.value, ind.unit, ind.value_wan) == ("indicator:日常公用经费", "250000.00", "元", "25")
+
+
+def test_hint_naming_answers_indicator_lists_without_a_call(fake: FakeBackend, tmp_path: Path) -> None:
+    parsed, result = make(TEXT)
+    hinted = stage(tmp_path)
+    hinted.name_indicators = False
+    hinted(parsed, result)
+    assert indicator_requests(fake) == []  # the staff chunk still goes to the model; the figure list does not
+    assert result.llm["hint_named"] == 1
+    by_label = {f.label: f for f in result.indicators}
+    members = by_label["参加城镇企业职工基本养老保险"]  # the words before the figure, as the list shows them
+    assert (members.value, members.unit, members.extractor) == ("34736", "人", "rules")
+    assert TEXT[members.span[0] : members.span[1]] == "34736"
+    assert by_label["离退休费社会化发放率"].unit == "%"
+    assert all(f.extractor == "rules" for f in result.indicators)
+
+
+def test_who_names_indicators_by_default() -> None:
+    from pipeline.errors import ConfigError
+    from pipeline.llm.setup import LLMOptions, names_indicators
+
+    assert not names_indicators(LLMOptions("local"), "local")  # the embedded 0.5B: the hints
+    assert names_indicators(LLMOptions("local", local_model="1.5b"), "local")
+    assert names_indicators(LLMOptions("local", model_path="any.gguf"), "local")
+    assert names_indicators(LLMOptions("openai", model="m"), "openai")
+    assert names_indicators(LLMOptions("local", indicator_names="model"), "local")
+    assert not names_indicators(LLMOptions("openai", indicator_names="hints"), "openai")
+    with pytest.raises(ConfigError, match="indicator-names"):
+        names_indicators(LLMOptions("local", indicator_names="both"), "local")

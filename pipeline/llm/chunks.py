@@ -58,14 +58,17 @@ class Chunk:
             key += f"\x00{self.figure_list()}"
         return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
-    def figure_list(self) -> str:
-        """The numbered figure list of the `indicators` prompt: figure, unit and the words right before it."""
-        lines = []
-        for n, (start, end) in enumerate(self.figures, 1):
+    def listed(self) -> list[tuple[str, str]]:
+        """The listed figures as (figure with its unit, the words right before it)."""
+        pairs = []
+        for start, end in self.figures:
             unit = UNIT_AFTER.match(self.text, end)
-            figure = self.text[start : unit.end() if unit else end].strip()
-            lines.append(f"{n}. {figure} — {lead_in(self.text, start)}")
-        return "\n".join(lines)
+            pairs.append((self.text[start : unit.end() if unit else end].strip(), lead_in(self.text, start)))
+        return pairs
+
+    def figure_list(self) -> str:
+        """The numbered figure list of the prompts: figure, unit and the words right before it."""
+        return "\n".join(f"{n}. {figure} — {hint}" for n, (figure, hint) in enumerate(self.listed(), 1))
 
     def in_table_row(self, pos: int) -> bool:
         """True when chunk position `pos` sits on a table row (cells joined by ' | ')."""

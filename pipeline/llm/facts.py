@@ -19,7 +19,7 @@ from pipeline.ground import Located, label_in_text, label_positions, locate, loc
 from pipeline.llm.chunks import Chunk, score_cell
 from pipeline.llm.concepts import concept_in, identify
 from pipeline.numbers import plain, to_wan
-from schemas.document import Fact, Finding
+from schemas.document import Extractor, Fact, Finding
 from schemas.llm import Figure, IndicatorNames, ProjectTable, ScoreTable
 
 if TYPE_CHECKING:
@@ -48,8 +48,8 @@ class FactMaker:
     facts: list[Candidate] = field(default_factory=list)
     ungrounded: list[dict[str, str]] = field(default_factory=list)
 
-    def add(self, chunk: Chunk, answer: BaseModel) -> None:
-        """Ground every figure of one answer."""
+    def add(self, chunk: Chunk, answer: BaseModel, by: Extractor = "llm") -> None:
+        """Ground every figure of one answer; `by` says who gave it (`rules`: the figure list's own hints)."""
         if isinstance(answer, ProjectTable):
             for p in answer.projects:
                 name = _compact(p.name).removesuffix("项目")
@@ -68,7 +68,7 @@ class FactMaker:
                     if value:
                         self._row(chunk, r.indicator, value, concept, "current", measure)
         elif isinstance(answer, IndicatorNames):
-            self._named(chunk, answer)
+            self._named(chunk, answer, by)
         else:
             for f in getattr(answer, "figures", []):
                 if isinstance(f, Figure):
@@ -89,7 +89,7 @@ class FactMaker:
             return None
         return loc
 
-    def _named(self, chunk: Chunk, answer: IndicatorNames) -> None:
+    def _named(self, chunk: Chunk, answer: IndicatorNames, by: Extractor) -> None:
         """Names for the chunk's listed figures: each goes to the first listed figure with the same number.
 
         A figure the list does not have, or a name the text's words do not support, is rejected and listed in
@@ -121,7 +121,8 @@ class FactMaker:
             # a named figure is an indicator, never a vocabulary fact: the vocabulary comes from the rules and
             # the money / staff tasks, whose sentences say which item a figure belongs to
             unit = self._written_unit(chunk, loc)
-            self._add(chunk, loc, label, f"indicator:{_compact(label)}", "current", "amount", unit, "indicators")
+            name = f"indicator:{_compact(label)}"
+            self._add(chunk, loc, label, name, "current", "amount", unit, "indicators", extractor=by)
 
     def _figure(self, chunk: Chunk, model_label: str, loc: Located) -> None:
         # a figure without a written unit takes the table's unit only inside a table row
@@ -207,6 +208,7 @@ class FactMaker:
         unit: str | None,
         target: str,
         direction: str | None = None,
+        extractor: Extractor = "llm",
     ) -> None:
         clean_span = chunk.clean_span(loc.start, loc.end)
         assert clean_span is not None
@@ -226,7 +228,7 @@ class FactMaker:
             text=snippet.strip(),
             span=ct.raw_span(*clean_span),
             section=section.title if section else chunk.section_title,
-            extractor="llm",
+            extractor=extractor,
             measure=measure,
             direction=direction,
             label=label,

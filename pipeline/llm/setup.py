@@ -34,6 +34,23 @@ class LLMOptions:
     cache: str | None = None
     concurrency: int = 2
     progress: Progress | None = None  # one line per LLM request (and one when the local server is ready)
+    indicator_names: str = "auto"  # who names indicator figures: model, hints, or auto (see `names_indicators`)
+
+
+INDICATOR_NAMES = ("auto", "model", "hints")
+
+
+def names_indicators(options: LLMOptions, kind: str) -> bool:
+    """Whether the model names indicator figures (else each is named by its figure list's hint).
+
+    `auto`: every model except the embedded 0.5B, whose names score below the hints on the goldens (README,
+    "Naming indicators"); the hints cost no call.
+    """
+    if options.indicator_names not in INDICATOR_NAMES:
+        raise ConfigError(f"unknown --indicator-names {options.indicator_names!r}; choose auto, model or hints")
+    if options.indicator_names != "auto":
+        return options.indicator_names == "model"
+    return not (kind == "local" and options.model_path is None and options.local_model == "0.5b")
 
 
 def resolve_backend(choice: str | None) -> str:
@@ -67,10 +84,12 @@ def llm_stage(options: LLMOptions) -> Iterator[LLMStage | None]:
         yield None
         return
     _require_sdk()
+    by_model = names_indicators(options, kind)
     cache = AnswerCache(options.cache or default_cache_path())
     try:
         if kind == "openai":
-            yield LLMStage(openai_config(options.model, options.concurrency), cache, progress=options.progress)
+            config = openai_config(options.model, options.concurrency)
+            yield LLMStage(config, cache, progress=options.progress, name_indicators=by_model)
             return
         path = _model_path(options)
         server = local.LocalServer(path)
@@ -84,7 +103,7 @@ def llm_stage(options: LLMOptions) -> Iterator[LLMStage | None]:
                 )
             # one llama.cpp server answers one request at a time: queued requests need a long timeout
             config = BackendConfig("local", options.model or path.name, url, "local", options.concurrency, 900.0)
-            yield LLMStage(config, cache, server=server.info(), progress=options.progress)
+            yield LLMStage(config, cache, server=server.info(), progress=options.progress, name_indicators=by_model)
     finally:
         cache.close()
 

@@ -36,7 +36,7 @@ from pipeline.llm.chunks import (
 )
 from pipeline.llm.facts import FactMaker, merge
 from pipeline.llm.prompts import render
-from schemas.llm import ANSWER_MODELS, schema_version
+from schemas.llm import ANSWER_MODELS, FigureName, IndicatorNames, schema_version
 
 if TYPE_CHECKING:
     from pipeline.document import Parsed
@@ -63,6 +63,7 @@ class LLMStage:
     server: ServerInfo | None = None  # the embedded server, when the stage talks to one
     progress: Progress | None = None  # called with one line per request (picklable: a module-level function)
     on_requests: Callable[[int, int, int], None] | None = None  # (requests answered, requests, calls so far)
+    name_indicators: bool = True  # False: indicator figures are named by their list's hints, not asked
 
     def __call__(self, parsed: Parsed, result: DocumentResult) -> None:
         """Fill `result` with grounded LLM facts (the Stage signature)."""
@@ -77,8 +78,14 @@ class LLMStage:
         usage["chunks"] = len(todo)
         usage["skipped_chunks"] = len(chunks) - len(todo)
         requests = plan(todo, covered, _project_rows(parsed, result))
+        hinted = [] if self.name_indicators else [c for c in requests if c.task == "indicators"]
+        requests = [c for c in requests if c not in hinted]
+        usage["hint_named"] = len(hinted)
         name = Path(result.source.path).name
-        self.say(f"llm {name}: {len(requests)} requests for {len(todo)} chunks ({len(chunks) - len(todo)} skipped)")
+        hints = f", {len(hinted)} figure lists named by their hints" if hinted else ""
+        self.say(
+            f"llm {name}: {len(requests)} requests for {len(todo)} chunks ({len(chunks) - len(todo)} skipped{hints})"
+        )
         limit = asyncio.Semaphore(max(1, self.config.concurrency))
         run = _DocumentRun(self, create(self.config), limit, usage, result.meta.unit or "未说明", name, len(requests))
         if self.on_requests is not None:
@@ -87,6 +94,8 @@ class LLMStage:
         maker = FactMaker(parsed, result)
         for chunk, value in (pair for group in answered for pair in group):
             maker.add(chunk, value)
+        for chunk in hinted:
+            maker.add(chunk, hint_names(chunk), by="rules")
         merged = merge(result, maker.facts)
         result.ungrounded.extend(maker.ungrounded)
         result.errors.extend(run.errors)
@@ -187,6 +196,14 @@ class _DocumentRun:
         self.usage["calls"] += calls
         self.usage["tokens_in"] += tokens_in
         self.usage["tokens_out"] += tokens_out
+
+
+def hint_names(chunk: Chunk) -> IndicatorNames:
+    """Every listed figure named by the words right before it, as the figure list shows them: no model.
+
+    What the embedded 0.5B model's names are worth on the goldens: less than these (`bench/bench_llm.py`).
+    """
+    return IndicatorNames(labels=[FigureName(figure=figure, label=hint) for figure, hint in chunk.listed()])
 
 
 Spans = list[tuple[int, int]]
