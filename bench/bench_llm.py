@@ -1,6 +1,7 @@
 """LLM extraction speed and accuracy: the five sample reports and five corpus PDFs through the embedded model.
 
-Per report: LLM calls, prompt and completion tokens, the tokens of document text the prompts carried, the
+Each report goes through what `run --llm local` does: the label step (labels the lexicon does not know), then the
+LLM stage. Per report: LLM calls, prompt and completion tokens, the tokens of document text the prompts carried, the
 prompt-eval and generation rates the llama.cpp server reports (its per-request timings in its log), the prompt
 tokens it evaluated (the rest came from its prompt cache), answer-cache hits and wall seconds. In total: the
 ratio of prompt tokens sent to document tokens sent, the median seconds per report, the server's peak RSS and
@@ -40,6 +41,7 @@ from pipeline.evaluate import EvalReport, evaluate_folder  # noqa: E402
 from pipeline.ingest import RawDocument, read_document  # noqa: E402
 from pipeline.llm import backends  # noqa: E402
 from pipeline.llm.backends import Answer, Backend, BackendConfig, FakeBackend, Request  # noqa: E402
+from pipeline.llm.labels import LabelClassifier  # noqa: E402
 from pipeline.llm.local import ServerInfo  # noqa: E402
 from pipeline.llm.setup import LLMOptions, llm_stage  # noqa: E402
 from pipeline.llm.stage import LLMStage  # noqa: E402
@@ -128,19 +130,24 @@ class Recorder:
     meter: Meter | None = None
     log: ServerLog | None = None
     rows: dict[str, dict[str, float]] = field(default_factory=dict)
+    labeller: LabelClassifier | None = None  # the label step, as `run` has it
 
     def __call__(self, raw: RawDocument) -> DocumentResult:
         if self.meter is not None:
             self.meter.doc_tokens = 0
         if self.log is not None:
             self.log.read()
+        asked = dict(self.labeller.usage) if self.labeller is not None else {}
         t0 = time.perf_counter()
-        result = process_raw(raw, llm=self.stage)
+        result = process_raw(raw, llm=self.stage, labeller=self.labeller)
         llm_facts = [f for f in [*result.facts, *result.tables, *result.indicators] if f.extractor == "llm"]
         row: dict[str, float] = {"wall_s": round(time.perf_counter() - t0, 1), **result.llm}
         row["llm_facts"] = len(llm_facts)
         row["ungrounded_accepted"] = sum(not _grounded(raw.text, f.span, f.value) for f in llm_facts)
         row["errors"] = len(result.errors)
+        if self.labeller is not None:  # the label step's own calls (not in the document's usage)
+            for key in ("calls", "tokens_in", "tokens_out", "not_asked", "cache_hits"):
+                row[f"label_{key}"] = self.labeller.usage.get(key, 0) - asked.get(key, 0)
         if self.meter is not None:
             row["doc_tokens"] = self.meter.doc_tokens
         if self.log is not None:
@@ -219,13 +226,14 @@ def measure(args: argparse.Namespace, root: Path, extra: list[str], cache: str) 
         meter = Meter(tokenizer(Path(args.model_path) if args.model_path else _model_file(args.local_model)))
         backends.register("measured", lambda config: MeasuredBackend(backends.create(_unmeasured(config)), meter))
         measured = LLMStage(**{**stage.__dict__, "config": _measured(stage.config)})
-        first = Recorder(measured, meter, ServerLog(server.log_path))
+        labeller = LabelClassifier(measured.config, measured.cache)
+        first = Recorder(measured, meter, ServerLog(server.log_path), labeller=labeller)
         t1 = time.perf_counter()
         report = evaluate_folder(root, processor=first)
         for stem in extra:
             first(read_document(ROOT.parent / "shared" / "corpus" / "pdf" / f"{stem}.pdf"))
         total_s = time.perf_counter() - t1
-        rerun = Recorder(stage)
+        rerun = Recorder(stage, labeller=LabelClassifier(stage.config, stage.cache))
         evaluate_folder(root, processor=rerun)
         rss = peak_rss_mb(server.pid)
     return {
@@ -235,7 +243,7 @@ def measure(args: argparse.Namespace, root: Path, extra: list[str], cache: str) 
         "server_settings": server.settings.usage(),
         "per_report": first.rows,
         "report": report,
-        "rerun_calls": sum(int(r.get("calls", 0)) for r in rerun.rows.values()),
+        "rerun_calls": sum(int(r.get("calls", 0)) + int(r.get("label_calls", 0)) for r in rerun.rows.values()),
         "rerun_cache_hits": sum(int(r.get("cache_hits", 0)) for r in rerun.rows.values()),
     }
 
@@ -320,6 +328,7 @@ def summarise(args: argparse.Namespace, run: dict[str, Any], rules: EvalReport, 
 
 COLUMNS = (
     ("calls", "calls"),
+    ("label calls", "label_calls"),
     ("tok in", "tokens_in"),
     ("tok out", "tokens_out"),
     ("doc tok", "doc_tokens"),

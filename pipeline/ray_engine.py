@@ -19,6 +19,7 @@ variables are set in every actor, so a node's own environment does not change re
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import itertools
 import logging
@@ -81,6 +82,7 @@ class RayEngine:
                 window = list(itertools.islice(jobs, WINDOW))
         finally:
             if started:
+                gc.collect()  # Ray Data state left in a reference cycle, collected after shutdown, kills the process
                 ray.shutdown()
 
     def worker_peak_rss_mb(self) -> float:
@@ -144,9 +146,15 @@ class RayEngine:
             ),
             num_cpus=1,
         )
-        for row in ds.iter_rows():
-            self.peak_mb = max(self.peak_mb, float(row["rss_mb"]))
-            yield pickle.loads(row["outcome"])
+        rows = iter(ds.iter_rows())
+        try:
+            for row in rows:
+                self.peak_mb = max(self.peak_mb, float(row["rss_mb"]))
+                yield pickle.loads(row["outcome"])
+        finally:  # a run stopped early shuts the window's executor down now, while Ray is up, not when collected
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
 
 
 def _check_reachable(address: str) -> None:

@@ -12,7 +12,7 @@ from pipeline.ingest import RawDocument
 from pipeline.llm import backends
 from pipeline.llm.backends import Answer, BackendConfig, FakeBackend, Request
 from pipeline.llm.cache import AnswerCache
-from pipeline.llm.labels import LabelClassifier, answer_model, supported
+from pipeline.llm.labels import LabelClassifier, answer_model, candidates, supported
 
 TEXT = "一、收入支出决算总体情况说明\n2021年度本年收入合计381.13万元。2021年度公车运行开支12.50万元。单价超百万设备购置2台。\n"
 
@@ -56,6 +56,10 @@ def test_the_schema_allows_only_lexicon_concepts_or_none() -> None:
         ("收入合计", "income_total", False),  # 收入总计 in Jiangsu's 收支总表, not 本年收入合计
         ("预留给小型和微型企业的政府采购项目预算为", "proc_small_micro", False),  # not 授予…合同金额
         ("一般公共预算收入", "gb_basic", False),  # 收入 for a concept of spending
+        # wrong answers when each request offered only the concepts sharing one pair: one pair is not enough
+        ("本部门面向中小企业预留政府采购项目预算金额", "exp_reserve", False),  # 单位预留机动经费: only 预留
+        ("收入总计", "fiscal_grand_total", False),  # 财政拨款收支总计: only 总计
+        ("单价超百万设备购置", "sg_vehicle_purchase", False),  # an asset list: only 购置
     ],
 )
 def test_an_answer_counts_only_when_the_label_supports_it(label: str, concept: str | None, ok: bool) -> None:
@@ -65,10 +69,35 @@ def test_an_answer_counts_only_when_the_label_supports_it(label: str, concept: s
 def test_unknown_labels_are_classified_once_and_cached(classifier: LabelClassifier) -> None:
     answers = classifier(["公车运行开支", "垫付款项", "单价超百万设备购置"])
     assert answers == {"公车运行开支": "sg_vehicle_operation", "垫付款项": None, "单价超百万设备购置": None}
-    assert classifier.usage["calls"] == 1
+    assert classifier.usage["calls"] == 1 and classifier.usage["not_asked"] == 2  # no concept the two could be
     again = LabelClassifier(classifier.config, classifier.cache)
     assert again(["公车运行开支", "垫付款项"]) == {"公车运行开支": "sg_vehicle_operation", "垫付款项": None}
-    assert again.usage.get("calls", 0) == 0 and again.usage["cache_hits"] == 2
+    assert again.usage.get("calls", 0) == 0 and again.usage["cache_hits"] == 1
+
+
+def test_a_request_offers_only_the_concepts_its_labels_could_name(tmp_path: Path) -> None:
+    seen: list[Request] = []
+
+    def answer(request: Request) -> Answer:
+        seen.append(request)
+        return _answer(request)
+
+    backends.register("fake-seen", lambda config: FakeBackend(answer))
+    classifier = LabelClassifier(BackendConfig("fake-seen", "fake-model"), AnswerCache(tmp_path / "c.sqlite"))
+    answers = classifier(["公车运行开支", "垫付款项", "公务车购置及运行费", "财政拨款"])
+    assert answers == {
+        "公车运行开支": "sg_vehicle_operation",
+        "垫付款项": None,
+        "公务车购置及运行费": None,
+        "财政拨款": None,
+    }
+    assert candidates("垫付款项") == candidates("财政拨款") == ()  # so neither is sent
+    (request,) = seen
+    assert re.findall(r"^\d+\. (.+)$", request.user, re.M) == ["公务车购置及运行费", "公车运行开支"]
+    offered = ["sg_vehicle", "sg_vehicle_operation", "sg_vehicle_purchase"]
+    assert sorted({*candidates("公车运行开支"), *candidates("公务车购置及运行费")}) == offered
+    assert re.findall(r"^(\w+): ", request.system, re.M) == offered  # the prompt's concept lines
+    assert request.response_model.model_json_schema()["$defs"]["ConceptId"]["enum"] == [*offered, "none"]
 
 
 def test_the_document_is_read_again_with_the_models_answers(classifier: LabelClassifier) -> None:
@@ -96,10 +125,9 @@ def test_a_label_the_model_leaves_out_is_none_and_not_asked_again(tmp_path: Path
     backends.register("fake-forgetful", lambda config: FakeBackend(forgetful))
     config = BackendConfig("fake-forgetful", "fake-model")
     first = LabelClassifier(config, AnswerCache(tmp_path / "c.sqlite"))
-    assert first(["公车运行开支", "单价超百万设备购置"]) == {
-        "公车运行开支": "sg_vehicle_operation",
-        "单价超百万设备购置": None,
-    }
+    labels = ["公车运行开支", "公务车购置及运行费"]  # both could be sg_vehicle_operation; one batch
+    answers = first(labels)
+    assert first.usage["calls"] == 1 and sorted(answers.values(), key=str) == [None, "sg_vehicle_operation"]
     again = LabelClassifier(config, AnswerCache(tmp_path / "c.sqlite"))
-    assert again(["公车运行开支", "单价超百万设备购置"]) == first(["公车运行开支", "单价超百万设备购置"])
+    assert again(labels) == answers
     assert again.usage.get("calls", 0) == 0 and again.usage["cache_hits"] == 2

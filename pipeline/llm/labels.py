@@ -1,13 +1,15 @@
 """The LLM's label step: each distinct label the lexicon does not know, classified once into the concept list.
 
-The answer schema's `concept` is an enum of the lexicon's concept ids plus `none`, so the model can only name
-a known concept. An answer is used only when the label's own characters support it: the label and one of the
-concept's wordings (its name or an alias) share a pair of characters that is not generic (支出, 经费, 预算 …),
-and the label holds every word that tells the concept's name apart (`label_heads` of the lexicon: 收入, 支出,
-合计, 总计, 基本 …), and no 收入 for a concept of spending or 支出 for one of income.
-Answers are cached one label at a time (key: the label's text), so a rerun, or the next report using the same
-label, makes no call for it; a label the model leaves out of its answer is cached as `none` (it was asked);
-labels not in the cache go out in batches of `BATCH`.
+An answer is used only when the label's own characters support it: the label and one of the concept's wordings
+(its name or an alias) share two pairs of characters that are not generic (支出, 经费, 预算 …), and the label holds
+every word that tells the concept's name apart (`label_heads` of the lexicon: 收入, 支出, 合计, 总计, 基本 …), and
+no 收入 for a concept of spending or 支出 for one of income. So the model is asked only about what it could
+settle: a label no concept supports is not sent (it stays unknown), and each request lists — in its prompt and
+in its answer schema's `concept` enum — only the concepts the batch's labels support, plus `none`.
+Answers are cached one label at a time (key: the label's text and the concepts it was asked among), so a rerun,
+or the next report using the same label, makes no call for it; a label the model leaves out of its answer is
+cached as `none` (it was asked); labels not in the cache go out in batches of `BATCH`, labels with the same
+candidates together.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from schemas.llm import schema_version
 
 BATCH = 12
 NONE = "none"
+SHARED = 2  # non-generic character pairs a label shares with one wording of the concept it is read as
 # pairs of characters every budget label has: sharing one says nothing about the concept
 GENERIC = {
     "支出",
@@ -52,9 +55,9 @@ GENERIC = {
 
 
 @cache
-def answer_model() -> type[BaseModel]:
-    """The answer schema: one {label, concept} per label, concept an enum of the lexicon's ids and `none`."""
-    ids = sorted(lexicon().concepts)
+def answer_model(ids: tuple[str, ...] | None = None) -> type[BaseModel]:
+    """The answer schema: one {label, concept} per label; concept an enum of `ids` (default: all) and `none`."""
+    ids = tuple(sorted(lexicon().concepts)) if ids is None else ids
     concept_enum = Enum("ConceptId", {c.replace(":", "_"): c for c in [*ids, NONE]}, type=str)  # type: ignore[misc]
     entry = create_model(
         "LabelConcept",
@@ -69,10 +72,12 @@ def answer_model() -> type[BaseModel]:
     )
 
 
-def concept_list() -> str:
-    """The prompt's concept lines: `id: name — description`."""
+def concept_list(ids: tuple[str, ...] | None = None) -> str:
+    """The prompt's concept lines, `id: name — description`, of `ids` (default: every concept)."""
+    concepts = lexicon().concepts
     lines = []
-    for cid, c in sorted(lexicon().concepts.items()):
+    for cid in sorted(concepts) if ids is None else ids:
+        c = concepts[cid]
         lines.append(f"{cid}: {c.name}" + (f" — {c.description}" if c.description else ""))
     return "\n".join(lines)
 
@@ -95,12 +100,6 @@ def _texts(concept: str) -> tuple[str, ...]:
     return (c.name, *(_SYNTAX.sub("", t) for t in required))
 
 
-@cache
-def _wordings(concept: str) -> frozenset[str]:
-    """Character pairs of a concept's name and aliases."""
-    return frozenset(p for t in _texts(concept) for p in _pairs(t))
-
-
 def _heads(text: str) -> frozenset[int]:
     """The `label_heads` groups a text holds a word of (by index)."""
     return frozenset(i for i, group in enumerate(lexicon().label_heads) if any(w in text for w in group))
@@ -118,9 +117,16 @@ def supported(label: str, concept: str | None) -> bool:
     if concept is None:
         return True
     texts = _texts(concept)
-    if not _pairs(label) & _wordings(concept) or _opposite(label, texts):
+    pairs = _pairs(label)
+    if not any(len(pairs & _pairs(t)) >= SHARED for t in texts) or _opposite(label, texts):
         return False
     return _heads(texts[0]) <= _heads(label)  # the words that tell the concept's own name apart
+
+
+@cache
+def candidates(label: str) -> tuple[str, ...]:
+    """The concepts an answer for the label could name and be used: the only ones worth asking about."""
+    return tuple(c for c in sorted(lexicon().concepts) if supported(label, c))
 
 
 @dataclass
@@ -136,8 +142,8 @@ class LabelClassifier:
         return asyncio.run(self.classify(labels))
 
     def _key(self, label: str) -> CacheKey:
-        prompt = render("labels", concepts=concept_list(), labels="")
-        digest = hashlib.sha256(label.encode("utf-8")).hexdigest()
+        prompt = render("labels", concepts="", labels="")
+        digest = hashlib.sha256("\n".join([label, *candidates(label)]).encode("utf-8")).hexdigest()
         return CacheKey(self.config.model, prompt.id, schema_version(answer_model()), digest)
 
     async def classify(self, labels: list[str]) -> dict[str, str | None]:
@@ -145,6 +151,10 @@ class LabelClassifier:
         out: dict[str, str | None] = {}
         todo = []
         for label in labels:
+            if not candidates(label):  # no answer could be used: not asked
+                out[label] = None
+                self._count("not_asked")
+                continue
             hit = self.cache.get(self._key(label)) if self.cache else None
             if hit is not None:
                 out[label] = _decode(hit.answer)
@@ -153,6 +163,7 @@ class LabelClassifier:
                 todo.append(label)
         backend = create(self.config)
         limit = asyncio.Semaphore(max(1, self.config.concurrency))
+        todo.sort(key=lambda label: (candidates(label), label))  # few concepts per request
         batches = [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
         for answered in await asyncio.gather(*(self._ask(backend, limit, b) for b in batches)):
             out.update(answered)
@@ -160,8 +171,9 @@ class LabelClassifier:
 
     async def _ask(self, backend: Any, limit: asyncio.Semaphore, batch: list[str]) -> dict[str, str | None]:
         listed = "\n".join(f"{n}. {label}" for n, label in enumerate(batch, 1))
-        prompt = render("labels", concepts=concept_list(), labels=listed)
-        request = Request(prompt.system, prompt.user, answer_model(), 64 + 40 * len(batch), listed)
+        ids = tuple(sorted({c for label in batch for c in candidates(label)}))
+        prompt = render("labels", concepts=concept_list(ids), labels=listed)
+        request = Request(prompt.system, prompt.user, answer_model(ids), 64 + 40 * len(batch), listed)
         try:
             async with limit:
                 answer = await backend.complete(request)

@@ -20,7 +20,7 @@ VERSIONS: dict[str, str] = {
     "projects": "v2",
     "scores": "v2",
     "indicators": "v3",
-    "labels": "v1",
+    "labels": "v2",
 }
 
 
