@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pipeline.numbers import NUMBER_RE, Number, parse_number
 from pipeline.textutil import fold
 
-NOT_A_FIGURE = re.compile(r"\s*(年|月|日|号|届|季度)")
+# what follows a number on its own line (the next line's first word, 人力资源… or 年初…, is not its unit)
+NOT_A_FIGURE = re.compile(r"[^\S\n]*(年|月|日|号|届|季度)")
 UNIT_AFTER = re.compile(
-    r"\s*(万元|亿元|元|%|万人次|万人|万户|人次|人|名|辆|个|台|次|分|户|家|项|批|套|件|条|科|室|所|场|篇|期|份|处|座)"
+    r"[^\S\n]*(万元|亿元|元|%|万人次|万人|万户|人次|人|名|辆|个|台|次|分|户|家|项|批|套|件|条|科|室|所|场|篇|期|份|处|座)"
 )
 
 

@@ -78,3 +78,40 @@ def test_split_chunk_halves_keep_offsets_and_header() -> None:
 def test_years_dates_and_class_codes_are_not_figures() -> None:
     text = "2020年12月 2080109 行政运行 381.13"
     assert [text[s:e] for s, e in figure_spans(text)] == ["381.13"]
+
+
+def test_code_cells_before_a_rows_label_are_not_figures() -> None:
+    text = (
+        "208 | 01 | 09 | 203101 | 社会保险经办机构 | 2,592,139.00 | 50,000.00\n"
+        "3 | 公务用车 | 2\n"  # a row number, then a count after the label
+        "0 | 12 | 3.50\n"  # a row of figures with no label: all figures
+        "人数 12 人 | 合计 7"  # numbers inside cells that hold words
+    )
+    figures = [text[s:e] for s, e in figure_spans(text)]
+    assert figures == ["2,592,139.00", "50,000.00", "2", "0", "12", "3.50", "12", "7"]
+
+
+def test_a_unit_or_a_date_word_on_the_next_line_is_not_the_figures() -> None:
+    from pipeline.ground import located_at
+
+    text = "合计 | 257,070.00\n人力资源和社会保障 | 12\n年初结转 | 8.00"
+    at = text.index("257,070.00")
+    located = located_at(text, at, at + len("257,070.00"))
+    assert located is not None and located.unit is None
+    assert [text[s:e] for s, e in figure_spans(text)] == ["257,070.00", "12", "8.00"]
+
+
+def test_a_money_request_lists_nothing_of_a_classification_row() -> None:
+    from pipeline.llm.chunks import Chunk, Piece, class_row
+    from pipeline.llm.stage import plan
+
+    rows = ["30215 | 会议费 | 111.30", "208 | 01 | 09 | 社会保险经办机构 | 2,592.14", "会议费 | 271.02"]
+    assert [class_row(r, len(r) - 1) for r in rows] == [True, True, False]
+    assert not class_row("1 | 项目甲 | 100.00", 5) and not class_row("300 | 500.00", 5)  # a row number; figures
+    text = "\n".join(rows)
+    pieces = (Piece(0, 0, len(text)),)
+    money = Chunk("c1", "s1", "三公经费", "table", "money", text, pieces)
+    (request,) = plan([money], [], [])
+    assert [figure for figure, _ in request.listed()] == ["271.02"]
+    (projects,) = plan([Chunk("c2", "s1", "项目", "table", "projects", text, pieces)], [], [])
+    assert len(projects.listed()) == 3  # project and indicator lists keep such rows

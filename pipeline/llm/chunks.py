@@ -133,11 +133,37 @@ def estimate_tokens(text: str) -> int:
     return cjk + (len(text) - cjk) // 3 + 1
 
 
+def code_cell(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] is a bare whole number filling a table cell before the row's label.
+
+    Such a cell is a class or unit code, or a row number (`208 | 01 | 09 | 203101 | 社会保险经办机构 | …`), never
+    a figure; a row of numbers with no label after them is left alone.
+    """
+    if not text[start:end].isdigit() or not cell_figure(text, start, end):
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    after = text[end : line_end if line_end >= 0 else len(text)]
+    return " | " in after and not CJK_RE.search(text, line_start, start) and bool(CJK_RE.search(after))
+
+
+_CLASS_ROW = re.compile(r"[23]\d{2}(?:\d{2}|\d{4})? \| (?:\d+ \| )*[^\d\n]")
+
+
+def class_row(text: str, pos: int) -> bool:
+    """True when position `pos` is on a table row that opens with a class code: a classification row.
+
+    `30215 | 会议费 | 111.30`, `208 | 01 | 09 | 社会保险经办机构 | …`: rows of the function or economic
+    classification, whose figures the rules read by their codes.
+    """
+    return bool(_CLASS_ROW.match(text, text.rfind("\n", 0, pos) + 1))
+
+
 def figure_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of the numbers in `text` that can be figures (not years, dates or class codes)."""
+    """Spans of the numbers in `text` that can be figures (not years, dates, class codes or code cells)."""
     spans = []
     for m in NUMBER_RE.finditer(text):
-        if NOT_A_FIGURE.match(text, m.end()):
+        if NOT_A_FIGURE.match(text, m.end()) or code_cell(text, m.start(), m.end()):
             continue
         digits = m.group(0)
         code_like = "." not in digits and "," not in digits and len(digits) in (5, 7) and digits[0] in "23"

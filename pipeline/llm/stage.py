@@ -30,6 +30,7 @@ from pipeline.llm.chunks import (
     Chunk,
     cell_figure,
     chunk_document,
+    class_row,
     figure_spans,
     score_cell,
     split_chunk,
@@ -265,12 +266,16 @@ def _open_figures(chunk: Chunk, covered: Spans) -> Spans:
 def _listed(chunk: Chunk, covered: Spans) -> Spans:
     """The uncovered figures a request lists: those with a unit written after them, or alone in a table cell.
 
-    A bare number in prose is an item number or part of a name.
+    A bare number in prose is an item number or part of a name. A money or staff request lists nothing of a row
+    of the function or economic classification: its figure is the class's (`30215 | 会议费` is not the report's
+    会议费), which the rules read by its code or not at all.
     """
+    money = chunk.task in ("money", "staff")
     return [
         (s, e)
         for s, e in _uncovered(chunk, covered)
-        if UNIT_AFTER.match(chunk.text, e) or (chunk.in_table_row(s) and cell_figure(chunk.text, s, e))
+        if (UNIT_AFTER.match(chunk.text, e) or (chunk.in_table_row(s) and cell_figure(chunk.text, s, e)))
+        and not (money and class_row(chunk.text, s))
     ]
 
 
