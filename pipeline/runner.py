@@ -38,7 +38,7 @@ from pipeline import inputs
 from pipeline.atomic import write_text
 from pipeline.dataset import Dataset
 from pipeline.errors import InputError, LLMError, OutputLocked, PipelineError
-from pipeline.export import document_rows
+from pipeline.export import document_rows, from_ipc, to_ipc
 from pipeline.manifest import Done, Manifest
 from pipeline.redact import redact
 from pipeline.review import build_site, write_page
@@ -166,7 +166,7 @@ class Work:
     sha256: str | None = None
     error: str | None = None
     lines: dict[str, bytes] = field(default_factory=dict)
-    tables: dict[str, pa.Table] = field(default_factory=dict)
+    tables: dict[str, bytes] = field(default_factory=dict)  # Arrow IPC streams (`export.to_ipc`)
     counts: dict[str, Any] = field(default_factory=dict)
     llm: dict[str, int] = field(default_factory=dict)
     line: str = ""
@@ -202,7 +202,7 @@ def work(process: Processor, tmp: Path, job: Job, send: Callable[[Any], None]) -
         sha,
         (llm_errors or [f"{result.llm.get('errors')} LLM errors"])[0] if status == "partial" else None,
         lines,
-        tables,
+        {kind: to_ipc(table) for kind, table in tables.items()},
         _counts(result),
         dict(result.llm),
         _status_line(result),
@@ -470,7 +470,7 @@ def _commit(state: _Run, outcome: Outcome, w: Work | None) -> None:
     done = Done(job.key, w.sha256, w.status, w.error, job.output.name, outcome.started, outcome.seconds, w.llm,
                 w.counts, ranges, w.page)  # fmt: skip
     result = state.manifest.finish(done, state.fingerprint, lengths)
-    state.dataset.add(result, tables=w.tables)
+    state.dataset.add(result, tables={kind: from_ipc(data) for kind, data in w.tables.items()})
     s.processed += 1
     s.llm.update(
         {k: v for k, v in w.llm.items() if not k.startswith("server_")}

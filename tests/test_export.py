@@ -14,7 +14,19 @@ import pytest
 from conftest import REPORTS
 
 from pipeline.cli import main
-from pipeline.export import KINDS, META_COLUMNS, arrow_schema, columns, write_tables
+from pipeline.export import (
+    KINDS,
+    META_COLUMNS,
+    arrow_schema,
+    columns,
+    document_rows,
+    fields,
+    from_ipc,
+    jsonl_records,
+    to_decimal,
+    to_ipc,
+    write_tables,
+)
 from schemas.document import DocumentResult, Finding, Meta, Source
 
 KIND_NAMES = list(KINDS)
@@ -186,3 +198,31 @@ def test_sum_of_decimal_amounts_in_duckdb_equals_the_decimal_sum(out: Path) -> N
         "WHERE concept = 'sangong_total' AND period = 'current' GROUP BY ALL"
     ).fetchall()
     assert {(u, y): s for u, y, s in rows} == expected
+
+
+@pytest.fixture(scope="module")
+def documents(out: Path) -> list[DocumentResult]:
+    return [DocumentResult.model_validate_json(p.read_text(encoding="utf-8")) for p in sorted(out.glob("docs/*.json"))]
+
+
+def test_record_fields_are_what_model_dump_gives(documents: list[DocumentResult]) -> None:
+    for doc in documents:
+        for item in [*doc.facts, *doc.tables, *doc.findings, *doc.placeholders]:
+            assert list(fields(item).items()) == list(item.model_dump().items())
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_document_table_built_by_columns_equals_the_table_built_by_rows(
+    documents: list[DocumentResult], kind: str
+) -> None:
+    for doc in documents:
+        rows = [dict(r) for r in jsonl_records(kind, doc)]
+        for row in rows:  # the flat row of the CSV/Parquet description: span split, numeric twins
+            span = row.pop("span")
+            row["span_start"], row["span_end"] = span if span is not None else (None, None)
+            for c in MONEY[kind]:
+                row[f"{c}_num"] = to_decimal(row[c])
+        expected = pa.Table.from_pylist(rows, schema=arrow_schema(KINDS[kind]))
+        _, tables = document_rows(doc)
+        assert tables[kind].equals(expected)
+        assert from_ipc(to_ipc(tables[kind])).equals(expected)

@@ -26,6 +26,8 @@ import pipeline.review.index as index_module
 from pipeline.cli import main
 from pipeline.ingest import read_document
 from pipeline.review import Links, build_site, render_document, write_review
+from pipeline.review.site import _write_parts
+from pipeline.review.text import Mark, excerpt
 from schemas.document import DocumentResult, Fact, Finding, Meta, Placeholder, Source
 
 VOID = {"meta", "br", "input", "img", "hr", "link", "wbr"}
@@ -470,3 +472,43 @@ def test_chromium_loads_every_shard_then_sorts_and_filters(
     with_placeholders = sorted(s for s in docs if docs[s].placeholders)
     assert shown("only=placeholders&sort=file&dir=asc") == with_placeholders
     assert shown("q=" + (docs[STEMS[3]].meta.unit_name or "")) == [STEMS[3]]
+
+
+@pytest.mark.parametrize(
+    ("raw", "mark", "expected"),
+    [
+        pytest.param(
+            "收入合计381.13万元。",
+            Mark(4, 10, "fact", "f1"),
+            '收入合计<mark class="fact" data-ref="f1">381.13</mark>万元。',
+            id="whole-text-in-the-window",
+        ),
+        pytest.param(
+            "甲" * 200 + "\n支出<5>万元\t合计\n" + "乙" * 200,
+            Mark(203, 206, "fact", "f2"),  # 40 characters each side: 37 甲, 34 乙
+            "…" + "甲" * 37 + '<span class="ws">⏎</span>支出<mark class="fact" data-ref="f2">&lt;5&gt;</mark>万元'
+            '<span class="ws">⇥</span>合计<span class="ws">⏎</span>' + "乙" * 34 + "…",
+            id="context-cut-on-both-sides",
+        ),
+    ],
+)
+def test_excerpt_of_one_number_shows_its_line_and_context(raw: str, mark: Mark, expected: str) -> None:
+    assert excerpt(raw, [mark]) == expected
+
+
+def test_excerpt_of_one_mark_equals_the_excerpt_of_its_windows() -> None:
+    """A lone mark is shown as the general path shows it next to a mark that opens no window and marks nothing."""
+    raw = read_document(REPORTS / f"{STEMS[1]}.txt").text
+    for start in range(0, len(raw) - 8, 397):
+        for length in (1, 6, 160):
+            mark = Mark(start, min(len(raw), start + length), "fact", "f9")
+            silent = Mark(len(raw), len(raw), "span", anchor=False)  # empty, at the end: reaches into no window
+            assert excerpt(raw, [mark]) == excerpt(raw, [mark, silent])
+
+
+def test_page_written_in_chunks_is_the_joined_parts(tmp_path: Path) -> None:
+    parts = [f"<tr><td>{n}</td><td>第{n}行 ⏎</td></tr>" for n in range(20_000)]  # several chunks
+    page = tmp_path / "page.html"
+    _write_parts(page, iter(parts))
+    assert page.read_bytes() == "".join(parts).encode("utf-8")
+    assert not page.with_name("page.html.tmp").exists()

@@ -163,11 +163,26 @@ def _render(site: Path, item: _Item) -> tuple[IndexRow, list[Any]]:
     return row, [item.stem, doc_stat, [doc.source.path, _stat(Path(doc.source.path))], row.as_list()]
 
 
+CHUNK = 1 << 16  # characters of a page encoded and written at once
+
+
 def _write_parts(path: Path, parts: Iterable[str]) -> None:
-    """Write a page piece by piece through a temporary file (see `write_atomic`), never holding it whole."""
+    """Write a page piece by piece through a temporary file (see `write_atomic`), never holding it whole.
+
+    The pieces (a fact row each) are joined into chunks of about `CHUNK` characters, each encoded and written in
+    one call: a write per row costs more than the encoding.
+    """
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.writelines(parts)
+    with tmp.open("wb") as f:
+        chunk: list[str] = []
+        size = 0
+        for part in parts:
+            chunk.append(part)
+            size += len(part)
+            if size >= CHUNK:
+                f.write("".join(chunk).encode("utf-8"))
+                chunk, size = [], 0
+        f.write("".join(chunk).encode("utf-8"))
     os.replace(tmp, path)
 
 

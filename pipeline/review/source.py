@@ -69,5 +69,7 @@ class Pages:
 
     def label(self, spans: list[Span]) -> str:
         """`第3页` or `第3、9页` for the pages of the spans' starts; empty without page numbers."""
+        if not self._pages:
+            return ""
         pages = sorted({p for s in spans if (p := self.of(s[0])) is not None})
         return f"第{'、'.join(map(str, pages))}页" if pages else ""

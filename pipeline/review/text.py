@@ -34,6 +34,8 @@ class Mark:
 def excerpt(raw: str, marks: Sequence[Mark]) -> str:
     """Escaped raw text around `marks`, each one highlighted; distant marks in windows joined by a gap sign."""
     n = len(raw)
+    if len(marks) == 1 and marks[0].anchor and 0 <= marks[0].start < marks[0].end <= min(n, marks[0].start + LONG_SPAN):
+        return _excerpt_one(raw, marks[0])
     marks = [Mark(max(0, min(m.start, n)), max(0, min(m.end, n)), m.css, m.ref, m.anchor) for m in marks]
     windows = _merge(w for m in marks if m.anchor for w in _windows(raw, m))
     parts = ["…" if windows and windows[0][0] > 0 else ""]
@@ -53,6 +55,20 @@ def excerpt(raw: str, marks: Sequence[Mark]) -> str:
         parts.append(_highlight(raw, a, b, reaching))
     parts.append("…" if windows and windows[-1][1] < n else "")
     return "".join(parts)
+
+
+def _excerpt_one(raw: str, m: Mark) -> str:
+    """`excerpt` of one short, non-empty mark inside the text (a fact's number): one window, one highlight."""
+    a, b = _before(raw, m.start), _after(raw, m.end)
+    return (
+        ("…" if a > 0 else "")
+        + plain(raw[a : m.start])
+        + _open(m)
+        + plain(raw[m.start : m.end])
+        + "</mark>"
+        + plain(raw[m.end : b])
+        + ("…" if b < len(raw) else "")
+    )
 
 
 def snippet(text: str, value: str, css: str, ref: str | None = None) -> str:
