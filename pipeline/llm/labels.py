@@ -28,7 +28,7 @@ from pipeline.errors import LLMError
 from pipeline.lexicon import lexicon
 from pipeline.llm.backends import BackendConfig, Request, TruncatedOutput, create
 from pipeline.llm.cache import AnswerCache, CacheKey
-from pipeline.llm.prompts import render
+from pipeline.llm.prompts import prompt_id, render
 from schemas.llm import schema_version
 
 BATCH = 12
@@ -142,9 +142,8 @@ class LabelClassifier:
         return asyncio.run(self.classify(labels))
 
     def _key(self, label: str) -> CacheKey:
-        prompt = render("labels", concepts="", labels="")
         digest = hashlib.sha256("\n".join([label, *candidates(label)]).encode("utf-8")).hexdigest()
-        return CacheKey(self.config.model, prompt.id, schema_version(answer_model()), digest)
+        return CacheKey(self.config.model, prompt_id("labels"), schema_version(answer_model()), digest)
 
     async def classify(self, labels: list[str]) -> dict[str, str | None]:
         """Cached answers first, the rest in batches; answers without support become None (no concept)."""
