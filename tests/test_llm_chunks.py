@@ -115,3 +115,48 @@ def test_a_money_request_lists_nothing_of_a_classification_row() -> None:
     assert [figure for figure, _ in request.listed()] == ["271.02"]
     (projects,) = plan([Chunk("c2", "s1", "项目", "table", "projects", text, pieces)], [], [])
     assert len(projects.listed()) == 3  # project and indicator lists keep such rows
+
+
+def _piece_chunk(cid: str, clean: str, start: int, end: int, task: str = "money"):  # type: ignore[no-untyped-def]
+    from pipeline.llm.chunks import Chunk, Piece, figure_spans
+
+    text = clean[start:end]
+    return Chunk(
+        cid, "s1", f"节{cid}", "paragraph", task, text, (Piece(0, start, len(text)),), tuple(figure_spans(text))
+    )
+
+
+def test_joined_chunks_keep_their_clean_offsets_figures_and_parts() -> None:
+    from pipeline.llm.chunks import join
+
+    clean = "本年收入合计381.13万元。\n无关的一段话。\n本年支出合计360.12万元，基本支出300.02万元。"
+    first, second = _piece_chunk("c1", clean, 0, 16), _piece_chunk("c3", clean, clean.index("本年支出"), len(clean))
+    joined = join([first, second])
+    assert joined.id == "c1+c3" and joined.parts == (first, second) and joined.section_title == "节c1；节c3"
+    assert [f for f, _ in joined.listed()] == ["381.13万元", "360.12万元", "300.02万元"]
+    for s, e in joined.figures:  # every listed figure maps back to the same characters of the clean text
+        span = joined.clean_span(s, e)
+        assert span is not None and clean[span[0] : span[1]] == joined.text[s:e]
+    second_at = joined.text.index("本年支出")
+    assert joined.part_start(second_at + 3) == second_at and joined.part_start(3) == 0
+    assert join([first]) is first and first.part_start(5) == 0
+
+
+def test_requests_of_one_task_are_packed_within_the_token_and_figure_limits() -> None:
+    from pipeline.llm import stage
+    from pipeline.llm.chunks import estimate_tokens
+
+    sentence = "本年支出合计360.12万元，基本支出300.02万元，项目支出60.10万元。"
+    clean = "\n".join([sentence] * 30)
+    step = len(sentence) + 1
+    chunks = [_piece_chunk(f"c{i}", clean, i * step, i * step + len(sentence)) for i in range(30)]
+    chunks.insert(10, _piece_chunk("s1", clean, 0, len(sentence), task="staff"))
+    requests = stage.pack(chunks)
+    assert [r.task for r in requests].count("staff") == 1  # a task change ends a pack
+    for r in requests:
+        assert len(r.figures) <= stage.PACK_FIGURES
+        assert sum(estimate_tokens(c.text) for c in r.parts or (r,)) <= stage.PACK_TOKENS
+    money = [r for r in requests if r.task == "money"]
+    assert len(money) < 30 and sum(len(r.parts or (r,)) for r in money) == 30  # every chunk sent, once
+    half = len(money[0].parts) // 2  # a truncated packed answer: the request splits back into its chunks
+    assert stage._split(money[0]) == [stage.join(money[0].parts[:half]), stage.join(money[0].parts[half:])]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.llm.prompts import VERSIONS, render
+from pipeline.llm.prompts import PROMPTS, render
 
 
-@pytest.mark.parametrize("task", sorted(set(VERSIONS) - {"labels"}))
+@pytest.mark.parametrize("task", sorted(set(PROMPTS) - {"labels"}))
 def test_every_task_renders_with_its_text(task: str) -> None:
     prompt = render(
         task, section="收入决算情况说明", unit="万元", text="本年收入合计381.13万元", figures="1. 381.13万元"
     )
-    assert prompt.id == f"{task}.{VERSIONS[task]}"
+    assert prompt.id == PROMPTS[task]
     assert "本年收入合计381.13万元" in prompt.user and "${" not in prompt.user + prompt.system
     assert "JSON" in prompt.system
 

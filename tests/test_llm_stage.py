@@ -210,6 +210,12 @@ def test_truncated_answer_splits_the_chunk(tmp_path: Path) -> None:
     assert result.llm["splits"] >= 1
     assert any(f.concept == "income_total" for f in result.facts)
     assert result.llm["calls"] == len(backend.requests)
+    # a rerun with the same cache goes straight to the halves: no call, the same facts
+    sent = len(backend.requests)
+    parsed, again = make(TEXT.replace("一、部门概况\n核定编制42名，实有在职职工34名。\n", ""))
+    stage(tmp_path)(parsed, again)
+    assert len(backend.requests) == sent and again.llm.get("calls", 0) == 0 and again.llm["cache_hits"] >= 3
+    assert [(f.concept, f.value) for f in again.facts] == [(f.concept, f.value) for f in result.facts]
 
 
 def test_exhausted_retries_leave_an_error_not_a_crash(tmp_path: Path) -> None:
@@ -449,3 +455,37 @@ def test_what_the_rules_left_in_a_table_they_read_as_a_grid_is_not_sent(fake: Fa
     sent = "\n".join(r.user for r in fake.requests)
     assert fake.requests and "会议服务" not in sent and "122.10" not in sent
     assert not any(f.extractor == "llm" and f.table_kind for f in result.facts)
+
+
+def test_a_packed_request_reads_each_chunks_table_unit_where_that_chunk_stands() -> None:
+    from pipeline.llm.chunks import Chunk, Piece, join
+    from pipeline.llm.facts import FactMaker
+
+    # a 元 table, then a 万元 table (read by the rules, not sent), then a row of the 万元 table's continuation
+    text = "单位：元\n合计\t3,162,923.00\n单位：万元\n合计\t316.29\n其他收入\t12.50\n"
+    parsed, result = make(text)
+    clean = parsed.clean.text
+
+    def part(cid: str, start: int, end: int) -> Chunk:
+        return Chunk(cid, "s1", "表", "table", "money", clean[start:end], (Piece(0, start, end - start),))
+
+    first = part("c1", 0, clean.index("合计\t316"))
+    second = part("c2", clean.index("其他收入"), len(clean.rstrip()))
+    joined = join([first, second])
+    maker = FactMaker(parsed, result)
+    assert maker._table_unit(joined, joined.text.index("12.50")) == "万元"
+    assert maker._table_unit(joined, joined.text.index("3,162")) == "元"
+
+
+def test_chunks_of_one_task_go_out_as_one_request(fake: FakeBackend, tmp_path: Path) -> None:
+    # the staff section between the 收入 and 支出 sections makes three chunks; the two money chunks are packed
+    lines = TEXT.replace("[bookmark: _Toc1]", "").splitlines(keepends=True)
+    parsed, result = make("".join([*lines[2:4], *lines[:2], *lines[4:]]))
+    stage(tmp_path)(parsed, result)
+    money = [r for r in fake.requests if r.response_model is MoneyFigures]
+    assert len(fake.requests) == 2 and len(money) == 1
+    text = money[0].text
+    assert text.count("本年收入合计") == 1 and text.count("本年支出合计") == 1
+    assert "Section: 收入决算情况说明；支出决算情况说明\n" in money[0].user
+    spans = {f.concept: parsed.raw.text[f.span[0] : f.span[1]] for f in result.facts}
+    assert spans["income_total"] == "3,810.13" and spans["exp_project"] == "60.10"

@@ -1,7 +1,8 @@
 """SQLite cache of LLM answers keyed by (model, prompt version, schema version, chunk-text hash).
 
 A rerun of the same input finds every answer here and makes zero calls. Safe for several processes at once
-(WAL journal, busy timeout); answers are stored as the JSON of the validated schema object.
+(WAL journal, busy timeout); answers are stored as the JSON of the validated schema object, and a request whose
+answer did not fit the output limit as `SPLIT`, so that a rerun asks its halves (cached too) without calling.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ def default_cache_path() -> Path:
         return Path(env)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "budget-extract" / "llm-cache.sqlite"
+
+
+SPLIT = "split"  # the stored answer of a request that was cut at the output limit and split
 
 
 @dataclass(frozen=True)

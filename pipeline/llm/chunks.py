@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from pipeline.ground import NOT_A_FIGURE, UNIT_AFTER
 from pipeline.numbers import NUMBER_RE
@@ -48,7 +49,8 @@ class Chunk:
     task: str
     text: str
     pieces: tuple[Piece, ...]
-    figures: tuple[tuple[int, int], ...] = ()  # chunk spans of the figures to name (task `indicators`)
+    figures: tuple[tuple[int, int], ...] = ()  # chunk spans of the listed figures
+    parts: tuple[Chunk, ...] = ()  # the chunks a packed request was made of (`join`), else empty
 
     @property
     def digest(self) -> str:
@@ -75,6 +77,15 @@ class Chunk:
         start = self.text.rfind("\n", 0, pos) + 1
         end = self.text.find("\n", pos)
         return " | " in self.text[start : end if end >= 0 else len(self.text)]
+
+    def part_start(self, pos: int) -> int:
+        """Where the part of a packed request that holds chunk position `pos` begins (0 for a plain chunk)."""
+        start = 0
+        for part in self.parts:
+            if pos <= start + len(part.text):
+                return start
+            start += len(part.text) + 1
+        return 0
 
     def clean_span(self, start: int, end: int) -> tuple[int, int] | None:
         """Clean-text span of chunk span [start, end), or None when it crosses a synthetic separator."""
@@ -219,6 +230,38 @@ def chunk_document(seg: Segmented, clean_text: str, budget: int = DEFAULT_BUDGET
         Chunk(f"c{i + 1}", d.section.id, d.section.title, d.section.kind, d.task, d.text, d.pieces)
         for i, d in enumerate(builder.flush())
     ]
+
+
+def join(chunks: Sequence[Chunk]) -> Chunk:
+    """One request made of several chunks of one task: their texts one per line group, their figure lists joined.
+
+    Pieces and figure spans are shifted to the joined text, so grounding and clean offsets work on it as on any
+    chunk; `parts` keeps the chunks, so that a truncated answer splits the request back into them.
+    """
+    if len(chunks) == 1:
+        return chunks[0]
+    texts: list[str] = []
+    pieces: list[Piece] = []
+    figures: list[tuple[int, int]] = []
+    pos = 0
+    for n, c in enumerate(chunks):
+        if n:
+            texts.append("\n")
+            pos += 1
+        pieces.extend(Piece(p.at + pos, p.clean_start, p.length) for p in c.pieces)
+        figures.extend((s + pos, e + pos) for s, e in c.figures)
+        texts.append(c.text)
+        pos += len(c.text)
+    titles = "；".join(dict.fromkeys(c.section_title for c in chunks))
+    return replace(
+        chunks[0],
+        id="+".join(c.id for c in chunks),
+        section_title=titles,
+        text="".join(texts),
+        pieces=tuple(pieces),
+        figures=tuple(figures),
+        parts=tuple(chunks),
+    )
 
 
 def split_chunk(chunk: Chunk) -> list[Chunk]:

@@ -165,7 +165,9 @@ class FactMaker:
             self._reject(chunk, label, value, "score not a table cell of its own")
             return
         unit = _row_unit(measure, loc.unit, self._table_unit(chunk, loc.start))
-        if unit is None or not _row_plausible(concept, measure, period, _context(chunk.text, loc.start)):
+        if unit is None or not _row_plausible(
+            concept, measure, period, _context(chunk.text, loc.start, chunk.part_start(loc.start))
+        ):
             # grounded, but nothing in the text says it is this row's budget / execution / rate / score
             if _WORD.search(label):  # a row "named" by a number is nothing
                 name = f"indicator:{_compact(label)}"
@@ -183,10 +185,12 @@ class FactMaker:
         A table without its own unit line shares the unit of the tables before it (a report's tables are in one
         unit; its prose may use another).
         """
-        before = list(_UNIT_LINE.finditer(chunk.text, 0, pos))
+        start = chunk.part_start(pos)  # a packed request: the text of the chunk that holds `pos`
+        before = list(_UNIT_LINE.finditer(chunk.text, start, pos))
         m = before[-1] if before else None
-        if m is None and chunk.pieces:
-            found = list(_UNIT_LINE.finditer(self.parsed.clean.text, 0, chunk.pieces[0].clean_start))
+        first = next((p for p in chunk.pieces if p.at >= start), None)
+        if m is None and first is not None:
+            found = list(_UNIT_LINE.finditer(self.parsed.clean.text, 0, first.clean_start))
             m = found[-1] if found else None
         if m:
             return m.group(1) or m.group(2)
@@ -264,10 +268,10 @@ def _row_plausible(concept: str, measure: str, period: str, context: str) -> boo
     return pattern is None or bool(pattern.search(context))
 
 
-def _context(text: str, pos: int) -> str:
-    """The line up to `pos` and the line above it (a table's header row)."""
-    line_start = text.rfind("\n", 0, pos) + 1
-    above = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+def _context(text: str, pos: int, start: int = 0) -> str:
+    """The line up to `pos` and the line above it (a table's header row), not before `start`."""
+    line_start = text.rfind("\n", start, pos) + 1 or start
+    above = text.rfind("\n", start, max(start, line_start - 1)) + 1 or start
     return text[above:pos]
 
 

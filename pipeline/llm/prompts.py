@@ -1,7 +1,10 @@
-"""Versioned prompt files (`prompts/<task>.v<N>.md`) and the one function that renders them.
+"""Versioned prompt files (`prompts/<name>.v<N>.md`) and the one function that renders them.
 
 A prompt file holds the system message, a line `---`, then the user message. Variables are `${name}`; a variable
-the file uses but the caller does not give is an error, never an empty string.
+the file uses but the caller does not give is an error, never an empty string. Tasks may share a prompt: the
+money and staff figure lists are one prompt (`figures`), so their requests begin with the same instructions and
+the server's prefix cache evaluates them once for a run of both (the answer's shape comes from each task's own
+schema, which the server enforces by a grammar and does not put in the prompt).
 """
 
 from __future__ import annotations
@@ -14,19 +17,19 @@ from string import Template
 from pipeline.errors import ConfigError
 
 PROMPT_DIR = Path(__file__).resolve().parent.parent.parent / "prompts"
-VERSIONS: dict[str, str] = {
-    "money": "v2",
-    "staff": "v2",
-    "projects": "v2",
-    "scores": "v2",
-    "indicators": "v3",
-    "labels": "v2",
+PROMPTS: dict[str, str] = {
+    "money": "figures.v1",
+    "staff": "figures.v1",
+    "projects": "projects.v2",
+    "scores": "scores.v2",
+    "indicators": "indicators.v3",
+    "labels": "labels.v2",
 }
 
 
 @dataclass(frozen=True)
 class Prompt:
-    """A rendered prompt: its id (`money.v1`, part of the cache key) and its two messages."""
+    """A rendered prompt: its id (`figures.v1`, part of the cache key) and its two messages."""
 
     id: str
     system: str
@@ -45,10 +48,10 @@ def _load(prompt_id: str) -> tuple[str, str]:
 
 
 def prompt_id(task: str) -> str:
-    """The current versioned id of a task's prompt (`money` → `money.v1`)."""
-    if task not in VERSIONS:
-        raise ConfigError(f"no prompt for task {task!r}; known: {', '.join(sorted(VERSIONS))}")
-    return f"{task}.{VERSIONS[task]}"
+    """The current versioned id of a task's prompt (`money` → `figures.v1`)."""
+    if task not in PROMPTS:
+        raise ConfigError(f"no prompt for task {task!r}; known: {', '.join(sorted(PROMPTS))}")
+    return PROMPTS[task]
 
 
 def render(task: str, **variables: str) -> Prompt:

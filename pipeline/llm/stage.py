@@ -24,14 +24,16 @@ from pydantic import BaseModel, ValidationError
 from pipeline.errors import LLMError
 from pipeline.ground import UNIT_AFTER
 from pipeline.llm.backends import BackendConfig, Request, TruncatedOutput, create
-from pipeline.llm.cache import AnswerCache, CacheKey
+from pipeline.llm.cache import SPLIT, AnswerCache, CacheKey
 from pipeline.llm.chunks import (
     DEFAULT_BUDGET,
     Chunk,
     cell_figure,
     chunk_document,
     class_row,
+    estimate_tokens,
     figure_spans,
+    join,
     score_cell,
     split_chunk,
 )
@@ -48,7 +50,12 @@ if TYPE_CHECKING:
 MAX_SPLIT_DEPTH = 3
 MAX_OUTPUT_TOKENS = 1024
 FIGURES_PER_CALL = 16
-TASK_ORDER = ("indicators", "money", "staff", "projects", "scores")  # requests of one task go out together
+PACK_TOKENS = 1400  # document text of one packed request (estimated tokens): a few chunks, far inside the context
+PACK_FIGURES = 24  # listed figures of one packed request: an answer well inside MAX_OUTPUT_TOKENS
+PACKED_TASKS = ("money", "staff", "indicators")  # tasks whose answer grows with the figure list, not the text
+# requests of one task go out together; the money and staff figure lists (one prompt) last, so that the next
+# document's first request of them finds the instructions still in the server's prefix cache
+TASK_ORDER = ("projects", "scores", "indicators", "money", "staff")
 
 Progress = Callable[[str], None]
 
@@ -150,6 +157,9 @@ class _DocumentRun:
         )
         key = CacheKey(self.stage.config.model, prompt.id, schema_version(model), chunk.digest)
         cached = self.stage.cache.get(key) if self.stage.cache else None
+        if cached is not None and cached.answer == SPLIT:  # cut at the output limit before: ask the halves
+            self.usage["cache_hits"] += 1
+            return await self._parts(chunk, depth)
         if cached is not None:
             try:
                 self.usage["cache_hits"] += 1
@@ -165,16 +175,9 @@ class _DocumentRun:
                 answer = await self.backend.complete(request)
         except TruncatedOutput as e:
             self._count(e.attempts, e.tokens_in, e.tokens_out)
-            parts = _split(chunk) if depth < MAX_SPLIT_DEPTH else []
-            if not parts:
-                self.errors.append(
-                    f"llm: {chunk.id} ({chunk.section_title}): answer truncated and chunk cannot be split"
-                )
-                return []
-            self.usage["splits"] += 1
-            self.total += len(parts) - 1
-            results = await asyncio.gather(*(self.answer(p, depth + 1) for p in parts))
-            return [pair for group in results for pair in group]
+            if self.stage.cache is not None and depth < MAX_SPLIT_DEPTH and _split(chunk):
+                self.stage.cache.put(key, SPLIT, e.tokens_in, e.tokens_out)
+            return await self._parts(chunk, depth)
         except LLMError as e:
             if e.fatal:  # a refused key: no later call can succeed, the run stops
                 raise
@@ -187,6 +190,17 @@ class _DocumentRun:
         if self.stage.cache is not None:
             self.stage.cache.put(key, answer.value.model_dump_json(), answer.tokens_in, answer.tokens_out)
         return [(chunk, answer.value)]
+
+    async def _parts(self, chunk: Chunk, depth: int) -> list[tuple[Chunk, BaseModel]]:
+        """The answers for the two halves of a request whose answer did not fit; [] after a recorded error."""
+        parts = _split(chunk) if depth < MAX_SPLIT_DEPTH else []
+        if not parts:
+            self.errors.append(f"llm: {chunk.id} ({chunk.section_title}): answer truncated and chunk cannot be split")
+            return []
+        self.usage["splits"] += 1
+        self.total += len(parts) - 1
+        results = await asyncio.gather(*(self.answer(p, depth + 1) for p in parts))
+        return [pair for group in results for pair in group]
 
     def _say(self, chunk: Chunk, what: str) -> None:
         self.done += 1
@@ -316,7 +330,32 @@ def plan(chunks: list[Chunk], covered: Spans, project_rows: Spans) -> list[Chunk
         for k, batch in enumerate(batches, 1):
             tag = f".n{k}" if len(batches) > 1 else ".n"
             requests.append(replace(chunk, id=f"{chunk.id}{tag}", task=task, figures=batch))
-    return sorted(requests, key=lambda c: TASK_ORDER.index(c.task))
+    return pack(sorted(requests, key=lambda c: TASK_ORDER.index(c.task)))
+
+
+def pack(requests: list[Chunk]) -> list[Chunk]:
+    """Neighbouring requests of one figure-list task joined into one, within PACK_TOKENS and PACK_FIGURES.
+
+    Every request repeats the task's instructions and the server evaluates them again at each change of task:
+    a few chunks in one request send the instructions once for all of them, and each chunk's text still once
+    (the batches of one chunk's long figure list are never packed together: that would send its text twice).
+    """
+    packed: list[Chunk] = []
+    group: list[Chunk] = []
+    for chunk in [*requests, None]:
+        if group and (
+            chunk is None
+            or chunk.task != group[0].task
+            or chunk.task not in PACKED_TASKS
+            or any(c.pieces == chunk.pieces for c in group)  # batches of one long list: their text once each
+            or sum(estimate_tokens(c.text) for c in [*group, chunk]) > PACK_TOKENS
+            or sum(len(c.figures) for c in [*group, chunk]) > PACK_FIGURES
+        ):
+            packed.append(join(group))
+            group = []
+        if chunk is not None:
+            group.append(chunk)
+    return packed
 
 
 def _inside(chunk: Chunk, span: tuple[int, int]) -> bool:
@@ -325,7 +364,13 @@ def _inside(chunk: Chunk, span: tuple[int, int]) -> bool:
 
 
 def _split(chunk: Chunk) -> list[Chunk]:
-    """Two smaller requests for a truncated answer: halves of the figure list, else halves of the text."""
+    """Two smaller requests for a truncated answer.
+
+    Halves of a packed request's chunks, else halves of the figure list, else halves of the text.
+    """
+    if len(chunk.parts) > 1:
+        half = len(chunk.parts) // 2
+        return [join(chunk.parts[:half]), join(chunk.parts[half:])]
     if len(chunk.figures) > 1:
         half = len(chunk.figures) // 2
         return [
