@@ -124,6 +124,49 @@ def test_the_grid_reader_gives_the_cells_identity(tmp_path: Path) -> None:
     assert not result.tables_not_understood
 
 
+def test_a_note_row_drawn_in_the_grid_heads_no_column_and_headers_merge_by_eye(tmp_path: Path) -> None:
+    """单位名称：… 单位：元 as the grid's first row; 科目编码 drawn in its own cell over 类 and 款 of the next row."""
+    f = tmp_path / "n.pdf"
+    c = _canvas(f)
+    x = [50.0, 150, 190, 300, 400]
+    y = [700.0, 680, 660, 640, 620]
+    _grid(c, x, y)
+    cells = [
+        ("单位名称：某单位", "", "", "单位：元"),
+        ("科目编码", "", "科目名称", "合计"),
+        ("类", "款", "", ""),
+        ("201", "01", "行政运行", "100.00"),
+    ]
+    for r, row in enumerate(cells):
+        for k, word in enumerate(row):
+            _text(c, x[k] + 3, y[r] - 14, word)
+    c.showPage()
+    c.save()
+    read = read_pdf(f)
+    assert read.layout is not None
+    table = read.layout.tables[0]
+    assert table.header_rows == 3
+    assert table.header_paths == [["科目编码", "类"], ["科目编码", "款"], ["科目名称"], ["合计"]]
+    assert "单位名称：某单位\t\t\t单位：元" in read.text.splitlines()  # the row stays in the table's text
+
+
+def test_tables_one_above_the_other_keep_their_own_column_rulings(tmp_path: Path) -> None:
+    """A column ruling of one table within a point or two of another's, on the same page, is not taken for it."""
+    f = tmp_path / "two.pdf"
+    c = _canvas(f)
+    upper_x, lower_x = [100.0, 300, 451.7, 520], [100.0, 250, 450.4, 520]
+    for x, y, word in ((upper_x, [700.0, 680, 660], "上"), (lower_x, [500.0, 480, 460], "下")):
+        _grid(c, x, y)
+        for r in range(2):
+            for k in range(3):
+                _text(c, x[k] + 3, y[r] - 14, f"{word}{r}{k}")
+    c.showPage()
+    c.save()
+    read = read_pdf(f)
+    assert read.layout is not None and [t.columns for t in read.layout.tables] == [3, 3]
+    assert "上10\t上11\t上12" in read.text.splitlines()
+
+
 def test_an_unruled_aligned_table_is_read_by_its_columns(tmp_path: Path) -> None:
     f = tmp_path / "a.pdf"
     c = _canvas(f)

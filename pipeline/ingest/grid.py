@@ -89,7 +89,7 @@ def finish(grid: Grid) -> Table | None:
         return None
     marked = next((k for k, r in enumerate(keep) if not grid.head[r]), len(keep))
     header_rows = marked or next((k for k, r in enumerate(keep) if _is_data_row(grid.texts[r])), len(keep))
-    header = [r for r in keep[:header_rows] if not _is_note_row(grid.texts[r])]
+    header = [r for r in keep[:header_rows] if not is_note_row(grid.texts[r])]
     return Table(titles, [grid.texts[r] for r in keep], header_rows, header_paths(grid, header))
 
 
@@ -126,7 +126,7 @@ def header_paths(grid: Grid, header: list[int]) -> list[list[str]]:
     return paths
 
 
-def _is_note_row(row: list[str]) -> bool:
+def is_note_row(row: list[str]) -> bool:
     """A row of `label：value` notes above the columns (单位名称：… 单位：元), not column headers."""
     cells = [t for t in row if t]
     return bool(cells) and all(_NOTE.search(t) for t in cells)

@@ -21,6 +21,8 @@ from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.ingest.base import Read
+from pipeline.ingest.grid import Grid as CellGrid
+from pipeline.ingest.grid import header_paths, is_note_row
 from pipeline.textgrid import Seg, find_tables
 from schemas.layout import Layout, PageLayout, TableLayout
 
@@ -238,15 +240,32 @@ def _cluster(values: list[float]) -> list[float]:
 
 
 def _merge_rules(rules: list[_Rule]) -> list[_Rule]:
-    """Collinear, touching rulings as one (a table's borders are often drawn cell by cell)."""
+    """Collinear, touching rulings as one (a table's borders are often drawn cell by cell).
+
+    Rulings are first grouped by position, then merged along it in order: two tables side by side or one above
+    the other each keep their own rulings even when a column boundary of one is within a point of the other's.
+    """
     merged: list[_Rule] = []
-    for r in sorted(rules, key=lambda r: (round(r.pos / _TOL), r.lo)):
-        last = merged[-1] if merged else None
-        if last and abs(last.pos - r.pos) <= _TOL and r.lo <= last.hi + _TOL:
-            last.hi = max(last.hi, r.hi)
-        else:
-            merged.append(_Rule(r.pos, r.lo, r.hi))
+    for line in _collinear(rules):
+        start = len(merged)
+        for r in sorted(line, key=lambda r: r.lo):
+            last = merged[-1] if len(merged) > start else None
+            if last and r.lo <= last.hi + _TOL:
+                last.hi = max(last.hi, r.hi)
+            else:
+                merged.append(_Rule(r.pos, r.lo, r.hi))
     return merged
+
+
+def _collinear(rules: list[_Rule]) -> list[list[_Rule]]:
+    """Rulings grouped by position: each group's positions step less than `_TOL` apart."""
+    groups: list[list[_Rule]] = []
+    for r in sorted(rules, key=lambda r: r.pos):
+        if groups and r.pos - groups[-1][-1].pos <= _TOL:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    return groups
 
 
 def _covered(rules: list[_Rule], pos: float, lo: float, hi: float) -> bool:
@@ -303,22 +322,22 @@ def _finish_table(
     method: str,
     xs: list[float],
 ) -> _Table | None:
+    """Drop empty rows; the header is the rows before the first figures, its paths as for HTML and sheet grids.
+
+    Header paths follow the rules of the other grid readers (`pipeline.ingest.grid.header_paths`): a cell covers
+    the columns it is merged over, and a header cell standing alone before empty cells of its row also covers
+    those under which a deeper header row names sub-columns (a header merged by eye in a fully ruled grid). A
+    row of `label：value` notes drawn as the grid's first row (单位名称：… 单位：元) heads no column.
+    """
     keep = [r for r, row in enumerate(rows) if any(row)]
     if len(keep) < 2:
         return None
     header_rows = next((k for k, r in enumerate(keep) if _is_data_row(rows[r])), len(keep))
     n_cols = len(rows[0])
-    paths: list[list[str]] = []
-    for c in range(n_cols):
-        path: list[str] = []
-        seen: set[int] = set()
-        for r in keep[:header_rows]:
-            cell = covering[r][c]
-            text = rows[cell // n_cols][cell % n_cols] if cell // n_cols in keep else ""
-            if cell not in seen and text:
-                path.append(text)
-            seen.add(cell)
-        paths.append(path)
+    origin = [[(cell // n_cols, cell % n_cols) for cell in line] for line in covering]
+    placed = CellGrid(rows, origin, [False] * len(rows))
+    header = [r for r in keep[:header_rows] if not is_note_row(rows[r])]
+    paths = header_paths(placed, header)
     return _Table([rows[r] for r in keep], bbox[1], bbox, header_rows, paths, method, xs)
 
 

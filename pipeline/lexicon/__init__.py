@@ -52,6 +52,7 @@ class TableKind:
     total: dict[str, str] = field(default_factory=dict)
     total_scope: str | None = None
     cells: dict[str, str] = field(default_factory=dict)  # key_value tables: a cell's label → the figure it names
+    projects: bool = False  # a coded row may be a project charged to that class (项目支出表), not the class itself
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ def _load(data: dict[str, Any]) -> Lexicon:
             dict(k.get("total", {})),
             k.get("total_scope"),
             dict(k.get("cells", {})),
+            bool(k.get("projects", False)),
         )
         for k in data["table_kinds"]
     )

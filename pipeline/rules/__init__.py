@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from pipeline.lexicon import lexicon
 from pipeline.rules.codes import collect
 from pipeline.rules.emit import Emitter
-from pipeline.rules.grid import Grid, header_paths, is_amount, read_grid
+from pipeline.rules.grid import Grid, economic_columns, header_paths, is_amount, read_grid, realign
 from pipeline.rules.narrative import extract_paragraph, note_class
 from pipeline.rules.tables import (
     extract_cells,
@@ -56,9 +56,9 @@ def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) ->
                 grid = _grid(parsed, block, title, table_id, last_unit, meta)
                 trial = em.fork()
                 read_grid(trial, grid)
-                if grid.problems and _exported(parsed, block):
-                    # not understood as a grid: the text-table reader (the layouts of the sample exports) reads it
-                    # as it reads the same table in a text export
+                if grid.problems and (_exported(parsed, block) or economic_columns(grid)):
+                    # not understood as a grid: the text-table reader (the layouts of the sample exports, the
+                    # function × economic cross table) reads it as it reads the same table in a text export
                     for k, rows in enumerate(split_tables(block.rows)):
                         extract_tsv(em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type)
                     continue
@@ -139,6 +139,7 @@ def _grid(parsed: Parsed, block: Block, title: str, table_id: str, unit: str | N
         header_rows = next((i for i, r in enumerate(rows) if any(is_amount(c.text) for c in r)), len(rows))
         width = max((len(r) for r in rows), default=0)
         paths = header_paths([[c.text for c in r] for r in rows[:header_rows]], width)
+    paths = realign(paths, rows[header_rows:])
     return Grid(rows, header_rows, paths, title, kind, table_id, unit, period, meta.fiscal_year)  # type: ignore[arg-type]
 
 

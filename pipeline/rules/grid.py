@@ -111,6 +111,28 @@ def header_paths(rows: list[list[str]], width: int) -> list[list[str]]:
     return paths
 
 
+def realign(paths: list[list[str]], data: list[list[Cell]]) -> list[list[str]]:
+    """Header paths set one column right when the header stands one column left of its data.
+
+    Exports that drop a merged cell write the header one cell short: the column the header names as the label
+    column holds no names in the data (codes or nothing: 203101), the column after it holds them, and the last
+    column holds nothing (the header's last name has no column of its own). The columns from the label on then
+    take the paths of the column before them; the header's label column keeps no path.
+    """
+    lex = lexicon()
+    label = next((j for j, p in enumerate(paths) if lex.column_role(p) == "label"), None)
+    if label is None or label + 1 >= len(paths) or not data:
+        return paths
+
+    def texts(j: int) -> list[str]:
+        return [r[j].text.strip() for r in data if j < len(r) and r[j].text.strip()]
+
+    words_at_label = [t for t in texts(label) if not t.isdigit()]
+    if words_at_label or texts(len(paths) - 1) or not _mostly_words(data, label + 1):
+        return paths
+    return [*paths[:label], [], *paths[label : len(paths) - 1]]
+
+
 def columns_of(grid: Grid) -> list[Column]:
     """Every column with its role from the lexicon (None when the header names no known role).
 
@@ -122,6 +144,8 @@ def columns_of(grid: Grid) -> list[Column]:
     for j in range(width):
         path = grid.paths[j] if j < len(grid.paths) else []
         role = lex.column_role(path) if path else None
+        if role == "total" and any(lex.column_role([p]) == "prior" for p in path[:-1]):
+            role = "prior"  # 小计 under 上年预算数: the prior year's subtotal
         if role == "year":
             year = next((int(m.group(1)) for p in reversed(path) if (m := re.match(r"^(\d{4})年", p.strip()))), None)
             role = "total" if grid.fiscal_year is None or year == grid.fiscal_year else "prior"
@@ -202,10 +226,7 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
     if code is not None and not _plausible(code, rows_kind):
         code, misprint = None, code  # a misprinted code (7 11 02 for 210 11 02): read the row by its name instead
     if code is not None:
-        if rows_kind == "economic" or (rows_kind == "function" and code.startswith("3")):
-            return f"econ:{code}", code, label
-        ctx.note(code)
-        return f"func:{code}", code, label
+        return _coded(code, label, grid, ctx), code, label
     if rows_kind == "lines":
         return _line_concept(compact, side, kind), None, label
     if rows_kind == "procurement":
@@ -240,10 +261,28 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
 def _identified(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[str | None, str | None, str]:
     """`identify`, with the row's label recorded and settled by an override or the model when the lexicon fails."""
     concept, code, label = identify(row, side, grid, ctx)
-    if concept in ("total", "item"):
+    if concept in ("total", "item") or (concept or "").startswith("project:"):
         return concept, code, label
     kind = grid.kind.kind if grid.kind else None
     return resolve("row", label, concept, kind, fixed=code is not None), code, label
+
+
+def _coded(code: str, label: str, grid: Grid, ctx: _Context) -> str:
+    """The concept of a row that prints its code: the class, or in a project table a project charged to it."""
+    rows_kind = grid.kind.rows if grid.kind else "function"
+    if rows_kind == "economic" or (rows_kind == "function" and code.startswith("3")):
+        return f"econ:{code}"
+    compact = no_spaces(label)
+    if grid.kind is not None and grid.kind.projects and compact and not _names_class(compact, code):
+        return f"project:{re.sub(r'项目$', '', label)}"
+    ctx.note(code)
+    return f"func:{code}"
+
+
+def _names_class(name: str, code: str) -> bool:
+    """A row label that is the name of its printed function class (in full or cut to the cell's width)."""
+    parent = code[:-2] if len(code) > 3 else None
+    return code in (func_code_by_name(name), func_code_by_name(name, parent), func_code_by_prefix(name, parent))
 
 
 def _plausible(code: str, rows_kind: str) -> bool:
@@ -321,6 +360,20 @@ def read_grid(em: Emitter, grid: Grid) -> None:
             _emit_row(em, grid, r, concept, code, label, amounts)
     if uncoded:
         grid.problems.append(f"rows not identified: {len(uncoded)} (e.g. {uncoded[0]!r})")
+
+
+def economic_columns(grid: Grid) -> bool:
+    """A function table whose figures stand in columns named by economic classes (基本工资, 津贴补贴 …).
+
+    The function × economic cross table: the grid reader gives columns roles (合计, 基本支出 …), never classes,
+    so such a table is read by the text-table reader, which names a 合计 row's figures by their columns' classes.
+    """
+    if grid.kind is None or grid.kind.rows != "function":
+        return False
+    return any(
+        c.role is None and c.path and econ_code_by_name(c.path[-1], grid.fiscal_year) and _has_amounts(grid, c.index)
+        for c in columns_of(grid)
+    )
 
 
 def _one_side(grid: Grid, sides: list[Side]) -> list[Side]:
@@ -467,7 +520,7 @@ def _read_single(em: Emitter, grid: Grid, columns: list[Column]) -> None:
     for r in range(grid.header_rows, len(grid.rows)):
         row = grid.rows[r]
         for col in columns:
-            if col.index >= len(row) or not is_amount(row[col.index].text):
+            if col.index >= len(row) or not is_amount(row[col.index].text) or _scope_part(col):
                 continue
             concept = _sangong_concept(col.path, has_meeting, lex.sangong_columns)
             if concept is None:
@@ -477,6 +530,14 @@ def _read_single(em: Emitter, grid: Grid, columns: list[Column]) -> None:
             if period is None:
                 continue
             _add(em, grid, r, concept, period, scope, row[col.index], col, None, col.header)
+
+
+def _scope_part(col: Column) -> bool:
+    """A 基本支出 or 项目支出 column under a figure's group (三公经费合计 / 本年预算数 / 基本支出): a part, not the figure.
+
+    The group's own figure is its 小计 column; the parts by scope are not vocabulary.
+    """
+    return len(col.path) >= 2 and col.role in ("basic", "project")
 
 
 _UNIT_IN_LABEL = re.compile(r"[（(](万元|元|亿元)[）)]")
