@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 
@@ -165,12 +166,35 @@ def amount_unit(text: str, seg: Segmented) -> str | None:
 _UNIT_LINE = re.compile(r"(?=[单（(])(?:单[位元]\s*[：:]\s*(万元|亿元|元)|[（(](万元|元)[）)])")
 
 
-def section_unit(text: str, seg: Segmented, index: int) -> str | None:
-    """The amount unit in force in one section: a stated 单位 line, else the unit its sentences use most."""
+def unit_lines(text: str) -> tuple[list[int], list[tuple[int, str]]]:
+    """Every stated unit (单位：万元, （元）) of the text: their starts, and (end, unit) of each, in order.
+
+    No such statement can begin inside another (none of its characters after the first is a 单, （ or (), so
+    these are all the places `_UNIT_LINE` matches at; `section_unit` bisects them instead of searching the text
+    of every section again, which for nested sections reads the text once per level.
+    """
+    starts: list[int] = []
+    found: list[tuple[int, str]] = []
+    for m in _UNIT_LINE.finditer(text):
+        starts.append(m.start())
+        found.append((m.end(), m.group(1) or m.group(2)))
+    return starts, found
+
+
+def section_unit(
+    text: str, seg: Segmented, index: int, units: tuple[list[int], list[tuple[int, str]]] | None = None
+) -> str | None:
+    """The amount unit in force in one section: a stated 单位 line, else the unit its sentences use most.
+
+    `units` is `unit_lines(text)`, made once for all the sections of a document.
+    """
     section = seg.sections[index]
-    stated = _UNIT_LINE.search(text, section.body_start, section.end)
-    if stated:
-        return stated.group(1) or stated.group(2)
+    starts, found = units if units is not None else unit_lines(text)
+    # the first statement inside the section's body: the first starting there, if it also ends there (later
+    # ones end later still)
+    i = bisect_left(starts, section.body_start)
+    if i < len(starts) and found[i][0] <= section.end:
+        return found[i][1]
     counts: Counter[str] = Counter()
     for b in section.blocks:
         if b.kind == "paragraph":
