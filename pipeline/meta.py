@@ -96,11 +96,19 @@ _NOT_PLACE = set("全各本该我每")
 _PLACE_CHAR = re.compile(f"[{_PLACE_END}]")
 
 
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]*")
+_NAME_REACH = 17 + 5  # the longest body and the longest suffix
+
+
 def _name_end(text: str, pos: int) -> int | None:
-    """End of an organisation name whose body starts at `pos`, or None."""
-    for body_len in range(2, 18):
+    """End of an organisation name whose body starts at `pos`, or None.
+
+    The name must be all ideographs: where their run from `pos` ends (`run`), so do the bodies worth trying.
+    """
+    run = _CJK_RUN.match(text, pos, pos + _NAME_REACH + 1).end()
+    for body_len in range(2, min(18, run - pos)):
         m = _SUFFIX.match(text, pos + body_len)
-        if m and _is_cjk_run(text[pos : m.end()]):
+        if m and m.end() <= run:
             return m.end()
     return None
 
