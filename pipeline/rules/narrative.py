@@ -101,12 +101,14 @@ def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, u
         )
     if line.endswith(("：", ":")) and len(line) <= 40 and (fund := lexicon().fund_of_text(line)):
         em.prose_fund = fund  # 财政拨款支出主要内容如下：
-    state = _Sentence(budget_doc=doc_type == "预算")
+    budget_doc = doc_type == "预算"
+    adjusted = text.find("调整预算", start, end) >= 0
+    state = _Sentence(budget_doc=budget_doc)
     for s0, s1 in _sentences(text, start, end):
         if not text[s0:s1].lstrip().startswith("其中"):
             # a new sentence keeps the paragraph's subject for figures it states without a label of their own
-            state = _Sentence(state.subject, budget_doc=doc_type == "预算", carried=True)
-        _read_sentence(em, s0, s1, doc_type, unit, state, adjusted="调整预算" in text[start:end])
+            state = _Sentence(state.subject, budget_doc=budget_doc, carried=True)
+        _read_sentence(em, s0, s1, doc_type, unit, state, adjusted=adjusted)
     _counts(em, start, end)
     _nothing(em, start, end, doc_type)
     _scores(em, start, end)
