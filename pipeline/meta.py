@@ -105,7 +105,8 @@ def _name_end(text: str, pos: int) -> int | None:
 
     The name must be all ideographs: where their run from `pos` ends (`run`), so do the bodies worth trying.
     """
-    run = _CJK_RUN.match(text, pos, pos + _NAME_REACH + 1).end()
+    found = _CJK_RUN.match(text, pos, pos + _NAME_REACH + 1)
+    run = found.end() if found is not None else pos  # (`*` matches everywhere, if only the empty run)
     for body_len in range(2, min(18, run - pos)):
         m = _SUFFIX.match(text, pos + body_len)
         if m and m.end() <= run:
