@@ -111,7 +111,7 @@ class CleanText:
 def clean(raw: str) -> CleanText:
     """Run every cleaning pass over raw decoded text."""
     counts: Counter[str] = Counter()
-    text, offsets = _fold_compat(raw, counts), array("l", range(len(raw)))
+    text, offsets = _fold_compat(raw, counts), _identity(len(raw))
     text, offsets = _delete(text, offsets, _inline_ranges(text, counts))
     md_raw: dict[int, int] = {}
     text, offsets = _delete(text, offsets, _markdown_heading_ranges(text, offsets, md_raw, counts))
@@ -124,6 +124,23 @@ def clean(raw: str) -> CleanText:
     ct = CleanText(text, offsets, raw, {k: v for k, v in counts.items()})
     md = {ct.clean_pos(pos): level for pos, level in md_raw.items()}
     return CleanText(text, offsets, raw, ct.artifacts, md)
+
+
+_IDENTITY = array("l")  # 0, 1, 2, …: the prefix every document's offset map starts as
+IDENTITY_CAP = 1 << 20  # entries kept (8 MB); a longer document makes its own
+
+
+def _identity(n: int) -> array[int]:
+    """`array("l", range(n))`, copied from a kept prefix: a slice is one memory copy, the range a loop in Python ints.
+
+    The prefix grows to the longest document seen, up to `IDENTITY_CAP`, and never beyond.
+    """
+    if n > IDENTITY_CAP:
+        return array("l", range(n))
+    have = len(_IDENTITY)
+    if have < n:
+        _IDENTITY.extend(range(have, min(IDENTITY_CAP, max(n, 2 * have))))
+    return _IDENTITY[:n]
 
 
 def _clean_positions(offsets: array[int], raw_positions: Iterable[int]) -> set[int]:

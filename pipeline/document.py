@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.clean import CleanText, clean
 from pipeline.ingest import RawDocument, read_document
-from pipeline.meta import detect_meta, section_unit
+from pipeline.meta import detect_meta, section_unit, unit_lines
 from pipeline.rules.labels import book_of, reading
 from pipeline.segment import Section, Segmented, segment
 from pipeline.stages import Stage, check_stages, extract_stages
@@ -109,6 +109,7 @@ def section_infos(parsed: Parsed) -> list[SectionInfo]:
     """The heading tree in output form, spans in raw coordinates."""
     ct, sections = parsed.clean, parsed.seg.sections
     infos = []
+    units = unit_lines(ct.text)
     for n, s in enumerate(sections):
         parent = sections[s.parent].id if s.parent is not None else None
         infos.append(
@@ -120,7 +121,7 @@ def section_infos(parsed: Parsed) -> list[SectionInfo]:
                 depth=s.depth,
                 parent=parent,
                 span=ct.raw_span(s.start, _trim_end(ct, s)),
-                unit=section_unit(ct.text, parsed.seg, n),
+                unit=section_unit(ct.text, parsed.seg, n, units),
                 blocks=[b.kind for b in s.blocks],
             )
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 
-from pipeline.segment import Segmented
+from pipeline.segment import Block, Segmented
 from schemas.document import DocType, Meta
 
 _PLACE_END = "省市县区州旗盟"
@@ -77,8 +78,11 @@ def _most_stated_body(text: str) -> str | None:
             line = _QUOTED.sub(lambda m: " " * len(m.group(0)), line)
         weight = 5 if len(line.strip()) <= 30 else 1
         for m in _PLACE_CHAR.finditer(line):
-            end = _name_end(line, m.end())
-            if end is None or line[m.start() - 1 : m.start()] in _NOT_PLACE:
+            # every place name tried ends with the two ideographs before the place character: without them, or
+            # after 全/各/本…, there is nothing to score (tested before the dearer search for the name's end)
+            if m.start() < 2 or not _is_cjk_run(line[m.start() - 2 : m.start()]):
+                continue
+            if line[m.start() - 1] in _NOT_PLACE or (end := _name_end(line, m.end())) is None:
                 continue
             for place_len in (2, 3, 4):
                 start = m.start() - place_len
@@ -95,11 +99,20 @@ _NOT_PLACE = set("全各本该我每")
 _PLACE_CHAR = re.compile(f"[{_PLACE_END}]")
 
 
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]*")
+_NAME_REACH = 17 + 5  # the longest body and the longest suffix
+
+
 def _name_end(text: str, pos: int) -> int | None:
-    """End of an organisation name whose body starts at `pos`, or None."""
-    for body_len in range(2, 18):
+    """End of an organisation name whose body starts at `pos`, or None.
+
+    The name must be all ideographs: where their run from `pos` ends (`run`), so do the bodies worth trying.
+    """
+    found = _CJK_RUN.match(text, pos, pos + _NAME_REACH + 1)
+    run = found.end() if found is not None else pos  # (`*` matches everywhere, if only the empty run)
+    for body_len in range(2, min(18, run - pos)):
         m = _SUFFIX.match(text, pos + body_len)
-        if m and _is_cjk_run(text[pos : m.end()]):
+        if m and m.end() <= run:
             return m.end()
     return None
 
@@ -153,11 +166,16 @@ def doc_type(seg: Segmented) -> DocType | None:
 
 def amount_unit(text: str, seg: Segmented) -> str | None:
     """The money unit used most in paragraphs (tables often state their own)."""
-    counts: Counter[str] = Counter()
     blocks = list(seg.preamble) + [b for s in seg.sections for b in s.blocks]
-    for b in blocks:
-        if b.kind == "paragraph":
-            counts.update(_MONEY_UNIT.findall(text[b.start : b.end]))
+    return _most_used_unit(text, blocks)
+
+
+def _most_used_unit(text: str, blocks: list[Block]) -> str | None:
+    """The money unit stated most in the paragraphs among `blocks` (the first stated, of equally used ones).
+
+    One count over all the paragraphs' units: a `Counter.update` per paragraph costs more than its search.
+    """
+    counts = Counter(u for b in blocks if b.kind == "paragraph" for u in _MONEY_UNIT.findall(text, b.start, b.end))
     return counts.most_common(1)[0][0] if counts else None
 
 
@@ -165,14 +183,33 @@ def amount_unit(text: str, seg: Segmented) -> str | None:
 _UNIT_LINE = re.compile(r"(?=[单（(])(?:单[位元]\s*[：:]\s*(万元|亿元|元)|[（(](万元|元)[）)])")
 
 
-def section_unit(text: str, seg: Segmented, index: int) -> str | None:
-    """The amount unit in force in one section: a stated 单位 line, else the unit its sentences use most."""
+def unit_lines(text: str) -> tuple[list[int], list[tuple[int, str]]]:
+    """Every stated unit (单位：万元, （元）) of the text: their starts, and (end, unit) of each, in order.
+
+    No such statement can begin inside another (none of its characters after the first is a 单, （ or (), so
+    these are all the places `_UNIT_LINE` matches at; `section_unit` bisects them instead of searching the text
+    of every section again, which for nested sections reads the text once per level.
+    """
+    starts: list[int] = []
+    found: list[tuple[int, str]] = []
+    for m in _UNIT_LINE.finditer(text):
+        starts.append(m.start())
+        found.append((m.end(), m.group(1) or m.group(2)))
+    return starts, found
+
+
+def section_unit(
+    text: str, seg: Segmented, index: int, units: tuple[list[int], list[tuple[int, str]]] | None = None
+) -> str | None:
+    """The amount unit in force in one section: a stated 单位 line, else the unit its sentences use most.
+
+    `units` is `unit_lines(text)`, made once for all the sections of a document.
+    """
     section = seg.sections[index]
-    stated = _UNIT_LINE.search(text, section.body_start, section.end)
-    if stated:
-        return stated.group(1) or stated.group(2)
-    counts: Counter[str] = Counter()
-    for b in section.blocks:
-        if b.kind == "paragraph":
-            counts.update(_MONEY_UNIT.findall(text[b.start : b.end]))
-    return counts.most_common(1)[0][0] if counts else None
+    starts, found = units if units is not None else unit_lines(text)
+    # the first statement inside the section's body: the first starting there, if it also ends there (later
+    # ones end later still)
+    i = bisect_left(starts, section.body_start)
+    if i < len(starts) and found[i][0] <= section.end:
+        return found[i][1]
+    return _most_used_unit(text, section.blocks)

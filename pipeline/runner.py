@@ -20,6 +20,7 @@ documents: inputs are listed in the manifest, not in memory, and only one batch 
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -318,7 +319,11 @@ def run(
             state.dataset.drop_dead()
             state.note(Event("start", 0, todo, skipped=state.summary.skipped))
             engine = engine or LocalEngine()
-            fatal = _process(state, process, workers, limits or Limits(), engine)
+            gc.freeze()  # what exists now lasts the run: the collections of each commit's garbage skip it
+            try:
+                fatal = _process(state, process, workers, limits or Limits(), engine)
+            finally:
+                gc.unfreeze()
             _finish(state, t0, write_tables=fatal is None, engine=engine)
         finally:
             manifest.close()

@@ -292,6 +292,10 @@ def _heading_rank(line: str, text: str, lines: list[tuple[int, int]], i: int, is
     return None
 
 
+_DEFINITION = re.compile(r"[：:]\s*\S{3,}")
+_RUN_TOGETHER_ROW = re.compile(r"\s[\d,.]+(?:\s+(?![年月日])|$)|\s[一二三四五六七八九十]+、")
+
+
 def _title_like(title: str, rank: int) -> bool:
     """A numbered line is a heading when its text reads as a title, not as a numbered sentence."""
     if rank in (PART, ATTACHMENT):
@@ -301,9 +305,9 @@ def _title_like(title: str, rank: int) -> bool:
         return False
     if len(body) > 40 or "。" in body or _FIGURE.search(body):
         return False
-    if re.search(r"[：:]\s*\S{3,}", body):
+    if _DEFINITION.search(body):
         return False  # 1.财政拨款收入：指… is a numbered definition, not a heading
-    if re.search(r"\s[\d,.]+(?:\s+(?![年月日])|$)|\s[一二三四五六七八九十]+、", body):
+    if _RUN_TOGETHER_ROW.search(body):
         return False  # a table row whose cells run together: 1. 因公出国（境）费用 0 / 二、… 二、外交支出
     return body.endswith("表") or not (len(body) > 25 and any(p in body for p in "，；、"))
 

@@ -15,6 +15,7 @@ Messages a task sends while it runs (LLM progress) reach the main process's `on_
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -178,6 +179,9 @@ class Pool:
 def _main(conn: Connection, task: Task, parent: int) -> None:
     """The worker loop: receive a job, run the task, send its value (or the error); exit with the parent."""
     _die_with_parent(parent)
+    # What the worker inherits from the main process (modules, the lexicon, compiled patterns) lives as long as
+    # the worker: out of the collector's way, the collections of each document's garbage do not walk it again
+    gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the main process decides
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 

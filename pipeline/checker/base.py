@@ -94,8 +94,13 @@ class Ctx:
                 self.statements[key_of(f)].append(q)
 
     def all(self, concept: str, period: str, measure: str = "amount", scope: str | None = None) -> list[Q]:
-        """Every statement of a key (facts excluded as unit slips left out)."""
-        return [q for q in self.statements.get((concept, period, measure, scope), []) if q.id not in self.excluded]
+        """Every statement of a key (facts excluded as unit slips left out), as a new list."""
+        qs = self.statements.get((concept, period, measure, scope))
+        if not qs:
+            return []
+        if not self.excluded:  # most documents have no unit slip: nothing to test the statements against
+            return list(qs)
+        return [q for q in qs if q.id not in self.excluded]
 
     def get(self, concept: str, period: str, measure: str = "amount", scope: str | None = None) -> list[Q]:
         """Distinct candidates of a key, most precise first (see module docstring).
@@ -104,8 +109,9 @@ class Ctx:
         again, and a figure stated a thousand times must not cost a thousand sorts per question.
         """
         key = (concept, period, measure, scope)
-        if len(self.statements.get(key, ())) < 2:
-            return self.all(*key)  # nothing to collapse, nothing worth keeping (most keys of a big table)
+        qs = self.statements.get(key)
+        if qs is None or len(qs) < 2:  # nothing to collapse, nothing worth keeping (most keys of a big table)
+            return [] if not qs or qs[0].id in self.excluded else [qs[0]]
         made = self._candidates.get(key)
         if made is None or made[0] != len(self.excluded):
             made = (len(self.excluded), candidates(self.all(*key), self.unsure))

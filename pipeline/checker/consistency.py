@@ -81,6 +81,8 @@ def find_unit_slips(ctx: Ctx) -> None:
     """Two statements of one amount differing by 10⁴ or 10⁸: report, and leave the slipped one out of all checks."""
     for key in ctx.keys():
         statements = ctx.all(*key)
+        if len(statements) < 2:
+            continue  # a figure stated once has nothing to slip against (most keys)
         for a, b in slip_pairs(candidates(statements, ctx.unsure)):
             slipped, kept = _culprit(ctx, a, b, statements)
             ctx.excluded.update(s.id for s in statements if s.iv.intersects(slipped.iv))

@@ -34,6 +34,7 @@ __all__ = [
     "RawDocument",
     "Read",
     "decode_text",
+    "last_decoded",
     "read_document",
     "read_text_export",
 ]
@@ -108,6 +109,23 @@ def read_document(path: str | Path) -> RawDocument:
     if not read.text.strip():
         raise InputError(str(p), "no text found (scanned or empty document?)")
     digest = hashlib.sha256(data).hexdigest()
+    global _last
+    _last = (str(p), digest, read.text)
     return RawDocument(
         str(p), read.text, digest, read.format, read.encoding, read.pages, read.layout, tuple(read.warnings)
     )
+
+
+_last: tuple[str, str, str] | None = None  # (path, sha256 of its bytes, decoded text) of the last document read
+
+
+def last_decoded(path: str, sha256: str) -> str | None:
+    """The text `read_document` decoded last, if that was `path` with bytes hashing to `sha256`; else None.
+
+    A worker reads a document for the pipeline and then once more for its review page, whose quotes need the
+    raw text: the same bytes decode to the same text, so the second read takes this one (a single entry, so
+    nothing accumulates across documents).
+    """
+    if _last is not None and _last[0] == path and _last[1] == sha256:
+        return _last[2]
+    return None

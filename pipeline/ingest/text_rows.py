@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from itertools import product
 
 from pipeline.lexicon import lexicon
@@ -56,8 +57,13 @@ class RowTable:
     continued: bool = False  # the rows go on from the table at the foot of the page before (header not repeated)
 
 
+@lru_cache(maxsize=4096)
 def parse_row(line: str) -> Row | None:
-    """A line read as codes, label and figures one space apart, or None when it is not such a row."""
+    """A line read as codes, label and figures one space apart, or None when it is not such a row.
+
+    Every line of a page is read twice (`placements`, then `find_row_tables`): the rows are kept for the second
+    reading, a bounded number of them (a `Row` is never changed).
+    """
     text = line.strip()
     if not text or _SENTENCE.search(text):
         return None

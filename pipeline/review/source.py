@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.ingest import read_document
+from pipeline.ingest import last_decoded, read_document
 from schemas.document import DocumentResult, Span
 from schemas.layout import Layout
 
@@ -36,7 +36,8 @@ def _read(path: str, size: int, mtime_ns: int, sha256: str) -> str | None:
         data = Path(path).read_bytes()
         if hashlib.sha256(data).hexdigest() != sha256:
             return None
-        return read_document(path).text
+        known = last_decoded(path, sha256)  # the pipeline has just decoded these bytes (a run's worker)
+        return known if known is not None else read_document(path).text
     except (PipelineError, OSError):
         return None
 

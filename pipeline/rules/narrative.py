@@ -56,6 +56,13 @@ _BARE_CHANGE = re.compile(
 )
 _CLASS_HEADING = re.compile(r"(?P<cls>[\u4e00-\u9fff]+?)(?:支出)?[（(]类[）)]")
 _YEAR_TAIL = re.compile(r"(?P<year>\d{4})\s*年(?P<rest>[^，,。；;\d]{0,12})$")
+# patterns of the hot per-figure helpers, compiled here rather than looked up in `re`'s cache at every call
+_SENTENCE_END = re.compile(r"[。！？]")
+_SPACES_QUOTES = re.compile(r"[\s\u3000“”\"]+")
+_PART_END = re.compile(r"[；;。]")
+_COMMA = re.compile(r"[，,]")
+_CLAUSE_BREAK = re.compile(r"[，,；;。]")
+_COMMAS_COLONS = re.compile(r"[，,：:]")
 _NOT_IN_PROSE = {"229", "227"}  # 其他, 预备费: too common as words
 _SCOPE_OF_SUBJECT = {"exp_basic": "basic", "gb_basic": "basic", "exp_project": "project"}
 _INCOME_SUBJECTS = {"inc_fiscal", "income_total"}
@@ -94,12 +101,14 @@ def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, u
         )
     if line.endswith(("：", ":")) and len(line) <= 40 and (fund := lexicon().fund_of_text(line)):
         em.prose_fund = fund  # 财政拨款支出主要内容如下：
-    state = _Sentence(budget_doc=doc_type == "预算")
+    budget_doc = doc_type == "预算"
+    adjusted = text.find("调整预算", start, end) >= 0
+    state = _Sentence(budget_doc=budget_doc)
     for s0, s1 in _sentences(text, start, end):
         if not text[s0:s1].lstrip().startswith("其中"):
             # a new sentence keeps the paragraph's subject for figures it states without a label of their own
-            state = _Sentence(state.subject, budget_doc=doc_type == "预算", carried=True)
-        _read_sentence(em, s0, s1, doc_type, unit, state, adjusted="调整预算" in text[start:end])
+            state = _Sentence(state.subject, budget_doc=budget_doc, carried=True)
+        _read_sentence(em, s0, s1, doc_type, unit, state, adjusted=adjusted)
     _counts(em, start, end)
     _nothing(em, start, end, doc_type)
     _scores(em, start, end)
@@ -108,9 +117,9 @@ def extract_paragraph(em: Emitter, start: int, end: int, doc_type: str | None, u
 
 def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     pos = start
-    for m in re.finditer(r"[。！？]", text[start:end]):
-        yield pos, start + m.end()
-        pos = start + m.end()
+    for m in _SENTENCE_END.finditer(text, start, end):
+        yield pos, m.end()
+        pos = m.end()
     if pos < end:
         yield pos, end
 
@@ -143,7 +152,7 @@ def _inside_code(text: str, m: re.Match[str]) -> bool:
 
 
 def _compact(text: str) -> str:
-    return re.sub(r"[\s\u3000“”\"]+", "", text)
+    return _SPACES_QUOTES.sub("", text)
 
 
 def _label(ctx: str, em: Emitter | None = None) -> tuple[str | None, int]:
@@ -319,7 +328,7 @@ def _labelled(
     em: Emitter, ctx: str, doc_type: str | None, adjusted: bool
 ) -> tuple[str | None, Period, str | None, str | None]:
     """Concept, period, scope and direction of an amount from the words before it (concept None: unlabelled)."""
-    own = re.split(r"[；;。]", ctx)[-1]  # a figure's label stands in its own sentence part
+    own = _PART_END.split(ctx)[-1]  # a figure's label stands in its own sentence part
     own = _TITLE.sub(lambda m: "　" * len(m.group(0)), own)  # 《财政拨款支出预算表》 names a table, not the figure
     concept, label_end = _label(own, em)
     compact = _compact(own)
@@ -327,7 +336,7 @@ def _labelled(
         concept = None  # 会议费（款）: a classification item named by level, not the vocabulary figure
     period, scope, direction = _period(ctx, doc_type, adjusted, em.fiscal_year)
     if concept is not None and period != "change":
-        after, before = compact[label_end:], re.split(r"[，,]", compact[: max(label_end, 0)])[-1]
+        after, before = compact[label_end:], _COMMA.split(compact[: max(label_end, 0)])[-1]
         if m := (_CHANGE_AFTER_LABEL.match(after) or _CHANGE_IN_CLAUSE.search(before)):
             word = m.group(1) or m.group(m.lastindex or 1)
             period, scope, direction = "change", None, _direction(word)  # 基本支出增加人员工资…等3397.18万元
@@ -347,9 +356,9 @@ def _money(
     if period == "change" and state.budget_then_actual == 2 and not _OTHER_YEAR.search(ctx):
         return  # actual against budget, not a change on last year: no vocabulary concept
     bare = _compact(ctx)
-    clause = re.split(r"[，,；;。]", bare)[-1]  # the words of the figure's own clause
+    clause = _CLAUSE_BREAK.split(bare)[-1]  # the words of the figure's own clause
     subjectless = (period in ("prior", "change") and _BARE_CHANGE.match(clause)) or _NEUTRAL.match(
-        re.sub(r"[，,：:]", "", bare)
+        _COMMAS_COLONS.sub("", bare)
     )
     if concept is None and subjectless:
         concept = state.subject  # 与上年相比增加X万元: the subject's change; 扶贫经费增加X万元 is no figure of it

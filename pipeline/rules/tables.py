@@ -25,6 +25,7 @@ from pipeline.textutil import no_spaces
 from schemas.document import Measure, Period
 
 _NUM = re.compile(rf"^(?:{NUMBER})$")
+_BRACKETED_UNIT = re.compile(r"[（(](万元|元)[）)]")  # （万元） in a score table's cell
 _UNIT_LINE = re.compile(r"单[位元]\s*[：:]\s*(万元|亿元|元)")
 _CODE = re.compile(r"^\d{2,3}$")
 _CLASS_CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")  # 303, 30301, 2040501
@@ -501,7 +502,7 @@ def extract_cells(em: Emitter, block: Block, table_id: str, section: Section) ->
             continue
         if project is None:
             continue
-        m = next((re.search(r"[（(](万元|元)[）)]", t) for t in texts if re.search(r"[（(](万元|元)[）)]", t)), None)
+        m = next((found for t in texts if (found := _BRACKETED_UNIT.search(t))), None)
         if m:
             unit = m.group(1)
         for j, t in enumerate(texts[:-1]):
