@@ -2,8 +2,9 @@
 
 Runs between the rules and the checker (`process_raw(raw, llm=stage)`). Each chunk with figures the rules left
 becomes at most one request that lists those figures (a long list is split in batches), so a chunk's text is
-never sent for two tasks and the answers stay short. Requests go out grouped by task: consecutive requests
-share their prompt's prefix (instructions and example), which the server (or a provider's prefix cache) reuses.
+never sent for two tasks and the answers stay short; neighbouring money or staff requests are packed into one
+(`pack`). Requests go out grouped by task: consecutive requests share their prompt's prefix (instructions and
+example), which the server (or a provider's prefix cache) reuses.
 They are answered concurrently up to the backend's concurrency limit. A truncated answer splits its request; an
 exhausted one leaves a line in `result.errors` and the rest of the document goes on. Usage lands in
 `result.llm`; an optional `progress` callback gets one line per request.
