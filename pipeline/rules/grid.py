@@ -226,7 +226,7 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
     if code is not None and not _plausible(code, rows_kind):
         code, misprint = None, code  # a misprinted code (7 11 02 for 210 11 02): read the row by its name instead
     if code is not None:
-        return _coded(code, label, grid, ctx), code, label
+        return _coded(code, label, rows_kind, grid, ctx), code, label
     if rows_kind == "lines":
         return _line_concept(compact, side, kind), None, label
     if rows_kind == "procurement":
@@ -267,9 +267,8 @@ def _identified(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple
     return resolve("row", label, concept, kind, fixed=code is not None), code, label
 
 
-def _coded(code: str, label: str, grid: Grid, ctx: _Context) -> str:
+def _coded(code: str, label: str, rows_kind: str, grid: Grid, ctx: _Context) -> str:
     """The concept of a row that prints its code: the class, or in a project table a project charged to it."""
-    rows_kind = grid.kind.rows if grid.kind else "function"
     if rows_kind == "economic" or (rows_kind == "function" and code.startswith("3")):
         return f"econ:{code}"
     compact = no_spaces(label)
