@@ -142,7 +142,7 @@ def test_joined_chunks_keep_their_clean_offsets_figures_and_parts() -> None:
     assert join([first]) is first and first.part_start(5) == 0
 
 
-def test_requests_of_one_task_are_packed_within_the_token_and_figure_limits() -> None:
+def test_requests_of_one_prompt_are_packed_within_the_token_and_figure_limits() -> None:
     from pipeline.llm import stage
     from pipeline.llm.chunks import estimate_tokens
 
@@ -150,13 +150,17 @@ def test_requests_of_one_task_are_packed_within_the_token_and_figure_limits() ->
     clean = "\n".join([sentence] * 30)
     step = len(sentence) + 1
     chunks = [_piece_chunk(f"c{i}", clean, i * step, i * step + len(sentence)) for i in range(30)]
-    chunks.insert(10, _piece_chunk("s1", clean, 0, len(sentence), task="staff"))
+    chunks.insert(10, _piece_chunk("s1", clean, 0, len(sentence), task="staff"))  # the same prompt: packed along
+    chunks.insert(20, _piece_chunk("i1", clean, 0, len(sentence), task="indicators"))  # another: ends a pack
+    chunks.insert(21, _piece_chunk("i2", clean, step, step + len(sentence), task="indicators"))  # never packed
     requests = stage.pack(chunks)
-    assert [r.task for r in requests].count("staff") == 1  # a task change ends a pack
+    assert [r.id for r in requests if r.task == "indicators"] == ["i1", "i2"]
+    assert any("s1" in r.id.split("+") and r.task == "money" for r in requests)
     for r in requests:
         assert len(r.figures) <= stage.PACK_FIGURES
-        assert sum(estimate_tokens(c.text) for c in r.parts or (r,)) <= stage.PACK_TOKENS
+        if r.parts:
+            assert sum(estimate_tokens(c.text) for c in r.parts) <= stage.PACK_TOKENS["money"]
     money = [r for r in requests if r.task == "money"]
-    assert len(money) < 30 and sum(len(r.parts or (r,)) for r in money) == 30  # every chunk sent, once
+    assert len(money) < 30 and sum(len(r.parts or (r,)) for r in money) == 31  # every chunk sent, once
     half = len(money[0].parts) // 2  # a truncated packed answer: the request splits back into its chunks
     assert stage._split(money[0]) == [stage.join(money[0].parts[:half]), stage.join(money[0].parts[half:])]

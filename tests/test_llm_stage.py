@@ -17,7 +17,7 @@ from pipeline.llm.backends import Answer, BackendConfig, FakeBackend, Request, T
 from pipeline.llm.cache import AnswerCache
 from pipeline.llm.stage import LLMStage
 from schemas.document import DocumentResult, Fact, Meta, Source
-from schemas.llm import Figure, MoneyFigures, ProjectRow, ProjectTable, ScoreRow, ScoreTable, StaffFigures
+from schemas.llm import Figure, MoneyFigures, ProjectRow, ProjectTable, ScoreRow, ScoreTable
 
 TEXT = (
     "[bookmark: _Toc1]一、部门概况\n"
@@ -42,11 +42,13 @@ def fig(label: str, value: str) -> Figure:
 
 
 def answers(request: Request) -> Answer:
-    """What a good model says for each chunk of TEXT."""
-    if request.response_model is StaffFigures:
-        return Answer(StaffFigures(figures=[fig("编制", "42名"), fig("在职职工", "34名")]), 50, 10)
-    if "本年收入合计" in request.user.split("Text:")[-1]:
-        figures = [
+    """What a good model says for each chunk of TEXT (money and staff chunks may come in one packed request)."""
+    text = request.user.split("Text:")[-1]
+    figures = []
+    if "核定编制" in text:
+        figures += [fig("编制", "42名"), fig("在职职工", "34名")]
+    if "本年收入合计" in text:
+        figures += [
             fig("本年收入合计", "3810.13万元"),
             fig("一般公共预算财政拨款收入", "381.13万元"),
             fig("基本支出占比", "100%"),
@@ -55,8 +57,8 @@ def answers(request: Request) -> Answer:
             fig("基本支出", "83.31%"),
             fig("项目支出", "60.10万元"),
         ]
-        return Answer(MoneyFigures(figures=figures), 80, 30)
-    return Answer(MoneyFigures(), 10, 2)
+    value = request.response_model(figures=figures) if figures else request.response_model()
+    return Answer(value, 50 + 10 * len(figures), 2 + 4 * len(figures))
 
 
 @pytest.fixture
@@ -421,7 +423,8 @@ def test_findings_of_the_llm_stage_survive_the_checker() -> None:
 
 
 def test_requests_go_out_grouped_by_task_with_one_progress_line_each(fake: FakeBackend, tmp_path: Path) -> None:
-    text = TEXT + "四、部门概况\n退休职工22人。\n"  # a second staff chunk after the money chunks
+    projects = "（一）项目绩效目标完成情况表\n项目名称\t预算数\t执行数\n聘请人员费用\t7.00\t6.50\n"
+    text = projects + TEXT + "四、部门概况\n退休职工22人。\n" + projects.replace("（一）", "（二）")
     parsed, result = make(text)
     lines: list[str] = []
     s = stage(tmp_path, concurrency=1)
@@ -477,15 +480,18 @@ def test_a_packed_request_reads_each_chunks_table_unit_where_that_chunk_stands()
     assert maker._table_unit(joined, joined.text.index("3,162")) == "元"
 
 
-def test_chunks_of_one_task_go_out_as_one_request(fake: FakeBackend, tmp_path: Path) -> None:
-    # the staff section between the 收入 and 支出 sections makes three chunks; the two money chunks are packed
+def test_chunks_of_one_prompt_go_out_as_one_request(fake: FakeBackend, tmp_path: Path) -> None:
+    # the staff section between the 收入 and 支出 sections makes three chunks; money and staff share one prompt,
+    # so all three go out in one request, and the staff part's head counts are still read as staff counts
     lines = TEXT.replace("[bookmark: _Toc1]", "").splitlines(keepends=True)
     parsed, result = make("".join([*lines[2:4], *lines[:2], *lines[4:]]))
     stage(tmp_path)(parsed, result)
-    money = [r for r in fake.requests if r.response_model is MoneyFigures]
-    assert len(fake.requests) == 2 and len(money) == 1
-    text = money[0].text
-    assert text.count("本年收入合计") == 1 and text.count("本年支出合计") == 1
-    assert "Section: 收入决算情况说明；支出决算情况说明\n" in money[0].user
+    [request] = fake.requests
+    assert request.response_model is MoneyFigures
+    text = request.text
+    assert text.count("本年收入合计") == 1 and text.count("本年支出合计") == 1 and text.count("核定编制") == 1
+    assert "Section: 收入决算情况说明；支出决算情况说明；部门概况\n" in request.user
+    counts = {f.concept: f.value for f in result.facts if f.measure == "count"}
+    assert counts == {"staff_authorized": "42", "staff_actual": "34"}
     spans = {f.concept: parsed.raw.text[f.span[0] : f.span[1]] for f in result.facts}
     assert spans["income_total"] == "3,810.13" and spans["exp_project"] == "60.10"

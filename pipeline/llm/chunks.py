@@ -80,12 +80,16 @@ class Chunk:
 
     def part_start(self, pos: int) -> int:
         """Where the part of a packed request that holds chunk position `pos` begins (0 for a plain chunk)."""
+        return self.part_at(pos)[0]
+
+    def part_at(self, pos: int) -> tuple[int, Chunk]:
+        """The part of a packed request that holds chunk position `pos` and where it begins; (0, self) if plain."""
         start = 0
         for part in self.parts:
             if pos <= start + len(part.text):
-                return start
+                return start, part
             start += len(part.text) + 1
-        return 0
+        return 0, self
 
     def clean_span(self, start: int, end: int) -> tuple[int, int] | None:
         """Clean-text span of chunk span [start, end), or None when it crosses a synthetic separator."""
@@ -233,7 +237,7 @@ def chunk_document(seg: Segmented, clean_text: str, budget: int = DEFAULT_BUDGET
 
 
 def join(chunks: Sequence[Chunk]) -> Chunk:
-    """One request made of several chunks of one task: their texts one per line group, their figure lists joined.
+    """One request made of several chunks of one prompt: their texts one per line group, their figure lists joined.
 
     Pieces and figure spans are shifted to the joined text, so grounding and clean offsets work on it as on any
     chunk; `parts` keeps the chunks, so that a truncated answer splits the request back into them.

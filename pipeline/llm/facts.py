@@ -134,7 +134,8 @@ class FactMaker:
         sentence_start = loc.start - len(sentence)
         written = any(sentence_start <= a < loc.start for a in label_positions(model_label, chunk.text))
         label = model_label if written else (concept_in(sentence, unit) or "")
-        ident = identify(label, unit, sentence, self.result.meta.doc_type, kind, chunk.task) if label else None
+        task = chunk.part_at(loc.start)[1].task  # a packed request holds money and staff chunks
+        ident = identify(label, unit, sentence, self.result.meta.doc_type, kind, task) if label else None
         if ident is None:
             # a bare number (an item number, a count without its noun), a zero-padded code cell (款 / 项 01) or a
             # figure the model named by a number is no indicator

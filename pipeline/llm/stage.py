@@ -39,7 +39,7 @@ from pipeline.llm.chunks import (
     split_chunk,
 )
 from pipeline.llm.facts import FactMaker, merge
-from pipeline.llm.prompts import render
+from pipeline.llm.prompts import prompt_id, render
 from schemas.llm import ANSWER_MODELS, FigureName, IndicatorNames, schema_version
 
 if TYPE_CHECKING:
@@ -51,11 +51,13 @@ if TYPE_CHECKING:
 MAX_SPLIT_DEPTH = 3
 MAX_OUTPUT_TOKENS = 1024
 FIGURES_PER_CALL = 16
-PACK_TOKENS = 1400  # document text of one packed request (estimated tokens): a few chunks, far inside the context
+# packed requests (`pack`): the document text of one (estimated tokens, a few chunks far inside the server's
+# context) per task. Money and staff share one prompt (`figures`) and are packed together. Not `indicators`: the
+# 1.5B named packed indicator lists worse (indicators F1 0.707 → 0.664 on the goldens, `bench/bench_llm.py
+# --local-model 1.5b`); not `projects`: the 0.5B answered two packed project tables by repeating rows up to the
+# output limit (sample 001: 44 s → 201 s)
+PACK_TOKENS = {"money": 2000, "staff": 2000}
 PACK_FIGURES = 24  # listed figures of one packed request: an answer well inside MAX_OUTPUT_TOKENS
-# tasks whose answer grows with the figure list, not the text; not `indicators`: the 1.5B named packed indicator
-# lists worse (indicators F1 0.707 → 0.664 on the goldens, `bench/bench_llm.py --local-model 1.5b`)
-PACKED_TASKS = ("money", "staff")
 # requests of one task go out together; the money and staff figure lists (one prompt) last, so that the next
 # document's first request of them finds the instructions still in the server's prefix cache
 TASK_ORDER = ("projects", "scores", "indicators", "money", "staff")
@@ -337,7 +339,7 @@ def plan(chunks: list[Chunk], covered: Spans, project_rows: Spans) -> list[Chunk
 
 
 def pack(requests: list[Chunk]) -> list[Chunk]:
-    """Neighbouring requests of one figure-list task joined into one, within PACK_TOKENS and PACK_FIGURES.
+    """Neighbouring requests of one prompt joined into one, within the task's PACK_TOKENS and PACK_FIGURES.
 
     Every request repeats the task's instructions and the server evaluates them again at each change of task:
     a few chunks in one request send the instructions once for all of them, and each chunk's text still once
@@ -348,10 +350,10 @@ def pack(requests: list[Chunk]) -> list[Chunk]:
     for chunk in [*requests, None]:
         if group and (
             chunk is None
-            or chunk.task != group[0].task
-            or chunk.task not in PACKED_TASKS
+            or chunk.task not in PACK_TOKENS
+            or prompt_id(chunk.task) != prompt_id(group[0].task)
             or any(c.pieces == chunk.pieces for c in group)  # batches of one long list: their text once each
-            or sum(estimate_tokens(c.text) for c in [*group, chunk]) > PACK_TOKENS
+            or sum(estimate_tokens(c.text) for c in [*group, chunk]) > PACK_TOKENS[chunk.task]
             or sum(len(c.figures) for c in [*group, chunk]) > PACK_FIGURES
         ):
             packed.append(join(group))
