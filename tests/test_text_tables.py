@@ -433,3 +433,28 @@ def test_titles_a_raw_export_writes_after_their_tables_are_put_first() -> None:
     assert pages[1].startswith("一般公共预算基本支出预算表\n单位：万元\n")
     one = rebuild_tables(_raw_page("财政拨款基本支出预算表", "301") + "\n")
     assert one is not None and one.text.endswith("\n财政拨款基本支出预算表\n")  # a lone page may end in the next title
+
+
+ORGAN_RUNNING = _table(
+    _line((15, "一般公共预算机关运行经费支出预算表")) + "\n" + _line((0, "部门：某某厅"), (57, "单位：万元")),
+    # a CJK header is written one character per grid cell though drawn nearly twice as wide: centred over the
+    # amount column in the PDF, its characters end before that column starts
+    _line((8, "科目编码"), (27, "科目名称"), (34, "机关运行经费支出")),
+    _line((29, "合计"), (54, "1,039.30", ">")),
+    _line((0, "302"), (17, "商品和服务支出"), (54, "1,039.30", ">")),
+    _line((0, "30201"), (17, "办公费"), (54, "489.30", ">")),
+    _line((0, "30211"), (17, "差旅费"), (54, "350.00", ">")),
+    _line((0, "30231"), (17, "公务用车运行维护费"), (54, "200.00", ">")),
+)
+
+
+def test_a_header_that_seems_to_end_before_its_amount_column_heads_it() -> None:
+    rebuilt = rebuild_tables(ORGAN_RUNNING)
+    assert rebuilt is not None
+    t = rebuilt.tables[0]
+    assert [p[-1] for p in t.header_paths] == ["科目编码", "科目名称", "机关运行经费支出"]
+    result = process_raw(read_text_export("export.txt", ORGAN_RUNNING))
+    facts = {(f.concept, f.scope, f.value) for f in [*result.facts, *result.tables]}
+    assert ("econ:30201", "organ_running", "489.30") in facts
+    assert ("organ_running", None, "1039.30") in facts
+    assert not result.tables_not_understood

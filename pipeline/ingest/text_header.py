@@ -49,6 +49,8 @@ def add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> No
     cells = _Cells(t)
     # the top line of a header of several lines may name column groups
     covers = [cells.line_cover(line, top=n == 0 and len(header) > 1) for n, line in enumerate(header)]
+    if header:
+        _give_headless_column(t, header[-1], covers[-1], covers)
     rows: list[list[list[Seg[int]]]] = []
     for line, cover in zip(header, covers, strict=True):
         row: list[list[Seg[int]]] = [[] for _ in t.columns]
@@ -157,6 +159,31 @@ class _Cells:
             start = split
         cover.append(list(range(start, len(self.columns))))
         return [c or self.covered(seg) for c, seg in zip(cover, line, strict=True)]
+
+
+def _give_headless_column(
+    t: TextTable[int], line: list[Seg[int]], cover: list[list[int]], covers: list[list[list[int]]]
+) -> None:
+    """Two texts of the innermost header line over one column, and no header text over the amount column to its
+    right: the right-hand text heads that column.
+
+    The export writes a CJK header as one character per grid cell though it is drawn nearly twice as wide, so a
+    header centred over an amount column can seem to end over the label column before it
+    (`科目名称   机关运行经费支出` over `差旅费      350.00`).
+    """
+    headed = {k for line_cover in covers for cols in line_cover for k in cols}
+    for n in range(1, len(line)):
+        k = cover[n][0]
+        if (
+            cover[n] == cover[n - 1] == [k]
+            and k + 1 < len(t.columns)
+            and k + 1 not in headed
+            and not _numeric(t, k)
+            and _numeric(t, k + 1)
+            and any(s.text for row in t.rows for s in row[k + 1])
+        ):
+            cover[n] = [k + 1]
+            headed.add(k + 1)
 
 
 def _codes(t: TextTable[int], k: int) -> bool:
