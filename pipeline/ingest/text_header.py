@@ -164,8 +164,7 @@ class _Cells:
 def _give_headless_column(
     t: TextTable[int], line: list[Seg[int]], cover: list[list[int]], covers: list[list[list[int]]]
 ) -> None:
-    """Two texts of the innermost header line over one column, and no header text over the amount column to its
-    right: the right-hand text heads that column.
+    """The right-hand of two innermost header texts over one column heads the headless amount column after it.
 
     The export writes a CJK header as one character per grid cell though it is drawn nearly twice as wide, so a
     header centred over an amount column can seem to end over the label column before it
