@@ -458,3 +458,34 @@ def test_a_header_that_seems_to_end_before_its_amount_column_heads_it() -> None:
     assert ("econ:30201", "organ_running", "489.30") in facts
     assert ("organ_running", None, "1039.30") in facts
     assert not result.tables_not_understood
+
+
+PROCUREMENT = _table(
+    _line((20, "2018年政府采购预算表")) + "\n" + _line((0, "部门：某某厅"), (70, "单位：万元")),
+    _line(
+        (1, "采购品目大类"),
+        (14, "专项名称"),
+        (26, "经济科目"),
+        (36, "采购物品名称"),
+        (50, "采购组织形式"),
+        (63, "总计"),
+    ),
+    _line((0, "合计"), (67, "902.10", ">")),
+    _line((0, "一、货物A"), (67, "30.00", ">")),
+    # the export runs a 专项名称 and its 经济科目 together with one space, as pdftotext does
+    _line((10, "业务费 办公设备购置"), (67, "30.00", ">")),
+    _line((34, "便携式计算机（20万以下）"), (52, "分散自行组织"), (67, "26.00", ">")),
+    # two texts over one column: the reader leaves the table's lines as they are, read by their labels
+    _line((34, "打印设备"), (43, "复印纸"), (67, "4.00", ">")),
+    _line((0, "二、服务C"), (67, "872.10", ">")),
+    _line((10, "承办的会议费"), (34, "会议费"), (67, "872.10", ">")),
+    _line((34, "会议服务"), (50, "政府集中采购"), (67, "872.10", ">")),
+    _line((10, "业务费 培训费"), (67, "5.00", ">")),
+)
+
+
+def test_rows_of_a_procurement_table_read_as_text_are_no_vocabulary_but_its_totals() -> None:
+    result = process_raw(read_text_export("export.txt", PROCUREMENT))
+    facts = {(f.concept, f.value) for f in [*result.facts, *result.tables]}
+    assert {("procurement_total", "902.10"), ("proc_goods", "30.00"), ("proc_services", "872.10")} <= facts
+    assert not [f for f in [*result.facts, *result.tables] if f.concept == "meeting_fee"]  # a 会议费 item

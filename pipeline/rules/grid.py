@@ -230,16 +230,7 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
     if rows_kind == "lines":
         return _line_concept(compact, side, kind), None, label
     if rows_kind == "procurement":
-        group = re.match(r"^[一二三][、.．]?\s*(货物|工程|服务)", compact)
-        return (
-            (
-                {"货物": "proc_goods", "工程": "proc_works", "服务": "proc_services"}[group.group(1)]
-                if group
-                else "item"
-            ),
-            None,
-            label,
-        )
+        return procurement_row(compact), None, label
     if rows_kind == "economic":
         econ = econ_code_by_name(_NUMBERING.sub("", compact), grid.fiscal_year)
         return (f"econ:{econ}", None, label) if econ else (None, None, label)
@@ -256,6 +247,19 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
                 ctx.note(child)
                 return f"func:{child}", misprint, label  # the code as printed stays on the fact
     return None, None, label
+
+
+_PROCUREMENT_GROUP = re.compile(r"^[一二三][、.．]?\s*(货物|工程|服务)")
+_PROCUREMENT_GROUPS = {"货物": "proc_goods", "工程": "proc_works", "服务": "proc_services"}
+
+
+def procurement_row(compact: str) -> str:
+    """What a row of a 政府采购 table is: a group total (一、货物 → proc_goods) or `item`, a procurement item.
+
+    An item's label is an economic class or what is bought (会议费, 办公设备购置): never the report's own 会议费.
+    """
+    group = _PROCUREMENT_GROUP.match(compact)
+    return _PROCUREMENT_GROUPS[group.group(1)] if group else "item"
 
 
 def _identified(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[str | None, str | None, str]:

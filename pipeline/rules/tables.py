@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipeline.lexicon import lexicon
 from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
+from pipeline.rules.grid import procurement_row
 from pipeline.rules.labels import resolve
 from pipeline.rules.vocab import (
     concept_of,
@@ -165,6 +167,12 @@ def extract_tsv(
     if "绩效目标" in title:
         _project_funds(em, rows, header, first, table_id, unit)
         return
+    kind = lexicon().table_kind(title)
+    # a procurement table by its title and its own header (采购品目, 采购组织形式): a title can be a heading the
+    # table only follows (pdftotext -raw writes a page's title after its table)
+    procurement = (
+        kind is not None and kind.rows == "procurement" and any("采购" in c.text for row in rows[:first] for c in row)
+    )
     base_period: Period = "budget" if doc_type == "预算" or "预算" in title else "current"
     scope_table = "basic" if "基本支出" in title else ("project" if "项目支出" in title else None)
     func_ctx: dict[int, str] = {}
@@ -185,10 +193,14 @@ def extract_tsv(
         if loose:
             label = _loose_label(texts, label_col)
             header = _loose_header(texts, label_col, value_names)
-        if "项目支出" in title and label not in ("合计",) and not concept_of(label):
-            concept: str | None = (
-                f"project:{re.sub(r'项目$', '', label)}" if _looks_like_project(texts, label_col) else None
-            )
+        concept: str | None
+        if procurement:  # its rows are what is bought, by economic class (会议费): only the totals are vocabulary
+            total = no_spaces(label) in ("合计", "总计")
+            concept = kind.total.get("total") if total and kind is not None else procurement_row(no_spaces(label))
+            if concept == "item":
+                continue
+        elif "项目支出" in title and label not in ("合计",) and not concept_of(label):
+            concept = f"project:{re.sub(r'项目$', '', label)}" if _looks_like_project(texts, label_col) else None
         else:
             concept = _row_concept(texts, label_col, title, func_ctx, header.has_codes)
             if concept != "total":
