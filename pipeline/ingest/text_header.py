@@ -24,7 +24,7 @@ _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 STOP = re.compile(
     r"表\s*(（[^）]{0,12}）|\([^)]{0,12}\))?\s*$|单\s*位\s*[：:]|编制(部门|单位)|部门名称|^\s*注[：:]|[，。；]"
 )
-MAX_HEADER = 6
+MAX_HEADER = 8
 
 
 def add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> None:
