@@ -56,6 +56,26 @@ def test_classification_codes_are_well_formed(family: str) -> None:
             assert code[:3] in table, f"{code} has no 类 {code[:3]}"
 
 
+def test_an_economic_class_name_names_one_code() -> None:
+    # a table row read by its name (no code printed, or codes lost in a text export) takes the first code that
+    # lists the name: a name under two codes would file 电费 as 30204 手续费. A name that meant another code
+    # before the 2018 classification is in `economic_before_2018`, not under a second code
+    from pipeline.rules.vocab import econ_code_by_name
+
+    lex = lexicon()
+    codes: dict[str, list[str]] = {}
+    for code, names in lex.economic.items():
+        for name in names:
+            codes.setdefault(re.sub(r"\s+", "", name), []).append(code)
+    assert {n: c for n, c in codes.items() if len(c) > 1} == {}
+    assert (econ_code_by_name("电费"), econ_code_by_name("工会经费"), econ_code_by_name("退休费")) == (
+        "30206",
+        "30228",
+        "30302",
+    )
+    assert econ_code_by_name("医疗费", 2017) == "30307" and econ_code_by_name("医疗费", 2019) == "30114"
+
+
 def test_table_kinds_are_reachable_from_their_own_names() -> None:
     lex = lexicon()
     titles = {
