@@ -76,6 +76,18 @@ def test_an_economic_class_name_names_one_code() -> None:
     assert econ_code_by_name("医疗费", 2017) == "30307" and econ_code_by_name("医疗费", 2019) == "30114"
 
 
+def test_a_function_class_or_group_name_names_one_code() -> None:
+    # 类 and 款 names are unique in the classification (a 项 name like 行政运行 recurs under many 款): a row read by
+    # its name takes the first code listing it
+    lex = lexicon()
+    codes: dict[tuple[int, str], list[str]] = {}
+    for code, names in lex.function.items():
+        if len(code) < 7:
+            for name in names:
+                codes.setdefault((len(code), re.sub(r"\s+", "", name)), []).append(code)
+    assert {k: c for k, c in codes.items() if len(c) > 1} == {}
+
+
 def test_table_kinds_are_reachable_from_their_own_names() -> None:
     lex = lexicon()
     titles = {
