@@ -89,3 +89,26 @@ def test_a_sangong_subtotal_under_the_prior_year_is_the_prior_years_figure(tmp_p
     assert ("sangong_total", "prior", "amount", "budget", "1") in facts
     assert ("sangong_total", "budget", "amount", "", "0.97") in facts
     assert not any(k[0] == "sangong_total" and k[4] in ("0.8", "0.7") for k in facts)
+
+
+def test_an_income_table_listed_by_source_is_read_by_its_lines(tmp_path: Path) -> None:
+    """Jiangsu's 收入预算总表 lists income by source, groups with a 小计 line and sources in the next column."""
+    text = (
+        "收入预算总表\n"
+        "部门：某某厅\t\t单位：万元\n"
+        "项目名称\t\t金额\n"
+        "收入总计\t\t9,146.79\n"
+        "一般公共预算资金\t小计\t9,066.79\n"
+        "\t公共财政拨款(补助)资金\t9,066.79\n"
+        "其他资金\t小计\t80.00\n"
+        "\t事业收入\t30.00\n"
+        "\t其他收入\t50.00\n"
+    )
+    facts = _facts(tmp_path, text)
+    assert {
+        ("grand_total", "budget", "amount", "", "9146.79"),
+        ("inc_general_budget", "budget", "amount", "", "9066.79"),
+        ("inc_other_funds", "budget", "amount", "", "80"),
+        ("inc_business", "budget", "amount", "", "30"),
+        ("inc_other", "budget", "amount", "", "50"),
+    } <= facts, sorted(facts)

@@ -246,7 +246,30 @@ def identify(row: list[Cell], side: Side, grid: Grid, ctx: _Context) -> tuple[st
             if child:
                 ctx.note(child)
                 return f"func:{child}", misprint, label  # the code as printed stays on the fact
+        if kind is not None and kind.scope == "income" and code is None and misprint is None:
+            return _income_line(row, side, label)
     return None, None, label
+
+
+def _income_line(row: list[Cell], side: Side, label: str) -> tuple[str | None, None, str]:
+    """A line of an income table listed by source, not by function class (Jiangsu's 收入预算总表).
+
+    `收入总计`, `一般公共预算资金 | 小计` (the group's line) and `| 其他收入` (a source under a group, its label in
+    the next column) name their concept; a sub-line the lexicon does not know (公共财政拨款(补助)资金) names none.
+    """
+    if not label:
+        label = next(
+            (
+                row[c.index].text.strip()
+                for c in side.amounts
+                if c.role is None
+                and c.index < len(row)
+                and row[c.index].text.strip()
+                and not is_amount(row[c.index].text.strip())
+            ),
+            "",
+        )
+    return (concept_of(_NUMBERING.sub("", no_spaces(label))) if label else None), None, label
 
 
 _PROCUREMENT_GROUP = re.compile(r"^[一二三][、.．]?\s*(货物|工程|服务)")
