@@ -120,6 +120,8 @@ def test_table_kinds_are_reachable_from_their_own_names() -> None:
         (["支出预算", "基本支出"], "basic"),
         (["项目", "功能分类科目编码", "类"], "code"),
         (["项目", "功能分类科目名称"], "label"),
+        (["功能科目代码"], "code"),  # Jiangsu 2019: 代码 for 编码
+        (["经济科目代码"], "code"),
         (["一般公共预算基本支出", "人员经费"], "personnel"),
         (["收入预算", "财政拨款收入"], "inc_fiscal"),
         (["上年预算数"], "prior"),
