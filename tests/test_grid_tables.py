@@ -112,3 +112,25 @@ def test_an_income_table_listed_by_source_is_read_by_its_lines(tmp_path: Path) -
         ("inc_business", "budget", "amount", "", "30"),
         ("inc_other", "budget", "amount", "", "50"),
     } <= facts, sorted(facts)
+
+
+def test_an_income_table_with_two_name_columns_is_one_side(tmp_path: Path) -> None:
+    """项目名称 heads both name columns: a group's 小计 line is the group's, never the table's total."""
+    text = (
+        "收入预算总表\n"
+        "部门：某某厅\t\t单位：万元\n"
+        "项目名称\t项目名称\t金额\n"
+        "收入总计\t\t9,146.79\n"
+        "一般公共预算资金\t小计\t9,066.79\n"
+        "\t公共财政拨款(补助)资金\t9,066.79\n"
+        "其他资金\t小计\t80.00\n"
+        "\t其他收入\t80.00\n"
+    )
+    facts = _facts(tmp_path, text)
+    assert {
+        ("grand_total", "budget", "amount", "", "9146.79"),
+        ("inc_general_budget", "budget", "amount", "", "9066.79"),
+        ("inc_other_funds", "budget", "amount", "", "80"),
+        ("inc_other", "budget", "amount", "", "80"),
+    } <= facts, sorted(facts)
+    assert not [k for k in facts if k[0] == "income_total" and k[4] != "9146.79"], sorted(facts)

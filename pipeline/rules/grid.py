@@ -257,18 +257,9 @@ def _income_line(row: list[Cell], side: Side, label: str) -> tuple[str | None, N
     `收入总计`, `一般公共预算资金 | 小计` (the group's line) and `| 其他收入` (a source under a group, its label in
     the next column) name their concept; a sub-line the lexicon does not know (公共财政拨款(补助)资金) names none.
     """
-    if not label:
-        label = next(
-            (
-                row[c.index].text.strip()
-                for c in side.amounts
-                if c.role is None
-                and c.index < len(row)
-                and row[c.index].text.strip()
-                and not is_amount(row[c.index].text.strip())
-            ),
-            "",
-        )
+    if not label:  # a source under a group: its label in a name column after the side's own
+        label = next((c.text.strip() for c in row[side.label + 1 :] if c.text.strip()), "")
+        label = "" if is_amount(label) else label
     return (concept_of(_NUMBERING.sub("", no_spaces(label))) if label else None), None, label
 
 
@@ -408,6 +399,11 @@ def _one_side(grid: Grid, sides: list[Side]) -> list[Side]:
     The name columns describe one row, read by its first label (一、货物 / 合计) and its total; the text columns
     between them hold no figures.
     """
+    if grid.kind is not None and grid.kind.scope == "income" and len(sides) == 2 and not sides[0].amounts:
+        # 项目名称 over two name columns (一般公共预算资金 | 小计, then | 公共财政拨款(补助)资金): one side, read by
+        # its lines (`_income_line`), never a side whose 小计 lines would be the table's total
+        first, second = sides
+        return [Side(first.label, first.codes, second.amounts, first.name)]
     if grid.kind is None or grid.kind.rows != "procurement" or len(sides) < 2:
         return sides
     amounts = [c for side in sides for c in side.amounts if c.role is not None]
