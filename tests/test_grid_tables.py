@@ -134,3 +134,18 @@ def test_an_income_table_with_two_name_columns_is_one_side(tmp_path: Path) -> No
         ("inc_other", "budget", "amount", "", "80"),
     } <= facts, sorted(facts)
     assert not [k for k in facts if k[0] == "income_total" and k[4] != "9146.79"], sorted(facts)
+
+
+def test_a_subtotal_written_across_both_expenditure_name_columns_is_read(tmp_path: Path) -> None:
+    """`当年支出小计` stands in the first expenditure name column, its figure under the last amount column."""
+    text = (
+        "收支预算总表\n"
+        "部门：某某厅\t\t\t\t\t单位：万元\n"
+        "收入\t\t支出\t\t\t\n"
+        "项目名称\t金额\t功能科目名称\t金额\t项目名称\t金额\n"
+        "一、财政拨款\t300.00\t一、一般公共服务支出\t300.00\t一、基本支出\t200.00\n"
+        "\t\t\t\t二、项目支出\t100.00\n"
+        "当年收入小计\t300.00\t当年支出小计\t\t\t300.00\n"
+    )
+    facts = _facts(tmp_path, text)
+    assert ("expenditure_total", "budget", "amount", "", "300") in facts, sorted(facts)

@@ -202,6 +202,16 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
             {("project:科技创新专项经费", "budget", "amount", "1720.00", "")},
             id="a-project-statement-names-its-project-in-its-title",
         ),
+        pytest.param(
+            "江苏省某厅2018年部门预算\n单位预留机动经费预算数为1685.72万元，与上年相比增加1557.29万元。"
+            "主要原因是上年度列入此项的预留机动经费128.43万元本年度调入行政运行项。",
+            {
+                ("exp_reserve", "budget", "amount", "1685.72", ""),
+                ("exp_reserve", "change", "amount", "1557.29", "budget"),
+                ("exp_reserve", "prior", "amount", "128.43", ""),
+            },
+            id="last-years-own-figure-without-a-comparison-is-prior",
+        ),
     ],
 )
 def test_narrative_cases(text: str, expected: set[tuple[str, str, str, str, str]]) -> None:

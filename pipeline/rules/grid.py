@@ -366,7 +366,7 @@ def read_grid(em: Emitter, grid: Grid) -> None:
             ]
             if not amounts:
                 continue
-            concept, code, label = _identified(row, side, grid, ctx)
+            concept, code, label = _identified(_spanning_label(row, side, sides), side, grid, ctx)
             if concept == "item":
                 continue  # a procurement item: not vocabulary
             if grid.kind.rows == "procurement":
@@ -377,6 +377,29 @@ def read_grid(em: Emitter, grid: Grid) -> None:
             _emit_row(em, grid, r, concept, code, label, amounts)
     if uncoded:
         grid.problems.append(f"rows not identified: {len(uncoded)} (e.g. {uncoded[0]!r})")
+
+
+def _spanning_label(row: list[Cell], side: Side, sides: list[Side]) -> list[Cell]:
+    """The row with the label of a merged cell that spans this side's name column written into it.
+
+    A two-sided table whose 支出 half has two label columns (功能分类 | 支出用途) writes `当年支出小计` once, in
+    the first, and its figure under the last: the figure belongs to that label, from a side of the same half
+    that has no figure on the row.
+    """
+    if (
+        side.label >= len(row)
+        or row[side.label].text.strip()
+        or any(j < len(row) and row[j].text.strip() for j in side.codes)
+    ):
+        return row
+    for other in reversed(sides[: sides.index(side)]):
+        if other.name != side.name or other.label >= len(row):
+            continue
+        if any(c.index < len(row) and row[c.index].text.strip() for c in other.amounts):
+            return row  # the label is that side's own
+        if row[other.label].text.strip():
+            return [*row[: side.label], row[other.label], *row[side.label + 1 :]]
+    return row
 
 
 def economic_columns(grid: Grid) -> bool:

@@ -31,6 +31,8 @@ _CHANGE = re.compile(
 )
 _GROWTH = re.compile(r"(增长/下降|下降/增长|增长|下降|降幅|增幅|上升|减少|增加)(了|幅度为?|率为?)?\s*$")
 _PRIOR = re.compile(r"(比|较|与)\s*(上年度?|上一年度?|\d{4}\s*年度?)[^，,。；;]{0,12}$")
+# last year's own figure, no comparison (上年度列入此项的预留机动经费128.43万元); not what it carried over (上年结转)
+_LAST_YEARS = re.compile(r"(?<![比较与])(上年度|上一年度)(?!结转|结余)[^，,。；;比较与]{0,16}$")
 _OTHER_YEAR = re.compile(r"上年|上一年|去年|同期|(比|较|与)\s*\d{4}\s*年")
 _BUDGET = re.compile(r"(年初预算|调整预算|预算总额|预算数|预算安排|预算)(数)?(为|是|共)?\s*$")
 _CURRENT_UNITLESS = re.compile(r"(决算数|决算|执行数)(为|是)\s*$")
@@ -291,7 +293,7 @@ def _period(
     ctx = _compact(ctx)
     if m := _CHANGE.search(ctx):
         return "change", None, _direction(m.group(1))
-    if m := _PRIOR.search(ctx):
+    if m := _PRIOR.search(ctx) or _LAST_YEARS.search(ctx):
         return "prior", ("budget" if "预算" in m.group(0) else None), None
     if fiscal_year is not None and (m := _YEAR_TAIL.search(ctx)) and int(m.group("year")) == fiscal_year - 1:
         rest = m.group("rest")
