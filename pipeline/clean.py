@@ -334,6 +334,8 @@ def _line_join_ranges(text: str, counts: Counter[str], md_lines: set[int]) -> li
 _SUBJECTLESS_START = re.compile(r"^(?:\d{4}\s*年|与上年|比上年|较上年|同比)")
 _LEVEL_MARK = re.compile(r"^[（(][类款项][）)]")
 _AMOUNT_START = re.compile(r"^[\d,]+(\.\d+)?\s*(万元|亿元|元|%)")
+_TITLE_TAIL = re.compile(r"^[\u4e00-\u9fff]{0,2}表$")
+_TITLE_BODY = re.compile(r"(预算|决算|支出|收入|经费|情况|明细)$")
 _UNIT_OR_ISSUER = re.compile(r"^\s*(单\s*位|金额单位|编制部门|部门名称|预算单位|预算主管部门|填报单位)\s*[：:]")
 
 
@@ -342,12 +344,23 @@ def _spaced_cells(line: str) -> bool:
     return ("  " in line or "\u3000\u3000" in line) and _SPACED_CELLS.search(line) is not None
 
 
+def _closes_a_name(body: str, nxt: str) -> bool:
+    """The next line ends the name this one began.
+
+    `…基本养老保险缴费支出` / `（项）支出 1384.7万元`: a 类/款/项 mark closes the class name before it;
+    `“三公”经费、会议费、培训费支出预算` / `表`: a table title wrapped before its last characters.
+    """
+    if _LEVEL_MARK.match(nxt.lstrip()) and is_cjk(body[-1]):
+        return True
+    return not nxt[:1].isspace() and _TITLE_TAIL.match(nxt.strip()) is not None and _TITLE_BODY.search(body) is not None
+
+
 def _should_join(line: str, nxt: str, blank_lines: int, width: int | None) -> bool:
     body = line.strip()
     if not body or not nxt.strip() or "\t" in line or "\t" in nxt:
         return False
-    if _LEVEL_MARK.match(nxt.lstrip()) and is_cjk(body[-1]) and blank_lines == 0:
-        return True  # `…基本养老保险缴费支出` / `（项）支出 1384.7万元`: a 类/款/项 mark closes the name before it
+    if blank_lines == 0 and _closes_a_name(body, nxt):
+        return True
     if nxt[:1].isspace():
         return False
     if _spaced_cells(body) or _spaced_cells(nxt):

@@ -119,6 +119,14 @@ def test_spans_survive_injected_noise(insertions: list[tuple[int, str]], start: 
             id="number-unit-split",
         ),
         pytest.param("\t一级指标\n\t二级指标\n", "\t一级指标\n\t二级指标\n", id="tab-cells-untouched"),
+        pytest.param(
+            "“三公”经费、会议费、培训费支出预算\n表\n部门：某某厅   单位：万元",
+            "“三公”经费、会议费、培训费支出预算表\n部门：某某厅   单位：万元",
+            id="table-title-wrapped-before-its-last-character",
+        ),
+        pytest.param(
+            "2020年收入决算\n表明收入稳定。", "2020年收入决算\n表明收入稳定。", id="a-sentence-after-a-title-word"
+        ),
     ],
 )
 def test_cleaning_cases(raw: str, clean_text: str) -> None:
