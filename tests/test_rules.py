@@ -212,6 +212,11 @@ def _facts(text: str) -> set[tuple[str, str, str, str, str]]:
             },
             id="last-years-own-figure-without-a-comparison-is-prior",
         ),
+        pytest.param(
+            "江苏省某厅2017年部门预算\n基本支出预算数为7666.68万元。主要原因是政策性增资等原因，增加基本支出844.15万元。",
+            {("exp_basic", "budget", "amount", "7666.68", ""), ("exp_basic", "change", "amount", "844.15", "")},
+            id="a-change-verb-before-the-label-makes-a-change",
+        ),
     ],
 )
 def test_narrative_cases(text: str, expected: set[tuple[str, str, str, str, str]]) -> None:

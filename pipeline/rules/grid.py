@@ -318,7 +318,7 @@ def _line_concept(compact: str, side: Side, kind: TableKind | None) -> str | Non
     name = _NUMBERING.sub("", compact)
     concept = concept_of(name)
     if concept is None and side.side == "expenditure":
-        code = func_code_by_name(name)
+        code = func_code_by_name(name) or func_code_by_prefix(name)  # a name cut to its cell: 八、社会保障和就
         concept = f"func:{code}" if code and len(code) == 3 else None
     return concept
 

@@ -326,6 +326,19 @@ def _track_budget_then_actual(state: _Sentence, period: Period) -> None:
         state.budget_then_actual = -1
 
 
+_VERB_FIRST = re.compile(r"^(增加|减少|压减|调减|调增)了?(?P<label>.+)$")
+
+
+def _verb_label(clause: str, concept: str) -> re.Match[str] | None:
+    """`增加基本支出 844.15 万元`: a clause that is a change verb and the figure's label, and nothing else."""
+    m = _VERB_FIRST.match(clause)
+    if m is None:
+        return None
+    found = last_concept(m.group("label"))
+    whole = found is not None and found.concept == concept and (found.start, found.end) == (0, len(m.group("label")))
+    return m if whole else None
+
+
 def _labelled(
     em: Emitter, ctx: str, doc_type: str | None, adjusted: bool
 ) -> tuple[str | None, Period, str | None, str | None]:
@@ -339,7 +352,7 @@ def _labelled(
     period, scope, direction = _period(ctx, doc_type, adjusted, em.fiscal_year)
     if concept is not None and period != "change":
         after, before = compact[label_end:], _COMMA.split(compact[: max(label_end, 0)])[-1]
-        if m := (_CHANGE_AFTER_LABEL.match(after) or _CHANGE_IN_CLAUSE.search(before)):
+        if m := (_CHANGE_AFTER_LABEL.match(after) or _CHANGE_IN_CLAUSE.search(before) or _verb_label(before, concept)):
             word = m.group(1) or m.group(m.lastindex or 1)
             period, scope, direction = "change", None, _direction(word)  # 基本支出增加人员工资…等3397.18万元
     if concept is not None and "@" in concept:
