@@ -134,6 +134,9 @@ def test_an_income_table_with_two_name_columns_is_one_side(tmp_path: Path) -> No
         ("inc_other", "budget", "amount", "", "80"),
     } <= facts, sorted(facts)
     assert not [k for k in facts if k[0] == "income_total" and k[4] != "9146.79"], sorted(facts)
+    # 公共财政拨款(补助)资金 is a part of its group the lexicon knows to name no figure: the table is understood
+    write_report_pdf(text, tmp_path / "t.pdf")
+    assert process_file(tmp_path / "t.pdf").tables_not_understood == []
 
 
 def test_a_subtotal_written_across_both_expenditure_name_columns_is_read(tmp_path: Path) -> None:

@@ -136,6 +136,7 @@ class Lexicon:
     table_kinds: tuple[TableKind, ...]
     columns: tuple[tuple[str, re.Pattern[str]], ...]
     total_rows: re.Pattern[str]
+    sub_lines: re.Pattern[str]
     sangong_columns: tuple[tuple[str, re.Pattern[str]], ...]
     line_overrides: dict[tuple[str, str], tuple[LineRule, ...]]
     function: dict[str, tuple[str, ...]]
@@ -266,6 +267,7 @@ def _load(data: dict[str, Any]) -> Lexicon:
         table_kinds=kinds,
         columns=tuple((c["role"], re.compile(c["pattern"])) for c in data["columns"]),
         total_rows=re.compile(data["total_rows"]),
+        sub_lines=re.compile(data["sub_lines"]),
         sangong_columns=tuple((c["concept"], re.compile(c["pattern"])) for c in data["sangong_columns"]),
         line_overrides=overrides,
         function={str(k): tuple(v) for k, v in cls["function"].items()},

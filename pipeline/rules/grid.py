@@ -260,7 +260,10 @@ def _income_line(row: list[Cell], side: Side, label: str) -> tuple[str | None, N
     if not label:  # a source under a group: its label in a name column after the side's own
         label = next((c.text.strip() for c in row[side.label + 1 :] if c.text.strip()), "")
         label = "" if is_amount(label) else label
-    return (concept_of(_NUMBERING.sub("", no_spaces(label))) if label else None), None, label
+    compact = _NUMBERING.sub("", no_spaces(label))
+    if lexicon().sub_lines.match(compact):
+        return "item", None, label  # a part of a group the lexicon knows to name no figure
+    return (concept_of(compact) if label else None), None, label
 
 
 _PROCUREMENT_GROUP = re.compile(r"^[一二三][、.．]?\s*(货物|工程|服务)")
@@ -368,7 +371,7 @@ def read_grid(em: Emitter, grid: Grid) -> None:
                 continue
             concept, code, label = _identified(_spanning_label(row, side, sides), side, grid, ctx)
             if concept == "item":
-                continue  # a procurement item: not vocabulary
+                continue  # a procurement item, an income table's sub-line: not vocabulary
             if grid.kind.rows == "procurement":
                 amounts = amounts[-1:]  # the row's total (总计 / 金额) is its last amount
             if concept is None:
