@@ -431,3 +431,17 @@ def test_a_procurement_table_with_several_name_columns_is_read_by_its_first_labe
     result = process_raw(read_document(corpus_dir() / "jiangsu-shengwei-bangongting-2018-bumen-yusuan-biao.pdf"))
     found = {(f.concept, f.value) for f in result.facts if f.table_kind == "政府采购表"}
     assert found == {("procurement_total", "1449.50"), ("proc_goods", "90.00"), ("proc_services", "1359.50")}
+
+
+def test_rows_of_an_economic_classification_table_without_a_header_keep_their_codes() -> None:
+    # a table continued on the next page has no header naming its code columns; the title says it is classified
+    text = (
+        "2023年部门一般公共预算基本支出部门预算经济分类预算表\n"
+        "单位：元\n"
+        "302\t15\t会议费\t30,000\t30,000\n"
+        "302\t16\t培训费\t83,000\t83,000\n"
+        "302\t17\t公务接待费\t13,500\t13,500\n"
+    )
+    concepts = {c for c, *_ in _facts(text)}
+    assert {"econ:30215", "econ:30216", "econ:30217"} <= concepts
+    assert not concepts & {"meeting_fee", "training_fee", "sg_reception"}

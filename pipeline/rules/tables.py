@@ -286,7 +286,8 @@ def _project_funds(
 
 def _row_concept(texts: list[str], label_col: int, title: str, func_ctx: dict[int, str], has_codes: bool) -> str | None:
     label = no_spaces(texts[label_col])
-    codes = [t for t in texts[:label_col] if _CODE.match(t)] if has_codes or "科目" in title else []
+    # a classification table prints its codes (科目 / 经济分类 / 功能分类 in the title); elsewhere 12 is a figure
+    codes = [t for t in texts[:label_col] if _CODE.match(t)] if has_codes or re.search("科目|分类", title) else []
     if codes and len(codes[0]) == 3:
         code = "".join(codes)
         if "经济" in title or "基本支出" in title:
