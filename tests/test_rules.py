@@ -445,3 +445,16 @@ def test_rows_of_an_economic_classification_table_without_a_header_keep_their_co
     concepts = {c for c, *_ in _facts(text)}
     assert {"econ:30215", "econ:30216", "econ:30217"} <= concepts
     assert not concepts & {"meeting_fee", "training_fee", "sg_reception"}
+
+
+def test_procurement_rows_under_another_tables_title_are_no_vocabulary() -> None:
+    # pdftotext -raw writes a page's table title after the table: these rows follow the title of the table before
+    text = (
+        "一般公共预算机关运行经费支出预算表\n"
+        "单位：万元\n"
+        "承办的会议\t会议费\t\t\t872.10\n"
+        "\t\t会议服务\t政府集中采购\t872.10\n"
+        "业务费\t培训费\t\t\t5.00\n"
+        "\t\t会议服务\t分散自行组织\t5.00\n"
+    )
+    assert not {c for c, *_ in _facts(text)} & {"meeting_fee", "training_fee"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.lexicon import lexicon
+from pipeline.lexicon import TableKind, lexicon
 from pipeline.numbers import NUMBER
 from pipeline.rules.emit import Emitter
 from pipeline.rules.grid import procurement_row
@@ -167,12 +167,10 @@ def extract_tsv(
     if "绩效目标" in title:
         _project_funds(em, rows, header, first, table_id, unit)
         return
-    kind = lexicon().table_kind(title)
-    # a procurement table by its title and its own header (采购品目, 采购组织形式): a title can be a heading the
-    # table only follows (pdftotext -raw writes a page's title after its table)
-    procurement = (
-        kind is not None and kind.rows == "procurement" and any("采购" in c.text for row in rows[:first] for c in row)
+    kind = _procurement_kind(
+        title, [c.text for row in rows[:first] for c in row], [c.text for row in rows[first:] for c in row]
     )
+    procurement = kind is not None
     base_period: Period = "budget" if doc_type == "预算" or "预算" in title else "current"
     scope_table = "basic" if "基本支出" in title else ("project" if "项目支出" in title else None)
     func_ctx: dict[int, str] = {}
@@ -206,6 +204,27 @@ def extract_tsv(
             if concept != "total":
                 concept = resolve("row", label, concept)
         _emit_row(em, row, label_col, concept, header, unit, base_period, scope_table, table_id, r_index, title, label)
+
+
+_PROCUREMENT_HEADER = re.compile(r"采购品目|采购组织形式|采购物品名称|采购方式")
+_PROCUREMENT_FORM = re.compile(r"政府集中采购|部门集中采购|分散自行组织|分散采购")
+
+
+def _procurement_kind(title: str, header: list[str], cells: list[str]) -> TableKind | None:
+    """The procurement table kind when the table is one, else None.
+
+    Its own header (采购品目 | … | 采购组织形式) or cells (政府集中采购, 分散自行组织) decide, else its title with a
+    header that speaks of 采购: a title can be a heading the table only follows (pdftotext -raw writes a page's
+    title after its table, so a 收支总表 can follow a table of contents' last line 十二、政府采购支出预算表, and a
+    procurement table's rows the title of the table before them).
+    """
+    kinds = [k for k in lexicon().table_kinds if k.rows == "procurement"]
+    titled = lexicon().table_kind(title)
+    if any(_PROCUREMENT_HEADER.search(h) for h in header) or any(_PROCUREMENT_FORM.search(c) for c in cells):
+        return titled if titled in kinds else (kinds[0] if kinds else None)
+    if titled is not None and titled.rows == "procurement" and any("采购" in h for h in header):
+        return titled
+    return None
 
 
 def _loose_value_names(header_rows: list[list[Cell]]) -> list[str]:
