@@ -458,3 +458,18 @@ def test_procurement_rows_under_another_tables_title_are_no_vocabulary() -> None
         "\t\t会议服务\t分散自行组织\t5.00\n"
     )
     assert not {c for c, *_ in _facts(text)} & {"meeting_fee", "training_fee"}
+
+
+def test_a_project_target_form_read_as_text_gives_the_projects_budget_as_the_grid_reader_does() -> None:
+    text = (
+        "上海市普陀区某某街道办事处2023年部门预算\n财政项目支出绩效目标填报表\n"
+        "项目名称\t公共服务设施运行经费\t项目性质\t经常性项目\n"
+        "项目资金总额\t10,903,043.00\t年度资金申请总额\t10,903,043.00\n"
+        "\t\t其中：当年财政拨款\t10,903,043.00\n"
+        "其中：财政资金\t10,903,043.00\t上年结转资金\t0.00\n"
+        "其他资金\t0.00\t其他资金\t0.00\n"
+    )
+    facts = {f for f in _facts(text) if f[0].startswith("project:")}
+    assert ("project:公共服务设施运行经费", "budget", "amount", "10903043.00", "") in facts, facts
+    assert ("project:公共服务设施运行经费", "budget", "amount", "10903043.00", "fiscal") in facts, facts
+    assert not [f for f in facts if f[4] == "other" or f[1] == "current"], facts

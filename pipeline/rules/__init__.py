@@ -23,6 +23,7 @@ from pipeline.rules.tables import (
     table_unit,
 )
 from pipeline.segment import Block, Section
+from pipeline.textutil import no_spaces
 from schemas.document import DocumentResult, Fact, Meta, TableNote
 from schemas.layout import TableLayout
 
@@ -52,22 +53,13 @@ def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) ->
                 extract_chart(em, block, meta.fiscal_year, meta.unit)
             elif (kind := _grid_kind(parsed, section, n, block)) is not None:
                 last_unit = table_unit(section, block, text, last_unit)
-                title = table_title(parsed, section, n)
-                grid = _grid(parsed, block, title, table_id, last_unit, meta)
-                trial = em.fork()
-                read_grid(trial, grid)
-                if grid.problems and (_exported(parsed, block) or economic_columns(grid)):
-                    # not understood as a grid: the text-table reader (the layouts of the sample exports, the
-                    # function × economic cross table) reads it as it reads the same table in a text export
-                    for k, rows in enumerate(split_tables(block.rows)):
-                        extract_tsv(em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type)
-                    continue
-                em.adopt(trial)
-                if grid.problems and notes is not None:
-                    span = parsed.clean.raw_span(block.start, block.end)
-                    notes.append(
-                        TableNote(table=table_id, title=title, kind=kind, span=span, reason="; ".join(grid.problems))
-                    )
+                _read_grid_block(em, parsed, section, n, kind, last_unit, meta, notes)
+            elif _key_value_form(parsed, section, n, block):
+                # a 绩效目标填报表 the text reader did not rebuild: its label cells, each with its figure, read as the
+                # grid reader reads the form
+                last_unit = table_unit(section, block, text, last_unit)
+                grid = _grid(parsed, block, table_title(parsed, section, n), table_id, last_unit, meta)
+                read_grid(em, grid)
             elif block.style == "cells" or is_cell_table(block.rows):
                 extract_cells(em, block, table_id, section)
             else:
@@ -86,6 +78,47 @@ def extract(parsed: Parsed, meta: Meta, notes: list[TableNote] | None = None) ->
                         em, section, rows, f"{table_id}.{k}", last_unit, meta.doc_type, loose=block.style == "loose"
                     )
     return em.facts, em.rows
+
+
+def _read_grid_block(
+    em: Emitter,
+    parsed: Parsed,
+    section: Section,
+    n: int,
+    kind: str,
+    unit: str | None,
+    meta: Meta,
+    notes: list[TableNote] | None,
+) -> None:
+    """A table the reader saw as a grid, read as one; one it could not understand is read as text or noted."""
+    block, table_id = section.blocks[n], f"{section.id}.t{n}"
+    title = table_title(parsed, section, n)
+    grid = _grid(parsed, block, title, table_id, unit, meta)
+    trial = em.fork()
+    read_grid(trial, grid)
+    if grid.problems and (_exported(parsed, block) or economic_columns(grid)):
+        # not understood as a grid: the text-table reader (the layouts of the sample exports, the function ×
+        # economic cross table) reads it as it reads the same table in a text export
+        for k, rows in enumerate(split_tables(block.rows)):
+            extract_tsv(em, section, rows, f"{table_id}.{k}", unit, meta.doc_type)
+        return
+    em.adopt(trial)
+    if grid.problems and notes is not None:
+        span = parsed.clean.raw_span(block.start, block.end)
+        notes.append(TableNote(table=table_id, title=title, kind=kind, span=span, reason="; ".join(grid.problems)))
+
+
+def _key_value_form(parsed: Parsed, section: Section, n: int, block: Block) -> bool:
+    """The table at block n is a form of label cells each followed by its figure (a project's 绩效目标填报表).
+
+    By its title and its own cells: the form's year figure (年度资金申请总额) is there. A performance table of
+    another layout (预算数 | 执行数 | 其中-财政拨款 rows) is `extract_cells`' business.
+    """
+    kind = lexicon().table_kind(table_title(parsed, section, n))
+    if kind is None or kind.rows != "key_value":
+        return False
+    annual = {key for key, role in kind.cells.items() if role == "annual"}
+    return any(no_spaces(c.text) in annual for row in block.rows for c in row)
 
 
 def _grid_kind(parsed: Parsed, section: Section, n: int, block: Block) -> str | None:
