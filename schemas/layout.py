@@ -39,8 +39,9 @@ class TableLayout(_Model):
     header_paths: list[list[str]] = Field(
         default_factory=list, description="Per column, the header cells above it, outer to inner."
     )
-    method: Literal["lines", "text", "ocr", "html", "xlsx", "docx"] = Field(
-        description="lines: the grid came from the page's ruling lines; text: from the alignment of the text."
+    method: Literal["lines", "text", "ocr", "html", "xlsx", "docx", "cells"] = Field(
+        description="lines: the grid came from the page's ruling lines; text: from the alignment of the text; "
+        "cells: from a text export's cells written one per line (rows the lexicon could not confirm left out)."
     )
     continues: int | None = Field(
         default=None, description="Index (in layout.tables) of the table this one continues after a page break."

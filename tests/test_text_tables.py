@@ -489,3 +489,44 @@ def test_rows_of_a_procurement_table_read_as_text_are_no_vocabulary_but_its_tota
     facts = {(f.concept, f.value) for f in [*result.facts, *result.tables]}
     assert {("procurement_total", "902.10"), ("proc_goods", "30.00"), ("proc_services", "872.10")} <= facts
     assert not [f for f in [*result.facts, *result.tables] if f.concept == "meeting_fee"]  # a 会议费 item
+
+
+CELL_PER_LINE = (
+    "\n\n".join(
+        [
+            "2025年部门一般公共预算基本支出部门预算经济分类预算表",
+            "编制部门：某某委员会",
+            "单位：元",
+            "项目",
+            "经济分类科目名称",
+            "合计",
+            "人员经费",
+            "公用经费",
+            *["301", "工资福利支出", "1,000.00", "1,000.00"],
+            *["301", "01", "基本工资", "600.00", "600.00"],
+            *["301", "02", "津贴补贴", "400.00", "400.00"],
+            *["301", "05", "绩效工资", "70.00", "70.00"],  # 30105 is no 绩效工资 (30107): not confirmed, not read
+            "商品和服务支出",  # a class row whose code the export wrote after its figure
+            "50.00",
+            "302",
+            *["302", "01", "办公费", "50.00"],
+        ]
+    )
+    + "\n"
+)
+
+
+def test_classification_cells_written_one_per_line_are_rebuilt_as_confirmed_rows() -> None:
+    result = process_raw(read_text_export("export.txt", CELL_PER_LINE))
+    facts = {(f.concept, f.scope, f.value) for f in [*result.facts, *result.tables]}
+    assert {
+        ("econ:301", "basic", "1000.00"),
+        ("econ:30101", "basic", "600.00"),
+        ("econ:30102", "basic", "400.00"),
+        ("econ:302", "basic", "50.00"),
+        ("econ:30201", "basic", "50.00"),
+    } <= facts, sorted(facts)
+    assert not [f for f in facts if f[0] in ("econ:30105", "econ:30107")]
+    # rows the lexicon could not confirm are missing: no error check rests on the table
+    assert [n.reason for n in result.tables_not_understood if "one per line" in n.reason]
+    assert all(f.severity != "error" for f in result.findings)

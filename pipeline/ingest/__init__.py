@@ -23,6 +23,7 @@ from pipeline.ingest.image import SUFFIXES as IMAGE_SUFFIXES
 from pipeline.ingest.image import read_image
 from pipeline.ingest.pdf import read_pdf
 from pipeline.ingest.text import decode_text
+from pipeline.ingest.text_cells import rebuild_cell_streams
 from pipeline.ingest.text_tables import rebuild_tables
 from pipeline.ingest.xlsx import read_xlsx
 from schemas.layout import Layout
@@ -48,7 +49,14 @@ def _read_text(p: Path, data: bytes) -> Read:
 def _text_read(text: str, fmt: str, encoding: str | None) -> Read:
     rebuilt = rebuild_tables(text)
     if rebuilt is None:
-        return Read(text, fmt, encoding)
+        # no table laid out with spaces: classification tables written one cell per line, if any, as rows, in a
+        # layout without grids (their rows are not all there: no error check rests on them)
+        cells = rebuild_cell_streams(text)
+        return (
+            Read(text, fmt, encoding)
+            if cells is None
+            else Read(cells.text, fmt, encoding, layout=Layout(tables=cells.tables))
+        )
     layout = Layout(pages=rebuilt.pages, tables=rebuilt.tables)
     return Read(rebuilt.text, fmt, encoding, len(rebuilt.pages) or None, layout)
 

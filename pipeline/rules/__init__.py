@@ -96,6 +96,9 @@ def _read_grid_block(
     grid = _grid(parsed, block, title, table_id, unit, meta)
     trial = em.fork()
     read_grid(trial, grid)
+    laid = _layout_of(parsed, block)
+    if laid is not None and laid.method == "cells":
+        grid.problems.append("rebuilt from cells written one per line: rows the lexicon could not confirm left out")
     if grid.problems and (_exported(parsed, block) or economic_columns(grid)):
         # not understood as a grid: the text-table reader (the layouts of the sample exports, the function ×
         # economic cross table) reads it as it reads the same table in a text export
@@ -179,7 +182,7 @@ def _grid(parsed: Parsed, block: Block, title: str, table_id: str, unit: str | N
 def _exported(parsed: Parsed, block: Block) -> bool:
     """A grid from a Word, HTML or spreadsheet export (the text-table reader knows their conventions), not a PDF."""
     laid = _layout_of(parsed, block)
-    return laid is not None and laid.method not in ("lines", "text", "ocr")
+    return laid is not None and laid.method not in ("lines", "text", "ocr", "cells")
 
 
 def _layout_of(parsed: Parsed, block: Block) -> TableLayout | None:
