@@ -70,10 +70,13 @@ def rebuild_cell_streams(text: str) -> CellTables | None:
             # the title, its 编制部门 / 单位 lines and the rows; the header cells (replaced by the rebuilt header) and
             # the lines no row took after them
             put(lines[k].strip())
+            cells = []
             for line in before:
                 if _PREAMBLE.search(line):
                     put(line)
-            after = [line for line in before if not _PREAMBLE.search(line)] + after
+                else:
+                    cells.append(line)
+            after = cells + after
             start = pos
             header = "科目编码\t科目名称\t合计"
             for line in (header, *rows):

@@ -50,7 +50,7 @@ def add_header(t: TextTable[int], lines: list[list[Seg[int]]], floor: int) -> No
     # the top line of a header of several lines may name column groups
     covers = [cells.line_cover(line, top=n == 0 and len(header) > 1) for n, line in enumerate(header)]
     if header:
-        _give_headless_column(t, header[-1], covers[-1], covers)
+        _give_headless_column(t, covers)
     rows: list[list[list[Seg[int]]]] = []
     for line, cover in zip(header, covers, strict=True):
         row: list[list[Seg[int]]] = [[] for _ in t.columns]
@@ -161,9 +161,7 @@ class _Cells:
         return [c or self.covered(seg) for c, seg in zip(cover, line, strict=True)]
 
 
-def _give_headless_column(
-    t: TextTable[int], line: list[Seg[int]], cover: list[list[int]], covers: list[list[list[int]]]
-) -> None:
+def _give_headless_column(t: TextTable[int], covers: list[list[list[int]]]) -> None:
     """The right-hand of two innermost header texts over one column heads the headless amount column after it.
 
     The export writes a CJK header as one character per grid cell though it is drawn nearly twice as wide, so a
@@ -171,7 +169,8 @@ def _give_headless_column(
     (`科目名称   机关运行经费支出` over `差旅费      350.00`).
     """
     headed = {k for line_cover in covers for cols in line_cover for k in cols}
-    for n in range(1, len(line)):
+    cover = covers[-1]  # the innermost line's
+    for n in range(1, len(cover)):
         k = cover[n][0]
         if (
             cover[n] == cover[n - 1] == [k]

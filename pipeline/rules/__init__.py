@@ -99,7 +99,7 @@ def _read_grid_block(
     laid = _layout_of(parsed, block)
     if laid is not None and laid.method == "cells":
         grid.problems.append("rebuilt from cells written one per line: rows the lexicon could not confirm left out")
-    if grid.problems and (_exported(parsed, block) or economic_columns(grid)):
+    if grid.problems and (_exported(laid) or economic_columns(grid)):
         # not understood as a grid: the text-table reader (the layouts of the sample exports, the function ×
         # economic cross table) reads it as it reads the same table in a text export
         for k, rows in enumerate(split_tables(block.rows)):
@@ -179,9 +179,8 @@ def _grid(parsed: Parsed, block: Block, title: str, table_id: str, unit: str | N
     return Grid(rows, header_rows, paths, title, kind, table_id, unit, period, meta.fiscal_year)  # type: ignore[arg-type]
 
 
-def _exported(parsed: Parsed, block: Block) -> bool:
+def _exported(laid: TableLayout | None) -> bool:
     """A grid from a Word, HTML or spreadsheet export (the text-table reader knows their conventions), not a PDF."""
-    laid = _layout_of(parsed, block)
     return laid is not None and laid.method not in ("lines", "text", "ocr", "cells")
 
 
